@@ -1,0 +1,19 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from dangjian.core.api import api
+
+admin.site.site_header = "党建工作平台 后台管理"
+admin.site.site_title = "党建工作平台"
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
+    path("", include("dangjian.accounts.urls")),
+    path("", include("dangjian.core.urls")),
+    path("orgs/", include("dangjian.orgs.urls")),
+    path("members/", include("dangjian.orgs.member_urls")),
+    path("imports/", include("dangjian.orgs.import_urls")),
+    path("activities/", include("dangjian.activities.urls")),
+    path("compliance/", include("dangjian.requirements.urls")),
+]

@@ -1,0 +1,126 @@
+"""The one scoping policy. Every read of org-owned data is filtered through ``scope_q``.
+
+A grant covers an org (and its subtree when ``include_descendants``) or, for the system
+administrator, everything. Tree membership is a prefix test on the treebeard materialized path,
+so a subtree filter is one indexed range scan; large tables carry their org's path as
+``org_path`` for the same reason.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Q
+from django.http import Http404
+
+from .permissions import ROLE_PERMS, SELF_ONLY_ROLES, Perm, Role
+
+_CACHE_ATTR = "_dangjian_grants"
+
+
+@dataclass(frozen=True)
+class Grant:
+    role: str
+    org_id: int | None  # None: everywhere
+    path: str | None
+    include_descendants: bool
+
+    @property
+    def perms(self) -> frozenset[str]:
+        return ROLE_PERMS[self.role]
+
+    def covers_path(self, path: str) -> bool:
+        if self.path is None:
+            return True
+        return path.startswith(self.path) if self.include_descendants else path == self.path
+
+
+def user_grants(user: Any) -> tuple[Grant, ...]:
+    """The user's grants, loaded once per request and cached on the user object."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return ()
+    cached = getattr(user, _CACHE_ATTR, None)
+    if cached is not None:
+        return cached
+    from dangjian.accounts.models import RoleGrant
+
+    grants: list[Grant] = []
+    if user.is_superuser:
+        grants.append(Grant(Role.SYSTEM_ADMIN, None, None, True))
+    for g in (
+        RoleGrant.objects.filter(user=user)
+        .select_related("org")
+        .only("role", "include_descendants", "org__path", "org__deleted_at")
+    ):
+        if g.org_id is None:
+            if g.role == Role.SYSTEM_ADMIN:
+                grants.append(Grant(g.role, None, None, True))
+            continue
+        if g.org.deleted_at is not None:
+            continue
+        grants.append(Grant(g.role, g.org_id, g.org.path, g.include_descendants))
+    result = tuple(grants)
+    setattr(user, _CACHE_ATTR, result)
+    return result
+
+
+def clear_cache(user: Any) -> None:
+    if hasattr(user, _CACHE_ATTR):
+        delattr(user, _CACHE_ATTR)
+
+
+def has_perm(user: Any, perm: str) -> bool:
+    """Whether the user holds ``perm`` anywhere (for showing menu items and buttons)."""
+    return any(perm in g.perms for g in user_grants(user))
+
+
+def has_perm_for_path(user: Any, perm: str, path: str) -> bool:
+    """Whether ``perm`` covers the org at ``path`` (self-only roles count for their own org)."""
+    return any(perm in g.perms and g.covers_path(path) for g in user_grants(user))
+
+
+def is_system_admin(user: Any) -> bool:
+    return any(g.path is None for g in user_grants(user))
+
+
+def scope_q(user: Any, perm: str, *, path_field: str = "path", self_field: str | None = None) -> Q:
+    """A filter selecting the rows ``user`` may see for ``perm``.
+
+    ``path_field`` names the org path column of the queried model (``path`` on Org,
+    ``org_path`` elsewhere). For self-only roles (党员), ``self_field`` names the column holding
+    the member id; without it they see rows of their own org only.
+    """
+    q = Q(pk__in=[])
+    member_id = getattr(user, "member_id", None)
+    for g in user_grants(user):
+        if perm not in g.perms:
+            continue
+        if g.path is None:
+            return Q()
+        if g.role in SELF_ONLY_ROLES and self_field is not None:
+            q |= Q(**{self_field: member_id}) if member_id else Q(pk__in=[])
+        elif g.include_descendants and g.role not in SELF_ONLY_ROLES:
+            q |= Q(**{f"{path_field}__startswith": g.path})
+        else:
+            q |= Q(**{path_field: g.path})
+    return q
+
+
+def not_found() -> Http404:
+    """Same answer for missing and out-of-scope objects."""
+    return Http404("未找到该对象，或您无权访问")
+
+
+__all__ = [
+    "Grant",
+    "Perm",
+    "Role",
+    "clear_cache",
+    "has_perm",
+    "has_perm_for_path",
+    "is_system_admin",
+    "not_found",
+    "scope_q",
+    "user_grants",
+]

@@ -1,0 +1,199 @@
+"""Reads on orgs and members. Every function starts from the scoping policy."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db.models import Exists, OuterRef, Q, QuerySet, Sum
+from django.utils import timezone
+
+from dangjian.core import pii, policy
+from dangjian.core.audit import audit
+from dangjian.core.permissions import Perm
+
+from .choices import COMMITTEE_TITLES
+from .models import Member, MobilityRecord, Org, Position, Transfer
+
+# ---------------------------------------------------------------- orgs
+
+
+def org_visible(*, user: Any, perm: str = Perm.ORG_VIEW) -> QuerySet[Org]:
+    return Org.objects.alive().filter(policy.scope_q(user, perm))
+
+
+def access_org(*, user: Any, pk: Any, perm: str = Perm.ORG_VIEW) -> Org:
+    """Fetch and authorise in one step: missing and out-of-scope both raise 404."""
+    try:
+        return org_visible(user=user, perm=perm).get(pk=int(pk))
+    except (Org.DoesNotExist, TypeError, ValueError):
+        raise policy.not_found() from None
+
+
+def org_roots(*, user: Any) -> QuerySet[Org]:
+    """The topmost orgs the user can see: grant roots that are not inside another visible org."""
+    paths = sorted({g.path for g in policy.user_grants(user) if Perm.ORG_VIEW in g.perms and g.path})
+    if any(g.path is None for g in policy.user_grants(user)):
+        return Org.objects.alive().filter(depth=1)
+    tops: list[str] = []
+    for p in paths:
+        if not any(p.startswith(t) and p != t for t in tops):
+            tops = [t for t in tops if not t.startswith(p)] + [p]
+    return Org.objects.alive().filter(path__in=tops)
+
+
+def org_children(*, user: Any, org: Org) -> QuerySet[Org]:
+    return org_visible(user=user).filter(path__startswith=org.path, depth=org.depth + 1)
+
+
+def org_list(*, user: Any, filters: dict[str, Any] | None = None) -> QuerySet[Org]:
+    filters = filters or {}
+    qs = org_visible(user=user)
+    if filters.get("subtree"):
+        qs = qs.filter(path__startswith=filters["subtree"].path)
+    if filters.get("q"):
+        qs = qs.filter(Q(name__icontains=filters["q"]) | Q(unit_name__icontains=filters["q"]))
+    if filters.get("kind"):
+        qs = qs.filter(kind=filters["kind"])
+    if filters.get("sector"):
+        qs = qs.filter(sector=filters["sector"])
+    return qs.order_by("path")
+
+
+def org_term_overdue(*, user: Any, on: dt.date | None = None) -> QuerySet[Org]:
+    """Orgs past their 应换届时间 (换届 overdue), earliest first."""
+    on = on or timezone.localdate()
+    return org_visible(user=user).filter(term_due__lt=on).order_by("term_due", "path")
+
+
+def org_subtree_totals(*, org: Org) -> dict[str, int]:
+    """正式/预备 totals and org count of a subtree, summed from the orgs' direct counts."""
+    agg = (
+        Org.objects.alive()
+        .filter(path__startswith=org.path)
+        .aggregate(full=Sum("full_count"), prob=Sum("probationary_count"))
+    )
+    full, prob = agg["full"] or 0, agg["prob"] or 0
+    return {"full": full, "probationary": prob, "total": full + prob}
+
+
+def org_subtree_totals_many(*, orgs: list[Org]) -> dict[int, dict[str, int]]:
+    """Subtree totals for several sibling orgs in one query (for a tree level)."""
+    if not orgs:
+        return {}
+    depth = orgs[0].depth
+    steplen = Org.steplen
+    parent_prefix = orgs[0].path[: steplen * (depth - 1)]
+    by_path = {o.path: o.pk for o in orgs}
+    totals = {o.pk: {"full": 0, "probationary": 0, "total": 0} for o in orgs}
+    from django.db.models.functions import Substr
+
+    rows = (
+        Org.objects.alive()
+        .filter(path__startswith=parent_prefix, depth__gte=depth)
+        .annotate(top=Substr("path", 1, steplen * depth))
+        .values("top")
+        .annotate(full=Sum("full_count"), prob=Sum("probationary_count"))
+    )
+    for row in rows:
+        pk = by_path.get(row["top"])
+        if pk is not None:
+            t = totals[pk]
+            t["full"], t["probationary"] = row["full"] or 0, row["prob"] or 0
+            t["total"] = t["full"] + t["probationary"]
+    return totals
+
+
+def org_committee(*, org: Org) -> QuerySet[Position]:
+    """Current 书记 and 委员 of an org."""
+    return (
+        Position.objects.filter(org=org, ended_on__isnull=True, title__in=COMMITTEE_TITLES)
+        .select_related("member")
+        .order_by("title", "started_on")
+    )
+
+
+def org_secretaries(*, orgs: list[Org]) -> dict[int, str]:
+    """{org id: current 书记's name} for a page of orgs, in one query."""
+    rows = Position.objects.filter(org__in=orgs, ended_on__isnull=True, title="secretary").values_list(
+        "org_id", "member__name"
+    )
+    return dict(rows)
+
+
+# ---------------------------------------------------------------- members
+
+
+def member_visible(*, user: Any, perm: str = Perm.MEMBER_VIEW) -> QuerySet[Member]:
+    return Member.objects.alive().filter(policy.scope_q(user, perm, path_field="org_path", self_field="pk"))
+
+
+def access_member(*, user: Any, pk: Any, perm: str = Perm.MEMBER_VIEW) -> Member:
+    try:
+        return member_visible(user=user, perm=perm).select_related("org", "party_group").get(pk=int(pk))
+    except (Member.DoesNotExist, TypeError, ValueError):
+        raise policy.not_found() from None
+
+
+def member_list(*, user: Any, filters: dict[str, Any] | None = None) -> QuerySet[Member]:
+    """Members the user may see, filtered. Keys: q, org (subtree), status, occupation, gender,
+    education, standing, mobility (out/in/none), leading_cadre, lost_contact."""
+    filters = filters or {}
+    qs = member_visible(user=user)
+    q = (filters.get("q") or "").strip()
+    if q:
+        if q.isascii() and q.isalpha():
+            low = q.lower()
+            qs = qs.filter(Q(name_initials__startswith=low) | Q(name_pinyin__startswith=low))
+        else:
+            qs = qs.filter(name__contains=q)
+    if filters.get("org"):
+        qs = qs.filter(org_path__startswith=filters["org"].path)
+    for key in ("status", "occupation", "gender", "education", "standing"):
+        if filters.get(key):
+            qs = qs.filter(**{key: filters[key]})
+    for key in ("leading_cadre", "lost_contact"):
+        if filters.get(key) is not None and filters.get(key) != "":
+            qs = qs.filter(**{key: bool(filters[key])})
+    mobility = filters.get("mobility")
+    if mobility:
+        open_records = MobilityRecord.objects.filter(member=OuterRef("pk"), ended_on__isnull=True)
+        if mobility == "none":
+            qs = qs.filter(~Exists(open_records))
+        else:
+            qs = qs.filter(Exists(open_records.filter(direction=mobility)))
+    return qs.select_related("org").order_by("org_path", "name", "pk")
+
+
+def member_can_view_pii(*, user: Any, member: Member) -> bool:
+    if policy.has_perm_for_path(user, Perm.MEMBER_VIEW_PII, member.org_path):
+        return True
+    return bool(getattr(user, "member_id", None)) and user.member_id == member.pk
+
+
+def member_pii(*, user: Any, member: Member, purpose: str = "view") -> dict[str, str]:
+    """Full 身份证号 and 手机号 of one member, for grants that allow it; each call is logged."""
+    if not member_can_view_pii(user=user, member=member):
+        raise policy.not_found()
+    audit(actor=user, verb="member.pii_view", target=member, org_path=member.org_path, purpose=purpose)
+    return {
+        "id_number": pii.decrypt(member.id_number_encrypted),
+        "phone": pii.decrypt(member.phone_encrypted),
+    }
+
+
+def member_positions(*, member: Member) -> QuerySet[Position]:
+    return member.positions.select_related("org").order_by("-started_on")
+
+
+def member_mobility(*, member: Member) -> QuerySet[MobilityRecord]:
+    return member.mobility_records.select_related("host_org").order_by("-started_on")
+
+
+def member_transfers(*, member: Member) -> QuerySet[Transfer]:
+    return member.transfers.select_related("from_org", "to_org").order_by("-on", "-created_at")
+
+
+def open_mobility_by_member(*, member_ids: list[int]) -> dict[int, MobilityRecord]:
+    rows = MobilityRecord.objects.filter(member_id__in=member_ids, ended_on__isnull=True)
+    return {r.member_id: r for r in rows}

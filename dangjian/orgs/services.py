@@ -1,0 +1,507 @@
+"""Writes on orgs and members: one function per use case, atomic, each with its audit event.
+
+Forms, the API and the Excel importer all call these; business rules live here (and in the
+model constraints), never in views.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+from pypinyin import Style, lazy_pinyin
+
+from dangjian.core import pii
+from dangjian.core.audit import audit
+from dangjian.core.orgpaths import rewrite_org_paths
+
+from .choices import BRANCH_KINDS, MemberStatus, Mobility, OrgKind
+from .models import Member, MobilityRecord, Org, Position, Transfer, default_term_years
+
+# ---------------------------------------------------------------- helpers
+
+
+def today() -> dt.date:
+    return timezone.localdate()
+
+
+def name_pinyin(name: str) -> tuple[str, str]:
+    """(initials, full pinyin) of a Chinese name: 张三丰 → ("zsf", "zhangsanfeng")."""
+    initials = "".join(lazy_pinyin(name, style=Style.FIRST_LETTER, errors="ignore")).lower()
+    full = "".join(lazy_pinyin(name, errors="ignore")).lower()
+    return initials[:50], full[:200]
+
+
+def add_years(day: dt.date, years: int) -> dt.date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 Feb
+        return day.replace(year=day.year + years, day=28)
+
+
+def term_due_for(term_start: dt.date | None, term_years: int | None) -> dt.date | None:
+    if term_start is None or not term_years:
+        return None
+    return add_years(term_start, term_years)
+
+
+# ---------------------------------------------------------------- org
+
+ORG_FIELDS = (
+    "name",
+    "kind",
+    "unit_name",
+    "sector",
+    "leadership_team",
+    "code",
+    "founded_on",
+    "term_start",
+    "term_years",
+    "term_due",
+)
+
+
+def org_check(data: Mapping[str, Any], *, parent: Org | None) -> dict[str, str]:
+    """Domain checks on org data; returns {field: 中文原因}."""
+    errors: dict[str, str] = {}
+    now = today()
+    if not (data.get("name") or "").strip():
+        errors["name"] = "组织名称不能为空"
+    kind = data.get("kind")
+    if parent is not None and parent.kind == OrgKind.GROUP:
+        errors["parent"] = "党小组下不能再设组织"
+    if (
+        kind == OrgKind.GROUP
+        and parent is not None
+        and parent.kind not in BRANCH_KINDS | {OrgKind.GENERAL_BRANCH}
+    ):
+        errors["kind"] = "党小组只能设在党支部或党总支下"
+    for field, label in (("founded_on", "成立日期"), ("term_start", "实际换届时间")):
+        value = data.get(field)
+        if value and value > now:
+            errors[field] = f"{label}不能晚于今天"
+    if data.get("founded_on") and data.get("term_start") and data["term_start"] < data["founded_on"]:
+        errors["term_start"] = "实际换届时间不能早于成立日期"
+    return errors
+
+
+def _org_fill_term(org: Org) -> None:
+    if org.kind == OrgKind.GROUP:
+        return
+    if org.term_years is None and org.term_start is not None:
+        org.term_years = default_term_years(org.kind, org.sector)
+    if org.term_due is None:
+        org.term_due = term_due_for(org.term_start, org.term_years)
+
+
+@transaction.atomic
+def org_create(*, parent: Org | None, actor: Any, **data: Any) -> Org:
+    errors = org_check(data, parent=parent)
+    if errors:
+        raise ValidationError(errors)
+    fields = {k: v for k, v in data.items() if k in ORG_FIELDS}
+    fields.setdefault("unit_name", "")
+    fields.setdefault("sector", parent.sector if parent else "")
+    node = Org(**fields)
+    _org_fill_term(node)
+    node.created_by = actor if getattr(actor, "is_authenticated", False) else None
+    org = parent.add_child(instance=node) if parent is not None else Org.add_root(instance=node)
+    audit(actor=actor, verb="org.create", target=org, org_path=org.path, name=org.name)
+    return org
+
+
+@transaction.atomic
+def org_update(*, org: Org, actor: Any, **data: Any) -> Org:
+    parent = org.get_parent()
+    merged = {f: getattr(org, f) for f in ORG_FIELDS} | data
+    errors = org_check(merged, parent=parent)
+    if errors:
+        raise ValidationError(errors)
+    changed = {}
+    recompute_due = "term_due" not in data and ({"term_start", "term_years"} & data.keys())
+    for field, value in data.items():
+        if field in ORG_FIELDS and getattr(org, field) != value:
+            changed[field] = str(value)
+            setattr(org, field, value)
+    if recompute_due:
+        org.term_due = None
+    _org_fill_term(org)
+    org.full_clean(exclude=["path", "depth", "numchild"])
+    org.save()
+    audit(actor=actor, verb="org.update", target=org, org_path=org.path, changed=changed)
+    return org
+
+
+@transaction.atomic
+def org_move(*, org: Org, new_parent: Org, actor: Any) -> Org:
+    """Move ``org`` with its whole subtree under ``new_parent``; every org_path copy follows."""
+    if new_parent.path.startswith(org.path):
+        raise ValidationError({"parent": "不能把组织移到它自己或它的下级组织之下"})
+    if new_parent.kind == OrgKind.GROUP:
+        raise ValidationError({"parent": "党小组下不能再设组织"})
+    old_path = org.path
+    old_parent = org.get_parent()
+    org.move(new_parent, pos="last-child")
+    org.refresh_from_db()
+    rewrite_org_paths(old_path, org.path)
+    audit(
+        actor=actor,
+        verb="org.move",
+        target=org,
+        org_path=org.path,
+        from_parent=old_parent.name if old_parent else "",
+        to_parent=new_parent.name,
+    )
+    return org
+
+
+@transaction.atomic
+def org_delete(*, org: Org, actor: Any) -> None:
+    """Soft-delete an empty org (no members, no live child orgs)."""
+    if Member.objects.alive().filter(org_path__startswith=org.path).exists():
+        raise ValidationError("该组织（或其下级组织）仍有党员，不能删除；请先转接组织关系")
+    if Org.objects.alive().filter(path__startswith=org.path).exclude(pk=org.pk).exists():
+        raise ValidationError("该组织仍有下级组织，不能删除")
+    org.deleted_at = timezone.now()
+    org.save(update_fields=["deleted_at", "updated_at"])
+    audit(actor=actor, verb="org.delete", target=org, org_path=org.path)
+
+
+def org_recount(org_ids: Iterable[int] | None = None) -> None:
+    """Recount direct 正式/预备 member counts for the given orgs (all orgs when None)."""
+    members = Member.objects.alive()
+    orgs = Org.objects.all()
+    if org_ids is not None:
+        ids = set(org_ids)
+        if not ids:
+            return
+        members = members.filter(org_id__in=ids)
+        orgs = orgs.filter(pk__in=ids)
+    counts: dict[int, list[int]] = {}
+    for row in members.values("org_id").annotate(
+        full=Count("pk", filter=Q(status=MemberStatus.FULL)),
+        prob=Count("pk", filter=Q(status=MemberStatus.PROBATIONARY)),
+    ):
+        counts[row["org_id"]] = [row["full"], row["prob"]]
+    changed = []
+    for org in orgs.only("pk", "full_count", "probationary_count"):
+        full, prob = counts.get(org.pk, (0, 0))
+        if (org.full_count, org.probationary_count) != (full, prob):
+            org.full_count, org.probationary_count = full, prob
+            changed.append(org)
+    Org.objects.bulk_update(changed, ["full_count", "probationary_count"], batch_size=1000)
+
+
+# ---------------------------------------------------------------- member
+
+MEMBER_FIELDS = (
+    "name",
+    "gender",
+    "ethnicity",
+    "birth_date",
+    "landline",
+    "address",
+    "education",
+    "status",
+    "joined_on",
+    "full_member_on",
+    "occupation",
+    "standing",
+    "lost_contact",
+    "lost_contact_on",
+    "leading_cadre",
+    "note",
+    "party_group",
+)
+
+# 入党 = 转正 is legitimate for joins in this window (no 预备期 then).
+NO_PROBATION_FROM = dt.date(1969, 4, 1)
+NO_PROBATION_TO = dt.date(1977, 8, 31)
+MIN_AGE_TO_JOIN = 18
+
+
+def member_check(data: Mapping[str, Any], *, org: Org | None = None) -> dict[str, str]:
+    """Domain checks shared by forms, the API and the importer. Returns {field: 中文原因}.
+
+    ``data`` holds cleaned values; ``id_number`` is the plain number when given.
+    """
+    errors: dict[str, str] = {}
+    now = today()
+    info = None
+    if "id_number" in data:
+        try:
+            info = pii.parse_id_number(data.get("id_number") or "")
+        except pii.IdNumberError as exc:
+            errors["id_number"] = str(exc)
+    birth = data.get("birth_date") or (info.birth_date if info else None)
+    if info and data.get("birth_date") and data["birth_date"] != info.birth_date:
+        errors["birth_date"] = f"出生日期与身份证号不一致（身份证号为 {info.birth_date:%Y-%m-%d}）"
+    if info and data.get("gender") and data["gender"] != info.gender:
+        errors["gender"] = "性别与身份证号不一致（身份证号第 17 位{}）".format(
+            "为奇数，应为男" if info.gender == "M" else "为偶数，应为女"
+        )
+    joined = data.get("joined_on")
+    full_on = data.get("full_member_on")
+    for field, label in (
+        ("birth_date", "出生日期"),
+        ("joined_on", "加入党组织日期"),
+        ("full_member_on", "转为正式党员日期"),
+        ("lost_contact_on", "失去联系日期"),
+    ):
+        value = data.get(field)
+        if value and value > now:
+            errors.setdefault(field, f"{label}不能晚于今天")
+    if joined and birth and "joined_on" not in errors:
+        if add_years(birth, MIN_AGE_TO_JOIN) > joined:
+            errors["joined_on"] = "入党时未满 18 周岁"
+    status = data.get("status")
+    if status == MemberStatus.FULL and not full_on:
+        errors.setdefault("full_member_on", "正式党员必须填写转为正式党员日期")
+    if status == MemberStatus.PROBATIONARY and full_on:
+        errors.setdefault("full_member_on", "预备党员不应有转为正式党员日期")
+    if joined and full_on and "full_member_on" not in errors:
+        if full_on < joined:
+            errors["full_member_on"] = "转为正式党员日期早于加入党组织日期"
+        elif full_on == joined and not (NO_PROBATION_FROM <= joined <= NO_PROBATION_TO):
+            errors["full_member_on"] = "转正日期与入党日期相同，只有 1969年4月至1977年8月入党的可以如此"
+    if data.get("lost_contact") and not data.get("lost_contact_on"):
+        errors.setdefault("lost_contact_on", "失联党员应填写失去联系日期")
+    if "phone" in data and data.get("phone"):
+        try:
+            pii.validate_mobile(data["phone"])
+        except ValueError as exc:
+            errors["phone"] = str(exc)
+    group = data.get("party_group")
+    if (
+        group is not None
+        and org is not None
+        and (group.kind != OrgKind.GROUP or not group.path.startswith(org.path))
+    ):
+        errors["party_group"] = "党小组必须是所在党组织下的党小组"
+    if org is not None and org.kind == OrgKind.GROUP:
+        errors["org"] = "组织关系应在党支部（或党委、总支），党小组请填在“党小组”一栏"
+    return errors
+
+
+def member_apply(member: Member, data: Mapping[str, Any]) -> None:
+    """Copy cleaned ``data`` onto ``member``, encrypting/masking PII and deriving pinyin."""
+    for field in MEMBER_FIELDS:
+        if field in data:
+            setattr(member, field, data[field])
+    if "id_number" in data:
+        info = pii.parse_id_number(data["id_number"])
+        member.id_number_hash = pii.lookup_hash(info.number)
+        member.id_number_encrypted = pii.encrypt(info.number)
+        member.id_number_masked = pii.mask_id_number(info.number)
+        if not data.get("birth_date"):
+            member.birth_date = info.birth_date
+        if not data.get("gender"):
+            member.gender = info.gender
+    if "phone" in data:
+        phone = pii.normalize_phone(data.get("phone") or "")
+        member.phone_encrypted = pii.encrypt(phone)
+        member.phone_masked = pii.mask_phone(phone)
+    if "name" in data:
+        member.name = member.name.strip()
+        member.name_initials, member.name_pinyin = name_pinyin(member.name)
+    if member.org_id:
+        member.org_path = member.org.path
+
+
+def member_by_id_number(id_number: str) -> Member | None:
+    return Member.objects.filter(id_number_hash=pii.lookup_hash(pii.normalize_id_number(id_number))).first()
+
+
+def _raise_if(errors: dict[str, str]) -> None:
+    if errors:
+        raise ValidationError(errors)
+
+
+def _after_commit_recount(*org_ids: int) -> None:
+    ids = {i for i in org_ids if i}
+    transaction.on_commit(lambda: org_recount(ids))
+
+
+@transaction.atomic
+def member_create(*, org: Org, actor: Any, **data: Any) -> Member:
+    _raise_if(member_check(data, org=org))
+    if member_by_id_number(data["id_number"]) is not None:
+        raise ValidationError({"id_number": "该身份证号已登记为党员"})
+    member = Member(org=org)
+    member_apply(member, data)
+    member.created_by = actor if getattr(actor, "is_authenticated", False) else None
+    member.full_clean(exclude=["org_path", "id_number_hash"])
+    member.save()
+    audit(actor=actor, verb="member.create", target=member, org_path=member.org_path)
+    _after_commit_recount(org.pk)
+    return member
+
+
+@transaction.atomic
+def member_update(*, member: Member, actor: Any, **data: Any) -> Member:
+    current = {f: getattr(member, f) for f in MEMBER_FIELDS}
+    _raise_if(member_check(current | data, org=member.org))
+    if "id_number" in data:
+        other = member_by_id_number(data["id_number"])
+        if other is not None and other.pk != member.pk:
+            raise ValidationError({"id_number": "该身份证号已登记为其他党员"})
+    changed = sorted(k for k, v in data.items() if k in MEMBER_FIELDS and current.get(k) != v)
+    if (
+        "id_number" in data
+        and pii.lookup_hash(pii.normalize_id_number(data["id_number"])) != member.id_number_hash
+    ):
+        changed.append("id_number")
+    if "phone" in data:
+        changed.append("phone")
+    member_apply(member, data)
+    member.full_clean(exclude=["org_path", "id_number_hash"])
+    member.save()
+    audit(actor=actor, verb="member.update", target=member, org_path=member.org_path, changed=changed)
+    _after_commit_recount(member.org_id)
+    return member
+
+
+@transaction.atomic
+def member_transfer(*, member: Member, to_org: Org, on: dt.date, reason: str, actor: Any) -> Transfer:
+    """组织关系转接: move the member, keep the history, and let both orgs' counts follow."""
+    errors: dict[str, str] = {}
+    if to_org.pk == member.org_id:
+        errors["to_org"] = "转入组织与当前组织相同"
+    elif to_org.kind == OrgKind.GROUP:
+        errors["to_org"] = "组织关系不能转入党小组"
+    elif to_org.deleted_at is not None:
+        errors["to_org"] = "转入组织已撤销"
+    if on > today():
+        errors["on"] = "转接日期不能晚于今天"
+    if on < member.joined_on:
+        errors["on"] = "转接日期不能早于入党日期"
+    if not (reason or "").strip():
+        errors["reason"] = "请填写转接原因"
+    _raise_if(errors)
+    from_org = member.org
+    transfer = Transfer.objects.create(
+        member=member,
+        from_org=from_org,
+        to_org=to_org,
+        on=on,
+        reason=reason.strip(),
+        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+    )
+    member.org = to_org
+    member.org_path = to_org.path
+    member.party_group = None
+    member.save(update_fields=["org", "org_path", "party_group", "updated_at"])
+    # Posts held in the old org end with the move.
+    Position.objects.filter(member=member, org_path__startswith=from_org.path, ended_on__isnull=True).update(
+        ended_on=on
+    )
+    audit(
+        actor=actor,
+        verb="member.transfer",
+        target=member,
+        org_path=to_org.path,
+        from_org=from_org.name,
+        to_org=to_org.name,
+        on=on.isoformat(),
+        reason=reason,
+        from_path=from_org.path,
+    )
+    _after_commit_recount(from_org.pk, to_org.pk)
+    return transfer
+
+
+@transaction.atomic
+def member_delete(*, member: Member, actor: Any, reason: str) -> None:
+    """Soft-delete a member entered by mistake (transfers out use member_transfer)."""
+    if not (reason or "").strip():
+        raise ValidationError({"reason": "请填写删除原因"})
+    member.deleted_at = timezone.now()
+    member.save(update_fields=["deleted_at", "updated_at"])
+    audit(actor=actor, verb="member.delete", target=member, org_path=member.org_path, reason=reason)
+    _after_commit_recount(member.org_id)
+
+
+@transaction.atomic
+def position_assign(*, member: Member, org: Org, title: str, started_on: dt.date, actor: Any) -> Position:
+    errors: dict[str, str] = {}
+    if not member.org_path.startswith(org.path) and not org.path.startswith(member.org_path):
+        errors["org"] = "只能在本人所在组织（或其上级、下级党小组）任职"
+    if started_on > today():
+        errors["started_on"] = "任职日期不能晚于今天"
+    _raise_if(errors)
+    position = Position.objects.create(
+        member=member,
+        org=org,
+        org_path=org.path,
+        title=title,
+        started_on=started_on,
+        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+    )
+    audit(actor=actor, verb="position.assign", target=position, org_path=org.path, title=title)
+    return position
+
+
+@transaction.atomic
+def position_end(*, position: Position, ended_on: dt.date, actor: Any) -> Position:
+    if ended_on < position.started_on:
+        raise ValidationError({"ended_on": "免职日期不能早于任职日期"})
+    if ended_on > today():
+        raise ValidationError({"ended_on": "免职日期不能晚于今天"})
+    position.ended_on = ended_on
+    position.save(update_fields=["ended_on", "updated_at"])
+    audit(actor=actor, verb="position.end", target=position, org_path=position.org_path)
+    return position
+
+
+@transaction.atomic
+def mobility_start(
+    *,
+    member: Member,
+    direction: str,
+    place: str,
+    started_on: dt.date,
+    actor: Any,
+    host_org: Org | None = None,
+    host_org_name: str = "",
+    contact: str = "",
+) -> MobilityRecord:
+    errors: dict[str, str] = {}
+    if direction not in Mobility.values:
+        errors["direction"] = "流动方向应为流出或流入"
+    if not (place or "").strip():
+        errors["place"] = "请填写外出流向或流入地"
+    if started_on > today():
+        errors["started_on"] = "开始日期不能晚于今天"
+    if MobilityRecord.objects.filter(member=member, ended_on__isnull=True).exists():
+        errors["direction"] = "该党员已有未结束的流动登记，请先结束"
+    _raise_if(errors)
+    record = MobilityRecord.objects.create(
+        member=member,
+        org_path=member.org_path,
+        direction=direction,
+        place=place.strip(),
+        host_org=host_org,
+        host_org_name=host_org_name or (host_org.name if host_org else ""),
+        contact=contact,
+        started_on=started_on,
+        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+    )
+    audit(actor=actor, verb="mobility.start", target=record, org_path=member.org_path, direction=direction)
+    return record
+
+
+@transaction.atomic
+def mobility_end(*, record: MobilityRecord, ended_on: dt.date, actor: Any) -> MobilityRecord:
+    if ended_on < record.started_on:
+        raise ValidationError({"ended_on": "结束日期不能早于开始日期"})
+    if ended_on > today():
+        raise ValidationError({"ended_on": "结束日期不能晚于今天"})
+    record.ended_on = ended_on
+    record.save(update_fields=["ended_on", "updated_at"])
+    audit(actor=actor, verb="mobility.end", target=record, org_path=record.org_path)
+    return record

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# make test: ruff, then the whole suite on SQLite, then again on PostgreSQL when DATABASE_URL is set.
+# Under CI=true a missing PostgreSQL or Chromium is a failure, not a skip.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=.venv/bin/python
+bash scripts/ensure_chromium.sh || { [ "${CI:-}" = "true" ] && exit 1; echo "警告：没有 Chromium，浏览器测试将失败"; }
+.venv/bin/ruff check .
+.venv/bin/ruff format --check .
+.venv/bin/python manage.py makemigrations --check --dry-run >/dev/null || {
+  echo "模型有未生成的迁移（manage.py makemigrations）" >&2; exit 1; }
+
+PG_URL=${DATABASE_URL:-}
+if [ "${CI:-}" = "true" ] && [[ "$PG_URL" != postgres* ]]; then
+  echo "CI=true 时必须用 DATABASE_URL 指向 PostgreSQL" >&2
+  exit 1
+fi
+JOBS=${PYTEST_JOBS:-2}
+echo "== 测试：SQLite =="
+env -u DATABASE_URL $PY -m pytest -n "$JOBS" -q "$@"
+if [[ "$PG_URL" == postgres* ]]; then
+  echo "== 测试：PostgreSQL =="
+  DATABASE_URL="$PG_URL" $PY -m pytest -n "$JOBS" -q -m "not browser" "$@"
+fi
