@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from dangjian.core.api import api
@@ -9,7 +10,9 @@ admin.site.site_title = "党建工作平台"
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
-    path("", include("dangjian.accounts.urls")),
+    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("account/", include("dangjian.accounts.urls")),
     path("", include("dangjian.core.urls")),
     path("orgs/", include("dangjian.orgs.urls")),
     path("members/", include("dangjian.orgs.member_urls")),

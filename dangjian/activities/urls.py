@@ -1,3 +1,6 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from dangjian.core.views import placeholder
+
+app_name = "activities"
+urlpatterns = [path("", placeholder, name="list")]

@@ -39,7 +39,7 @@ def make_org(
         unit_name=kw.pop("unit_name", ""),
         **kw,
     )
-    return parent.add_child(instance=node) if parent else Org.add_root(instance=node)
+    return Org.objects.add_child(parent, instance=node) if parent else Org.objects.add_root(instance=node)
 
 
 def member_data(**overrides: Any) -> dict[str, Any]:
@@ -133,3 +133,12 @@ __all__ = [
     "name_pinyin",
     "sample_tree",
 ]
+
+
+def browser_login(page: Any, username: str, password: str = "test-pass-123") -> None:  # noqa: S107
+    """Log in through the real form in a Playwright page (see the ``page`` fixture in conftest)."""
+    page.goto(page.base + "/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    page.click("button[type=submit]")
+    page.wait_for_load_state("networkidle")

@@ -1,3 +1,5 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from dangjian.core.views import placeholder
+
+urlpatterns = [path("", placeholder, name="home")]

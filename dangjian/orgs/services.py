@@ -18,6 +18,7 @@ from pypinyin import Style, lazy_pinyin
 
 from dangjian.core import pii
 from dangjian.core.audit import audit
+from dangjian.core.events import emit
 from dangjian.core.orgpaths import rewrite_org_paths
 
 from .choices import BRANCH_KINDS, MemberStatus, Mobility, OrgKind
@@ -110,8 +111,13 @@ def org_create(*, parent: Org | None, actor: Any, **data: Any) -> Org:
     node = Org(**fields)
     _org_fill_term(node)
     node.created_by = actor if getattr(actor, "is_authenticated", False) else None
-    org = parent.add_child(instance=node) if parent is not None else Org.add_root(instance=node)
+    org = (
+        Org.objects.add_child(parent, instance=node)
+        if parent is not None
+        else Org.objects.add_root(instance=node)
+    )
     audit(actor=actor, verb="org.create", target=org, org_path=org.path, name=org.name)
+    emit("org_tree_changed", org_ids={org.pk})
     return org
 
 
@@ -134,6 +140,7 @@ def org_update(*, org: Org, actor: Any, **data: Any) -> Org:
     org.full_clean(exclude=["path", "depth", "numchild"])
     org.save()
     audit(actor=actor, verb="org.update", target=org, org_path=org.path, changed=changed)
+    emit("org_tree_changed", org_ids={org.pk})
     return org
 
 
@@ -146,7 +153,7 @@ def org_move(*, org: Org, new_parent: Org, actor: Any) -> Org:
         raise ValidationError({"parent": "党小组下不能再设组织"})
     old_path = org.path
     old_parent = org.get_parent()
-    org.move(new_parent, pos="last-child")
+    Org.objects.move(org, new_parent, pos="last-child")
     org.refresh_from_db()
     rewrite_org_paths(old_path, org.path)
     audit(
@@ -157,6 +164,7 @@ def org_move(*, org: Org, new_parent: Org, actor: Any) -> Org:
         from_parent=old_parent.name if old_parent else "",
         to_parent=new_parent.name,
     )
+    emit("org_tree_changed", org_ids={org.pk})
     return org
 
 
@@ -170,6 +178,7 @@ def org_delete(*, org: Org, actor: Any) -> None:
     org.deleted_at = timezone.now()
     org.save(update_fields=["deleted_at", "updated_at"])
     audit(actor=actor, verb="org.delete", target=org, org_path=org.path)
+    emit("org_tree_changed", org_ids={org.pk})
 
 
 def org_recount(org_ids: Iterable[int] | None = None) -> None:
@@ -325,6 +334,7 @@ def _raise_if(errors: dict[str, str]) -> None:
 def _after_commit_recount(*org_ids: int) -> None:
     ids = {i for i in org_ids if i}
     transaction.on_commit(lambda: org_recount(ids))
+    emit("members_changed", org_ids=ids)
 
 
 @transaction.atomic

@@ -1,0 +1,31 @@
+"""Explicit after-commit notifications between apps, so lower layers need not import higher ones.
+
+Services call ``emit`` (it defers to ``transaction.on_commit``); an app that keeps derived figures
+subscribes in its ``AppConfig.ready``. Events and their keyword arguments:
+
+  members_changed(org_ids)   members created/edited/transferred/deleted in these orgs
+  org_tree_changed(org_ids)  orgs created/moved/edited/deleted (ids of the moved subtrees' roots)
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from typing import Any
+
+from django.db import transaction
+
+_subscribers: dict[str, list[Callable[..., Any]]] = defaultdict(list)
+
+
+def subscribe(event: str, callback: Callable[..., Any]) -> None:
+    if callback not in _subscribers[event]:
+        _subscribers[event].append(callback)
+
+
+def emit(event: str, **kwargs: Any) -> None:
+    def _run() -> None:
+        for callback in list(_subscribers.get(event, ())):
+            callback(**kwargs)
+
+    transaction.on_commit(_run)

@@ -1,0 +1,10 @@
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import render
+
+
+@login_required
+def placeholder(request, *args, **kwargs):
+    """Stands in for a page whose module is being built."""
+    return render(request, "core/placeholder.html")
