@@ -1,0 +1,71 @@
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from dangjian.core import pii
+
+
+def valid(first17: str) -> str:
+    return first17 + pii.id_check_digit(first17)
+
+
+def test_known_valid_number_parses_birth_and_gender():
+    info = pii.parse_id_number("11010519491231002X")
+    assert info.birth_date == dt.date(1949, 12, 31)
+    assert info.gender == "F"
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        ("110105194912310021", "校验位错误"),
+        ("11010519491231002", "18 位"),
+        ("110105491231002", "15 位旧号码"),
+        ("910105194912310021", "地区码"),
+        (valid("11010519491331002"), "出生日期无效"),
+        ("", "18 位"),
+    ],
+)
+def test_bad_numbers_are_rejected_with_a_chinese_reason(raw, message):
+    with pytest.raises(pii.IdNumberError, match=message):
+        pii.parse_id_number(raw)
+
+
+def test_lowercase_x_and_spaces_are_normalised():
+    assert pii.parse_id_number(" 11010519491231002x ").number == "11010519491231002X"
+
+
+@given(st.dates(min_value=dt.date(1920, 1, 1), max_value=dt.date(2008, 12, 31)), st.integers(0, 999))
+def test_any_number_with_its_check_digit_is_valid_and_one_changed_digit_is_not(birth, order):
+    first17 = f"222401{birth:%Y%m%d}{order:03d}"
+    number = valid(first17)
+    assert pii.parse_id_number(number).birth_date == birth
+    wrong = "0" if number[-1] != "0" else "1"
+    with pytest.raises(pii.IdNumberError):
+        pii.parse_id_number(number[:-1] + wrong)
+
+
+def test_masks():
+    assert pii.mask_id_number("22240119800101123X") == "2224**********123X"
+    assert pii.mask_phone("13912345678") == "139****5678"
+    assert pii.mask_id_number("") == ""
+
+
+def test_encryption_round_trip_and_lookup_hash_is_stable_and_keyed(settings):
+    token = pii.encrypt("22240119800101123X")
+    assert "22240119800101123X" not in token
+    assert pii.decrypt(token) == "22240119800101123X"
+    h1 = pii.lookup_hash("22240119800101123X")
+    assert h1 == pii.lookup_hash("22240119800101123X")
+    settings.PII_KEY = "another-key"
+    assert pii.lookup_hash("22240119800101123X") != h1
+
+
+def test_mobile_validation():
+    assert pii.validate_mobile("139 1234 5678") == "13912345678"
+    with pytest.raises(ValueError, match="11 位"):
+        pii.validate_mobile("12345")
