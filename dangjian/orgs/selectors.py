@@ -15,11 +15,15 @@ from dangjian.core.permissions import Perm
 from .choices import COMMITTEE_TITLES
 from .models import Member, MobilityRecord, Org, Position, Transfer
 
+
 # ---------------------------------------------------------------- orgs
+def _alive_orgs() -> QuerySet[Org]:
+    # Treebeard's manager builds its own MP_NodeQuerySet, so OrgQuerySet.alive() is not reachable.
+    return Org.objects.filter(deleted_at__isnull=True)
 
 
 def org_visible(*, user: Any, perm: str = Perm.ORG_VIEW) -> QuerySet[Org]:
-    return Org.objects.alive().filter(policy.scope_q(user, perm))
+    return _alive_orgs().filter(policy.scope_q(user, perm))
 
 
 def access_org(*, user: Any, pk: Any, perm: str = Perm.ORG_VIEW) -> Org:
@@ -34,12 +38,12 @@ def org_roots(*, user: Any) -> QuerySet[Org]:
     """The topmost orgs the user can see: grant roots that are not inside another visible org."""
     paths = sorted({g.path for g in policy.user_grants(user) if Perm.ORG_VIEW in g.perms and g.path})
     if any(g.path is None for g in policy.user_grants(user)):
-        return Org.objects.alive().filter(depth=1)
+        return _alive_orgs().filter(depth=1)
     tops: list[str] = []
     for p in paths:
         if not any(p.startswith(t) and p != t for t in tops):
             tops = [t for t in tops if not t.startswith(p)] + [p]
-    return Org.objects.alive().filter(path__in=tops)
+    return _alive_orgs().filter(path__in=tops)
 
 
 def org_children(*, user: Any, org: Org) -> QuerySet[Org]:
@@ -69,7 +73,7 @@ def org_term_overdue(*, user: Any, on: dt.date | None = None) -> QuerySet[Org]:
 def org_subtree_totals(*, org: Org) -> dict[str, int]:
     """正式/预备 totals and org count of a subtree, summed from the orgs' direct counts."""
     agg = (
-        Org.objects.alive()
+        _alive_orgs()
         .filter(path__startswith=org.path)
         .aggregate(full=Sum("full_count"), prob=Sum("probationary_count"))
     )
@@ -89,7 +93,7 @@ def org_subtree_totals_many(*, orgs: list[Org]) -> dict[int, dict[str, int]]:
     from django.db.models.functions import Substr
 
     rows = (
-        Org.objects.alive()
+        _alive_orgs()
         .filter(path__startswith=parent_prefix, depth__gte=depth)
         .annotate(top=Substr("path", 1, steplen * depth))
         .values("top")

@@ -12,7 +12,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from pypinyin import Style, lazy_pinyin
 
@@ -24,7 +24,11 @@ from dangjian.core.orgpaths import rewrite_org_paths
 from .choices import BRANCH_KINDS, MemberStatus, Mobility, OrgKind
 from .models import Member, MobilityRecord, Org, Position, Transfer, default_term_years
 
+
 # ---------------------------------------------------------------- helpers
+def _alive_orgs() -> QuerySet[Org]:
+    # Treebeard's manager builds its own MP_NodeQuerySet, so OrgQuerySet.alive() is not reachable.
+    return Org.objects.filter(deleted_at__isnull=True)
 
 
 def today() -> dt.date:
@@ -173,7 +177,7 @@ def org_delete(*, org: Org, actor: Any) -> None:
     """Soft-delete an empty org (no members, no live child orgs)."""
     if Member.objects.alive().filter(org_path__startswith=org.path).exists():
         raise ValidationError("该组织（或其下级组织）仍有党员，不能删除；请先转接组织关系")
-    if Org.objects.alive().filter(path__startswith=org.path).exclude(pk=org.pk).exists():
+    if _alive_orgs().filter(path__startswith=org.path).exclude(pk=org.pk).exists():
         raise ValidationError("该组织仍有下级组织，不能删除")
     org.deleted_at = timezone.now()
     org.save(update_fields=["deleted_at", "updated_at"])
