@@ -1,6 +1,9 @@
 from django.urls import path
 
-from dangjian.core.views import placeholder
+from . import views
 
 app_name = "accounts"
-urlpatterns = [path("", placeholder, name="tokens")]
+urlpatterns = [
+    path("tokens/", views.tokens, name="tokens"),
+    path("tokens/<int:pk>/revoke/", views.token_revoke, name="token_revoke"),
+]
