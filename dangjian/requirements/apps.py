@@ -4,3 +4,11 @@ from django.apps import AppConfig
 class RequirementsConfig(AppConfig):
     name = "dangjian.requirements"
     verbose_name = "要求与达标"
+
+    def ready(self) -> None:
+        from dangjian.core.events import subscribe
+
+        from . import services
+
+        subscribe("members_changed", services.compliance_on_members_changed)
+        subscribe("org_tree_changed", services.compliance_on_org_tree_changed)

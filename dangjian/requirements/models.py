@@ -1,0 +1,184 @@
+"""Requirements as data and the compliance figures derived from activity records.
+
+A Requirement is loaded from a YAML file under ``requirements/data/`` (the source of truth; the
+admin site may edit a row, the next ``load_requirements`` of its file puts the file's values back).
+The engine (``engine.py``) evaluates every requirement for every org it applies to and every
+period, and stores one ComplianceResult per (requirement, org, period) plus ComplianceRollup
+rows that sum an org's subtree by relative depth. Both carry ``org_path`` so subtree reads are
+one prefix range and org moves rewrite them in the same transaction.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+
+from dangjian.core.models import TimestampedModel
+from dangjian.orgs.models import Org
+
+
+class PeriodKind(models.TextChoices):
+    MONTH = "month", "每月"
+    QUARTER = "quarter", "每季度"
+    HALF_YEAR = "half_year", "每半年"
+    YEAR = "year", "每年"
+    ONCE = "once", "限期完成"
+
+
+class Judged(models.TextChoices):
+    ORG = "org", "按组织"
+    MEMBER = "member", "按党员"
+
+
+class Status(models.TextChoices):
+    MET = "met", "达标"
+    NOT_MET = "not_met", "未达标"
+    NOT_DUE = "not_due", "未到期"
+    NOT_APPLICABLE = "not_applicable", "不适用"
+
+
+class Requirement(TimestampedModel):
+    """One rule, e.g. "支部委员会会议 每月 1 次", loaded from a YAML file (``source_file``).
+
+    ``applies_to`` holds the org kinds and conditions (see ``loader.AppliesTo``); ``counts`` the
+    activity kinds that count toward it; ``times`` how many are required per period (per member
+    when ``judged`` is member). A one-off rule has ``period`` once and a ``deadline``.
+    """
+
+    code = models.CharField("编码", max_length=64, unique=True)
+    name = models.CharField("名称", max_length=100)
+    action = models.CharField("动词", max_length=10, default="开展", help_text="用于说明，如“召开”“开展”")
+    source_title = models.CharField("依据", max_length=200)
+    article = models.CharField("条款", max_length=100, blank=True)
+    source_file = models.CharField("来源文件", max_length=200, editable=False)
+    applies_to = models.JSONField("适用范围", default=dict)
+    counts = models.JSONField("计入的活动类型", default=list)
+    period = models.CharField("周期", max_length=16, choices=PeriodKind.choices)
+    times = models.PositiveSmallIntegerField("每期次数", default=1)
+    deadline = models.DateField("截止日期", null=True, blank=True)
+    judged = models.CharField("评判对象", max_length=8, choices=Judged.choices, default=Judged.ORG)
+    effective_from = models.DateField("起始日期", null=True, blank=True)
+    effective_to = models.DateField("终止日期", null=True, blank=True)
+    note = models.TextField("说明", blank=True)
+    order = models.PositiveSmallIntegerField("顺序", default=0)
+    is_active = models.BooleanField("启用", default=True)
+
+    class Meta:
+        verbose_name = "要求"
+        verbose_name_plural = "要求"
+        ordering = ["order", "code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(period="once") | Q(deadline__isnull=False),
+                name="requirement_once_has_deadline",
+                violation_error_message="限期完成的要求必须填写截止日期",
+            ),
+            models.CheckConstraint(
+                condition=Q(times__gte=1),
+                name="requirement_times_positive",
+                violation_error_message="每期次数至少为 1",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class ComplianceResult(models.Model):
+    """Whether one org met one requirement in one period, with the reason and the records.
+
+    Only orgs the requirement applies to have rows; a missing row reads as NOT_APPLICABLE.
+    ``count``/``required`` are activities held / required, or members who met the rule / all
+    members for a per-member requirement.
+    """
+
+    requirement = models.ForeignKey(
+        Requirement, verbose_name="要求", on_delete=models.CASCADE, related_name="results"
+    )
+    org = models.ForeignKey(Org, verbose_name="组织", on_delete=models.CASCADE, related_name="+")
+    org_path = models.CharField("组织路径", max_length=255)
+    period_key = models.CharField("期间", max_length=16)
+    period_start = models.DateField("期间开始")
+    period_end = models.DateField("期间结束")
+    status = models.CharField("状态", max_length=16, choices=Status.choices)
+    count = models.PositiveIntegerField("完成数")
+    required = models.PositiveIntegerField("要求数")
+    explanation = models.CharField("说明", max_length=300)
+    record_ids = models.JSONField("计入的记录", default=list)
+
+    class Meta:
+        verbose_name = "达标结果"
+        verbose_name_plural = "达标结果"
+        ordering = ["requirement", "org_path", "period_start"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["requirement", "org", "period_key"],
+                name="compliance_result_unique",
+                violation_error_message="同一要求、组织和期间只能有一条结果",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["requirement", "period_key", "org_path"]),
+            models.Index(fields=["org", "period_start"]),
+            models.Index(fields=["period_key", "status", "org_path"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.explanation
+
+
+class ComplianceRollup(models.Model):
+    """Counts of the results of ``org``'s descendants at ``rel_depth`` levels below it.
+
+    The org's own result is not included (rel_depth starts at 1); subtree totals are the org's
+    result plus the sum over rel_depth, and the by-depth chart reads these rows directly.
+    """
+
+    requirement = models.ForeignKey(
+        Requirement, verbose_name="要求", on_delete=models.CASCADE, related_name="rollups"
+    )
+    org = models.ForeignKey(Org, verbose_name="组织", on_delete=models.CASCADE, related_name="+")
+    org_path = models.CharField("组织路径", max_length=255)
+    period_key = models.CharField("期间", max_length=16)
+    period_start = models.DateField("期间开始")
+    rel_depth = models.PositiveSmallIntegerField("相对层级")
+    met = models.PositiveIntegerField("达标", default=0)
+    not_met = models.PositiveIntegerField("未达标", default=0)
+    not_due = models.PositiveIntegerField("未到期", default=0)
+
+    class Meta:
+        verbose_name = "达标汇总"
+        verbose_name_plural = "达标汇总"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["org", "requirement", "period_key", "rel_depth"],
+                name="compliance_rollup_unique",
+                violation_error_message="汇总行重复",
+            )
+        ]
+        indexes = [models.Index(fields=["org", "period_key"])]
+
+    def __str__(self) -> str:
+        return f"{self.org_id} {self.requirement_id} {self.period_key} +{self.rel_depth}"
+
+    @property
+    def applicable(self) -> int:
+        return self.met + self.not_met + self.not_due
+
+
+class TrackedOrg(models.Model):
+    """Where the engine last saw each org in the tree, so a move knows the old ancestors.
+
+    The field is deliberately not called ``org_path``: org moves rewrite every ``org_path``
+    column, and this one must keep the old value until the engine has read it.
+    """
+
+    org = models.OneToOneField(Org, verbose_name="组织", on_delete=models.CASCADE, primary_key=True)
+    path = models.CharField("上次计算时的路径", max_length=255, db_index=True)
+
+    class Meta:
+        verbose_name = "组织位置快照"
+        verbose_name_plural = "组织位置快照"
+
+    def __str__(self) -> str:
+        return self.path
