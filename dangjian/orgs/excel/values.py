@@ -1,0 +1,155 @@
+"""Cell values as offices type them: dates in five spellings, "01 汉族"-style codes, 是/否, 无/—.
+
+Every parser returns the cleaned value or raises ``CellError`` with a Chinese reason; the caller
+adds the row and the column.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable
+from typing import Any
+
+EMPTY_MARKERS = frozenset({"", "无", "—", "——", "-", "--", "－", "/", "／", "空", "暂无"})
+_SPACES = re.compile(r"\s+")
+_DATE_FULL = re.compile(r"^(\d{4})\s*[年./\-]\s*(\d{1,2})\s*[月./\-]\s*(\d{1,2})\s*日?$")
+_DATE_MONTH = re.compile(r"^(\d{4})\s*[年./\-]\s*(\d{1,2})\s*月?$")
+_DATE_COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
+_CODE = re.compile(r"^(\d{1,3})[\s.、:：]*(.*)$")
+_EXCEL_EPOCH = dt.date(1899, 12, 30)
+
+
+class CellError(ValueError):
+    """A value that cannot be read; the message is Chinese and names no row."""
+
+
+def squash(text: Any) -> str:
+    """Header text without any whitespace (offices put spaces and line breaks in headers)."""
+    return _SPACES.sub("", str(text or ""))
+
+
+def text(value: Any) -> str:
+    """The cell as trimmed text; numbers without a fraction lose their ``.0``; 无/— become ""."""
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        value = str(int(value)) if value.is_integer() else repr(value)
+    elif isinstance(value, dt.datetime):
+        value = value.date().isoformat()
+    elif isinstance(value, dt.date):
+        value = value.isoformat()
+    value = str(value).replace("\u3000", " ").strip()
+    return "" if value in EMPTY_MARKERS else value
+
+
+def parse_date(value: Any) -> dt.date | None:
+    """Excel dates, ``2019年7月1日``, ``2019/07/01``, ``2019-07-01``, ``2019.07`` (day 1), ``20190701``."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return _numeric_date(float(value))
+    raw = text(value)
+    if not raw:
+        return None
+    raw = raw.replace("．", ".").replace("／", "/").replace("－", "-")
+    for pattern in (_DATE_FULL, _DATE_COMPACT):
+        m = pattern.match(raw)
+        if m:
+            return _make_date(int(m[1]), int(m[2]), int(m[3]), raw)
+    m = _DATE_MONTH.match(raw)
+    if m:
+        return _make_date(int(m[1]), int(m[2]), 1, raw)
+    raise CellError(f"无法识别的日期“{raw}”，请写成 2019-07-01、2019年7月1日 或 2019.07")
+
+
+def _numeric_date(number: float) -> dt.date:
+    if 1900 <= number < 2100 and not number.is_integer():
+        # A typed "2019.07" stored as a number. "2019.10" arrives as 2019.1, which is also how
+        # "2019.1" (January) arrives: ambiguous, so it is reported rather than guessed.
+        year = int(number)
+        digits = f"{number:.6f}".split(".")[1].rstrip("0")
+        if digits == "1":
+            raise CellError(f"日期“{number:g}”有歧义（1月还是10月？），请写成 {year}-01 或 {year}-10")
+        if len(digits) > 2:
+            raise CellError(f"无法识别的日期“{number:g}”")
+        return _make_date(year, int(digits.ljust(2, "0")), 1, f"{number:g}")
+    if 1900 <= number < 2100:
+        raise CellError(f"日期“{int(number)}”只有年份，请写到月份，如 {int(number)}.07")
+    if 1 <= number < 80000:  # an Excel serial date in a cell without date format
+        return _EXCEL_EPOCH + dt.timedelta(days=int(number))
+    raise CellError(f"无法识别的日期“{number:g}”")
+
+
+def _make_date(year: int, month: int, day: int, raw: str) -> dt.date:
+    try:
+        return dt.date(year, month, day)
+    except ValueError:
+        raise CellError(f"日期“{raw}”不存在") from None
+
+
+def parse_bool(value: Any, *, label: str) -> bool:
+    """是/否 (empty means 否)."""
+    raw = text(value)
+    if raw in ("", "否", "不是", "N", "n", "0", "FALSE", "False"):
+        return False
+    if raw in ("是", "Y", "y", "1", "TRUE", "True"):
+        return True
+    raise CellError(f"应填“是”或“否”，不能是“{raw}”")
+
+
+class CodeList:
+    """A coded list (民族, 学历, 工作岗位) read from ``01 汉族``, ``01``, ``汉族`` or ``汉``."""
+
+    def __init__(
+        self, choices: Iterable[tuple[str, str]], *, label: str, aliases: dict[str, str] | None = None
+    ):
+        self.label = label
+        self.by_code: dict[str, str] = {}
+        self.by_name: dict[str, str] = {}
+        self.labels: dict[str, str] = {}
+        for code, display in choices:
+            self.labels[code] = display
+            m = _CODE.match(display)
+            name = m[2].strip() if m else display
+            self.by_code[code.lstrip("0") or "0"] = code
+            self.by_name[squash(name)] = code
+        for alias, code in (aliases or {}).items():
+            self.by_name[squash(alias)] = code
+
+    def parse(self, value: Any) -> str:
+        raw = text(value)
+        if not raw:
+            return ""
+        m = _CODE.match(raw)
+        if m and m[1]:
+            code = self.by_code.get(m[1].lstrip("0") or "0")
+            name = squash(m[2])
+            if code is not None and (not name or self.by_name.get(name) in (None, code)):
+                return code
+            if code is not None and name:
+                raise CellError(f"代码 {m[1]} 与名称“{m[2].strip()}”不一致")
+        key = squash(raw)
+        code = self.by_name.get(key)
+        if code is None and not key.endswith("族"):
+            code = self.by_name.get(key + "族")
+        if code is None:
+            raise CellError(f"“{raw}”不在{self.label}代码表中")
+        return code
+
+    def display(self, code: str) -> str:
+        return self.labels.get(code, "")
+
+
+def parse_choice(value: Any, mapping: dict[str, str], *, hint: str) -> str:
+    raw = squash(text(value))
+    if not raw:
+        return ""
+    try:
+        return mapping[raw]
+    except KeyError:
+        raise CellError(f"“{raw}”无法识别，应为{hint}") from None
