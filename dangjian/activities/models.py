@@ -44,7 +44,8 @@ class Activity(SoftDeleteModel):
     """One 组织生活 event held by an org, with its minutes.
 
     ``expected_count`` / ``present_count`` (应到 / 实到) are derived from the attendance rows by
-    the activity services, never typed.
+    the activity services, never typed: 应到 = every attendance row, 实到 = 出席 + 异地参加.
+    A 党小组会 is recorded on the 党小组 org itself (``org.kind == GROUP``).
     """
 
     org = models.ForeignKey(Org, verbose_name="组织", on_delete=models.PROTECT, related_name="activities")
@@ -66,8 +67,10 @@ class Activity(SoftDeleteModel):
     lecturer_name = models.CharField("授课人（非本组织）", max_length=50, blank=True)
     content = models.TextField("内容/纪要", blank=True)
     resolutions = models.TextField("决议事项", blank=True)
+    observers = models.CharField("列席人员", max_length=200, blank=True)
     expected_count = models.PositiveIntegerField("应到", default=0, editable=False)
     present_count = models.PositiveIntegerField("实到", default=0, editable=False)
+    deleted_reason = models.CharField("删除原因", max_length=200, blank=True, editable=False)
 
     history = HistoricalRecords(excluded_fields=["org_path", "held_on", "expected_count", "present_count"])
 

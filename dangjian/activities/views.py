@@ -1,0 +1,468 @@
+"""Pages for activity records. Thin: fetch-and-authorise through the selectors, write through the
+services, render. An object outside the user's scope, or in scope but not changeable by the user,
+answers 404; a page the user's roles never allow (recording for a 党员) answers 403.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods
+
+from dangjian.core import policy
+from dangjian.core.permissions import Perm
+
+from . import exports, selectors, services
+from .filtersets import ActivityFilterSet, parse_period
+from .forms import KIND_ORDER, ActivityForm, DeleteForm, attendance_from
+from .models import AttendanceStatus
+
+PAGE_SIZE = 50
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _service_errors(exc: ValidationError) -> dict[str, list[str]]:
+    if hasattr(exc, "error_dict"):
+        return exc.message_dict
+    return {"__all__": exc.messages}
+
+
+def _tabs(request: HttpRequest) -> dict[str, bool]:
+    return {
+        "can_record": selectors.can_record(request.user),
+        "can_lists": selectors.can_see_lists(request.user),
+    }
+
+
+def _quarter(day: dt.date) -> str:
+    return f"{day.year}Q{(day.month - 1) // 3 + 1}"
+
+
+# ---------------------------------------------------------------- list
+
+
+@login_required
+@require_GET
+def activity_list(request: HttpRequest) -> HttpResponse:
+    filterset = ActivityFilterSet(request.GET, user=request.user)
+    filterset.is_valid()
+    qs = filterset.qs.select_related("org").order_by("-starts_at", "-pk")
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    kinds = selectors.kinds_by_activity(activity_ids=[a.pk for a in page.object_list])
+    for a in page.object_list:
+        a.kind_labels = kinds.get(a.pk, [])
+    today = timezone.localdate()
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "activities/list.html",
+        {
+            "filterset": filterset,
+            "page": page,
+            "orgs": selectors.viewing_orgs(user=request.user),
+            **_tabs(request),
+            "can_export": policy.has_perm(request.user, Perm.EXPORT)
+            and selectors.can_see_lists(request.user),
+            "query": query.urlencode(),
+            "presets": [
+                ("本月", f"{today:%Y-%m}"),
+                ("本季度", _quarter(today)),
+                ("本年", str(today.year)),
+                ("上一年", str(today.year - 1)),
+            ],
+        },
+    )
+
+
+# ---------------------------------------------------------------- create / edit
+
+
+def _people_context(
+    *,
+    org: Any,
+    kinds: list[str],
+    on: dt.date,
+    current: dict[int, tuple[str, str]] | None = None,
+    member_ids: list[int] | None = None,
+    selected: dict[str, Any] | None = None,
+    lecturer_name: str = "",
+) -> dict[str, Any]:
+    """Context of the attendee partial: the attendance rows and the 主持人/记录人/授课人 options."""
+    if org is None:
+        return {"people_org": None, "rows": [], "options": [], "selected": {}}
+    rows = services.attendee_rows(org=org, kinds=kinds, on=on, current=current, member_ids=member_ids)
+    selected = dict(selected or {})
+    if not selected.get("host"):
+        selected["host"] = selectors.org_secretary_id(org=org)
+    return {
+        "people_org": org,
+        "rows": rows,
+        "options": list(selectors.org_members_for_select(org=org).values_list("pk", "name")),
+        "selected": {k: int(v) if str(v).isdigit() else None for k, v in selected.items()},
+        "statuses": AttendanceStatus,
+        "expected": len(rows),
+        "present": sum(1 for r in rows if r.status in services.ATTENDED),
+        "show_lecturer": bool(set(kinds) & services.LECTURE_KINDS),
+        "lecturer_name": lecturer_name,
+    }
+
+
+def _current_from(data: Any) -> dict[int, tuple[str, str]]:
+    return {r["member_id"]: (r["status"], r["reason"]) for r in attendance_from(data)}
+
+
+def _date_or_today(value: Any) -> dt.date:
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        return timezone.localdate()
+
+
+def _render_form(
+    request: HttpRequest, form: ActivityForm, people: dict[str, Any], status: int = 200, **extra: Any
+) -> HttpResponse:
+    context = {"form": form, "kind_order": KIND_ORDER, "orgs": selectors.recording_orgs(user=request.user)}
+    return render(request, "activities/form.html", {**context, **people, **extra}, status=status)
+
+
+def _posted_org(request: HttpRequest, form: ActivityForm) -> Any:
+    org = form.cleaned_data.get("org") if hasattr(form, "cleaned_data") else None
+    if org is None and str(request.POST.get("org", "")).isdigit():
+        try:
+            org = selectors.org_for_recording(user=request.user, pk=request.POST["org"])
+        except Http404:
+            org = None
+    return org
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def activity_create(request: HttpRequest) -> HttpResponse:
+    if not selectors.can_record(request.user):
+        raise PermissionDenied("您无权记录组织生活")
+    if request.method == "POST":
+        form = ActivityForm(request.POST, request.FILES, user=request.user)
+        attendance = attendance_from(request.POST)
+        if form.is_valid():
+            cd = form.cleaned_data
+            try:
+                activity = services.activity_create(
+                    org=cd["org"],
+                    kinds=cd["kinds"],
+                    actor=request.user,
+                    attendance=attendance,
+                    files=cd["attachments"],
+                    **form.service_data(),
+                )
+            except ValidationError as exc:
+                form.add_service_errors(_service_errors(exc))
+            else:
+                messages.success(
+                    request, f"已记录。应到 {activity.expected_count}，实到 {activity.present_count}。"
+                )
+                return redirect("activities:detail", pk=activity.pk)
+        people = _people_context(
+            org=_posted_org(request, form),
+            kinds=request.POST.getlist("kinds"),
+            on=_date_or_today(request.POST.get("held_date")),
+            current=_current_from(request.POST),
+            member_ids=[r["member_id"] for r in attendance] or None,
+            selected={k: request.POST.get(k) for k in ("host", "recorder", "lecturer")},
+            lecturer_name=request.POST.get("lecturer_name", ""),
+        )
+        return _render_form(request, form, people, title="记录组织生活", status=400)
+    org = None
+    if str(request.GET.get("org", "")).isdigit():
+        org = selectors.org_for_recording(user=request.user, pk=request.GET["org"])
+    org = org or selectors.default_recording_org(user=request.user)
+    now = timezone.localtime()
+    form = ActivityForm(
+        user=request.user,
+        initial={
+            "org": org.pk if org else None,
+            "held_date": now.date(),
+            "start_time": now.replace(minute=now.minute - now.minute % 5, second=0, microsecond=0).time(),
+        },
+    )
+    people = _people_context(org=org, kinds=[], on=now.date())
+    return _render_form(request, form, people, title="记录组织生活")
+
+
+@login_required
+@require_GET
+def activity_attendees(request: HttpRequest) -> HttpResponse:
+    """The attendee list (and host/recorder options) for the org and kinds chosen so far (htmx)."""
+    if not selectors.can_record(request.user):
+        raise PermissionDenied("您无权记录组织生活")
+    org = selectors.org_for_recording(user=request.user, pk=request.GET.get("org"))
+    people = _people_context(
+        org=org,
+        kinds=request.GET.getlist("kinds"),
+        on=_date_or_today(request.GET.get("held_date")),
+        current=_current_from(request.GET),
+        selected={k: request.GET.get(k) for k in ("host", "recorder", "lecturer")},
+        lecturer_name=request.GET.get("lecturer_name", ""),
+    )
+    return render(request, "activities/form.html#people", people)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def activity_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    activity = selectors.access_activity(user=request.user, pk=pk, perm=Perm.ACTIVITY_CHANGE)
+    kinds = selectors.activity_kinds(activity=activity)
+    attachments = list(selectors.activity_attachments(activity=activity))
+    if request.method == "POST":
+        form = ActivityForm(request.POST, request.FILES, user=request.user)
+        attendance = attendance_from(request.POST)
+        if form.is_valid():
+            cd = form.cleaned_data
+            try:
+                services.activity_update(
+                    activity=activity,
+                    actor=request.user,
+                    org=cd["org"],
+                    kinds=cd["kinds"],
+                    attendance=attendance,
+                    files=cd["attachments"],
+                    remove_attachments=[
+                        int(x) for x in request.POST.getlist("remove_attachment") if x.isdigit()
+                    ],
+                    **form.service_data(),
+                )
+            except ValidationError as exc:
+                form.add_service_errors(_service_errors(exc))
+            else:
+                messages.success(request, "已保存修改。")
+                return redirect("activities:detail", pk=activity.pk)
+        people = _people_context(
+            org=_posted_org(request, form),
+            kinds=request.POST.getlist("kinds"),
+            on=_date_or_today(request.POST.get("held_date")),
+            current=_current_from(request.POST),
+            member_ids=[r["member_id"] for r in attendance] or None,
+            selected={k: request.POST.get(k) for k in ("host", "recorder", "lecturer")},
+            lecturer_name=request.POST.get("lecturer_name", ""),
+        )
+        return _render_form(
+            request, form, people, title="修改记录", activity=activity, attachments=attachments, status=400
+        )
+    start = timezone.localtime(activity.starts_at)
+    form = ActivityForm(
+        user=request.user,
+        initial={
+            "org": activity.org_id,
+            "kinds": kinds,
+            "held_date": start.date(),
+            "start_time": start.time().replace(second=0, microsecond=0),
+            "end_time": timezone.localtime(activity.ends_at).time() if activity.ends_at else None,
+            "place": activity.place,
+            "topic": activity.topic,
+            "lecturer_name": activity.lecturer_name,
+            "content": activity.content,
+            "resolutions": activity.resolutions,
+            "observers": activity.observers,
+        },
+    )
+    rows = list(activity.attendances.values_list("member_id", "status", "reason"))
+    people = _people_context(
+        org=activity.org,
+        kinds=kinds,
+        on=activity.held_on,
+        current={m: (s, r) for m, s, r in rows},
+        member_ids=[m for m, _, _ in rows] if rows else None,
+        selected={
+            "host": activity.host_id,
+            "recorder": activity.recorder_id,
+            "lecturer": activity.lecturer_id,
+        },
+        lecturer_name=activity.lecturer_name,
+    )
+    return _render_form(request, form, people, title="修改记录", activity=activity, attachments=attachments)
+
+
+# ---------------------------------------------------------------- detail / delete
+
+
+@login_required
+@require_GET
+def activity_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    activity = selectors.access_activity(user=request.user, pk=pk)
+    rows = list(selectors.activity_attendance(user=request.user, activity=activity))
+    groups = {s: [r for r in rows if r.status == s] for s in AttendanceStatus.values}
+    return render(
+        request,
+        "activities/detail.html",
+        {
+            "activity": activity,
+            "kinds": selectors.kinds_by_activity(activity_ids=[activity.pk]).get(activity.pk, []),
+            "rows": rows,
+            "groups": [(AttendanceStatus(s).label, s, groups[s]) for s in AttendanceStatus.values],
+            "attachments": selectors.activity_attachments(activity=activity),
+            "can_change": selectors.sees_whole(request.user, Perm.ACTIVITY_CHANGE, activity.org_path),
+            "whole": selectors.sees_whole(request.user, Perm.ACTIVITY_VIEW, activity.org_path),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def activity_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    activity = selectors.access_activity(user=request.user, pk=pk, perm=Perm.ACTIVITY_CHANGE)
+    form = DeleteForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.activity_delete(
+                activity=activity, actor=request.user, reason=form.cleaned_data["reason"]
+            )
+        except ValidationError as exc:
+            for field, msgs in _service_errors(exc).items():
+                for msg in msgs:
+                    form.add_error(field if field in form.fields else None, msg)
+        else:
+            messages.success(request, "记录已删除（保留删除原因，可由系统管理员查询）。")
+            return redirect("activities:list")
+    return render(request, "activities/delete.html", {"activity": activity, "form": form})
+
+
+@login_required
+@require_GET
+def attachment_download(request: HttpRequest, pk: int, attachment_pk: int) -> FileResponse:
+    attachment = selectors.access_attachment(user=request.user, activity_pk=pk, pk=attachment_pk)
+    try:
+        handle = attachment.file.open("rb")
+    except FileNotFoundError:
+        raise Http404("附件文件已丢失") from None
+    return FileResponse(handle, as_attachment=True, filename=attachment.original_name)
+
+
+# ---------------------------------------------------------------- calendar / mine / absences
+
+
+@login_required
+@require_GET
+def activity_calendar(request: HttpRequest) -> HttpResponse:
+    today = timezone.localdate()
+    try:
+        first, _ = parse_period(request.GET.get("month") or f"{today:%Y-%m}")
+    except ValueError:
+        first = today.replace(day=1)
+    org = None
+    if request.GET.get("org"):
+        org = selectors.org_for_viewing(user=request.user, pk=request.GET["org"])
+    else:
+        org = selectors.default_recording_org(user=request.user)
+        if org is None:
+            orgs = selectors.viewing_orgs(user=request.user, limit=1)
+            org = orgs[0] if orgs else None
+        if org is None and getattr(request.user, "member", None) is not None:
+            org = request.user.member.org
+    weeks = (
+        selectors.activity_calendar(user=request.user, org=org, year=first.year, month=first.month)
+        if org
+        else []
+    )
+    prev_month = (first - dt.timedelta(days=1)).replace(day=1)
+    next_month = (first + dt.timedelta(days=32)).replace(day=1)
+    return render(
+        request,
+        "activities/calendar.html",
+        {
+            "org": org,
+            "first": first,
+            "weeks": weeks,
+            "prev": f"{prev_month:%Y-%m}",
+            "next": f"{next_month:%Y-%m}" if next_month <= today.replace(day=1) else None,
+            "orgs": selectors.viewing_orgs(user=request.user),
+            "weekdays": "一二三四五六日",
+            **_tabs(request),
+        },
+    )
+
+
+@login_required
+@require_GET
+def activity_mine(request: HttpRequest) -> HttpResponse:
+    member = getattr(request.user, "member", None)
+    participation = None
+    if member is not None and member.deleted_at is None:
+        participation = selectors.member_participation(user=request.user, member=member)
+    return render(
+        request,
+        "activities/mine.html",
+        {"member": member, "p": participation, "statuses": AttendanceStatus, **_tabs(request)},
+    )
+
+
+@login_required
+@require_GET
+def activity_absences(request: HttpRequest) -> HttpResponse:
+    if not selectors.can_see_lists(request.user):
+        raise PermissionDenied("只有书记和党务工作者可以查看连续缺席提醒")
+    org = None
+    if request.GET.get("org"):
+        org = selectors.org_for_viewing(user=request.user, pk=request.GET["org"])
+    flags = selectors.absence_flags(user=request.user, org=org)
+    return render(
+        request,
+        "activities/absences.html",
+        {
+            "flags": flags,
+            "org": org,
+            "orgs": selectors.viewing_orgs(user=request.user),
+            "threshold": selectors.absence_threshold(),
+            **_tabs(request),
+            "window": selectors.absence_window_days(),
+        },
+    )
+
+
+# ---------------------------------------------------------------- ledgers
+
+
+def _export(request: HttpRequest, ledger: str) -> HttpResponse:
+    if not (policy.has_perm(request.user, Perm.EXPORT) and selectors.can_see_lists(request.user)):
+        raise PermissionDenied("您无权导出台账")
+    filterset = ActivityFilterSet(request.GET, user=request.user, perm=Perm.EXPORT)
+    if not filterset.is_valid():
+        messages.error(request, "导出条件有误：" + filterset.errors_text())
+        return redirect(reverse("activities:list") + "?" + request.GET.urlencode())
+    filters = filterset.filters_dict()
+    org = filters["org"]
+    name = org.name if org else "全部可见组织"
+    out = exports.spooled()
+    writer = exports.write_records if ledger == "records" else exports.write_attendance
+    rows = writer(
+        out,
+        activities=filterset.qs,
+        org_name=name,
+        date_from=filters["date_from"],
+        date_to=filters["date_to"],
+    )
+    services.export_logged(actor=request.user, ledger=ledger, org=org, filters=filters, rows=rows)
+    out.seek(0)
+    title = "三会一课记录" if ledger == "records" else "考勤统计"
+    stamp = timezone.localtime().strftime("%Y%m%d")
+    return FileResponse(out, as_attachment=True, filename=f"{title}_{name}_{stamp}.xlsx", content_type=XLSX)
+
+
+@login_required
+@require_GET
+def export_records(request: HttpRequest) -> HttpResponse:
+    return _export(request, "records")
+
+
+@login_required
+@require_GET
+def export_attendance(request: HttpRequest) -> HttpResponse:
+    return _export(request, "attendance")
