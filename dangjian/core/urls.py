@@ -1,5 +1,5 @@
 from django.urls import path
 
-from dangjian.core.views import placeholder
+from dangjian.core.views import home
 
-urlpatterns = [path("", placeholder, name="home")]
+urlpatterns = [path("", home, name="home")]

@@ -89,6 +89,9 @@ class _ScopedFilterSet(django_filters.FilterSet):
             else:
                 self._form = form_class(prefix=self.form_prefix)
             self._form.user = self.user
+            for field in self._form.fields.values():
+                css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
+                field.widget.attrs.setdefault("class", css)
         return self._form
 
     def filter_values(self) -> dict[str, Any]:
@@ -110,6 +113,10 @@ class _ScopedFilterSet(django_filters.FilterSet):
         return self._qs
 
 
+ANY = "不限"
+YES_NO = forms.Select(choices=(("", ANY), ("true", "是"), ("false", "否")))
+
+
 def _noop(queryset: QuerySet, name: str, value: Any) -> QuerySet:
     return queryset
 
@@ -119,14 +126,24 @@ class MemberFilterSet(_ScopedFilterSet):
 
     q = django_filters.CharFilter(label="姓名或拼音", method=_noop)
     org = OrgIdFilter(label="组织（含下级）", method=_noop)
-    status = django_filters.ChoiceFilter(label="人员类别", choices=MemberStatus.choices, method=_noop)
-    occupation = django_filters.ChoiceFilter(label="工作岗位", choices=Occupation.choices, method=_noop)
-    gender = django_filters.ChoiceFilter(label="性别", choices=Gender.choices, method=_noop)
-    education = django_filters.ChoiceFilter(label="学历", choices=Education.choices, method=_noop)
-    standing = django_filters.ChoiceFilter(label="党籍状态", choices=Standing.choices, method=_noop)
-    mobility = django_filters.ChoiceFilter(label="流动党员", choices=MOBILITY_CHOICES, method=_noop)
-    leading_cadre = django_filters.BooleanFilter(label="县处级以上领导干部", method=_noop)
-    lost_contact = django_filters.BooleanFilter(label="失联党员", method=_noop)
+    status = django_filters.ChoiceFilter(
+        label="人员类别", choices=MemberStatus.choices, empty_label=ANY, method=_noop
+    )
+    occupation = django_filters.ChoiceFilter(
+        label="工作岗位", choices=Occupation.choices, empty_label=ANY, method=_noop
+    )
+    gender = django_filters.ChoiceFilter(label="性别", choices=Gender.choices, empty_label=ANY, method=_noop)
+    education = django_filters.ChoiceFilter(
+        label="学历", choices=Education.choices, empty_label=ANY, method=_noop
+    )
+    standing = django_filters.ChoiceFilter(
+        label="党籍状态", choices=Standing.choices, empty_label=ANY, method=_noop
+    )
+    mobility = django_filters.ChoiceFilter(
+        label="流动党员", choices=MOBILITY_CHOICES, empty_label=ANY, method=_noop
+    )
+    leading_cadre = django_filters.BooleanFilter(label="县处级以上领导干部", widget=YES_NO, method=_noop)
+    lost_contact = django_filters.BooleanFilter(label="失联党员", widget=YES_NO, method=_noop)
 
     class Meta:
         model = Member
@@ -141,8 +158,12 @@ class OrgFilterSet(_ScopedFilterSet):
     """Filters of org lists (search box, API)."""
 
     q = django_filters.CharFilter(label="组织名称或所在单位", method=_noop)
-    kind = django_filters.ChoiceFilter(label="组织类别", choices=OrgKind.choices, method=_noop)
-    sector = django_filters.ChoiceFilter(label="单位类别", choices=Sector.choices, method=_noop)
+    kind = django_filters.ChoiceFilter(
+        label="组织类别", choices=OrgKind.choices, empty_label=ANY, method=_noop
+    )
+    sector = django_filters.ChoiceFilter(
+        label="单位类别", choices=Sector.choices, empty_label=ANY, method=_noop
+    )
     subtree = OrgIdFilter(label="上级组织（含下级）", method=_noop)
 
     class Meta:
@@ -150,5 +171,12 @@ class OrgFilterSet(_ScopedFilterSet):
         fields: list[str] = []
         form = _OrgFilterForm
 
+    def __init__(
+        self, data: Any = None, queryset: QuerySet | None = None, *, perm: str = Perm.ORG_VIEW, **kw: Any
+    ):
+        """``perm``: list only orgs where the user holds it (e.g. transfer targets)."""
+        self.perm = perm
+        super().__init__(data, queryset, **kw)
+
     def select(self, filters: dict[str, Any]) -> QuerySet[Org]:
-        return selectors.org_list(user=self.user, filters=filters)
+        return selectors.org_list(user=self.user, filters=filters, perm=self.perm)

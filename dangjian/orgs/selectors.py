@@ -5,14 +5,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Q, QuerySet, Sum
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 
 from dangjian.core import pii, policy
 from dangjian.core.audit import audit
 from dangjian.core.permissions import Perm
 
-from .choices import COMMITTEE_TITLES
+from .choices import COMMITTEE_TITLES, OrgKind
 from .models import Member, MobilityRecord, Org, Position, Transfer
 
 
@@ -50,9 +50,9 @@ def org_children(*, user: Any, org: Org) -> QuerySet[Org]:
     return org_visible(user=user).filter(path__startswith=org.path, depth=org.depth + 1)
 
 
-def org_list(*, user: Any, filters: dict[str, Any] | None = None) -> QuerySet[Org]:
+def org_list(*, user: Any, filters: dict[str, Any] | None = None, perm: str = Perm.ORG_VIEW) -> QuerySet[Org]:
     filters = filters or {}
-    qs = org_visible(user=user)
+    qs = org_visible(user=user, perm=perm)
     if filters.get("subtree"):
         qs = qs.filter(path__startswith=filters["subtree"].path)
     if filters.get("q"):
@@ -201,3 +201,139 @@ def member_transfers(*, member: Member) -> QuerySet[Transfer]:
 def open_mobility_by_member(*, member_ids: list[int]) -> dict[int, MobilityRecord]:
     rows = MobilityRecord.objects.filter(member_id__in=member_ids, ended_on__isnull=True)
     return {r.member_id: r for r in rows}
+
+
+# ---------------------------------------------------------------- pages (dashboard, detail, forms)
+
+
+def org_scope_summary(*, user: Any, on: dt.date | None = None) -> dict[str, int]:
+    """Org count, 正式/预备 totals and 换届-overdue count over everything the user can see."""
+    on = on or timezone.localdate()
+    agg = org_visible(user=user).aggregate(
+        orgs=Count("pk"),
+        full=Sum("full_count"),
+        prob=Sum("probationary_count"),
+        overdue=Count("pk", filter=Q(term_due__lt=on)),
+    )
+    full, prob = agg["full"] or 0, agg["prob"] or 0
+    return {
+        "orgs": agg["orgs"],
+        "full": full,
+        "probationary": prob,
+        "total": full + prob,
+        "overdue": agg["overdue"],
+    }
+
+
+def org_subtree_totals_for(*, orgs: list[Org]) -> dict[int, dict[str, int]]:
+    """Subtree totals for any list of orgs: one query per group of siblings."""
+    groups: dict[tuple[int, str], list[Org]] = {}
+    for o in orgs:
+        groups.setdefault((o.depth, o.path[: Org.steplen * (o.depth - 1)]), []).append(o)
+    totals: dict[int, dict[str, int]] = {}
+    for siblings in groups.values():
+        totals |= org_subtree_totals_many(orgs=siblings)
+    return totals
+
+
+def org_groups(*, org: Org) -> QuerySet[Org]:
+    """The 党小组 directly under an org (choices for a member's 党小组)."""
+    return _alive_orgs().filter(path__startswith=org.path, depth=org.depth + 1, kind=OrgKind.GROUP)
+
+
+def org_parent(*, org: Org) -> Org | None:
+    """The org's parent (unscoped: callers show its name, and link it only when visible)."""
+    return Org.objects.get_parent(org)
+
+
+def org_ancestors(*, org: Org) -> QuerySet[Org]:
+    """The org's ancestors, top first (for breadcrumbs); unscoped: names only are shown."""
+    paths = [org.path[: Org.steplen * i] for i in range(1, org.depth)]
+    return _alive_orgs().filter(path__in=paths).order_by("depth")
+
+
+def member_position_orgs(*, user: Any, member: Member) -> QuerySet[Org]:
+    """Orgs where ``member`` may take a post: their own org, its ancestors, or a 党小组 of it,
+    limited to those the user may maintain members in."""
+    org_path = member.org_path
+    ancestors = [org_path[: Org.steplen * i] for i in range(1, len(org_path) // Org.steplen + 1)]
+    return (
+        org_visible(user=user, perm=Perm.MEMBER_CHANGE)
+        .filter(
+            Q(path__in=ancestors)
+            | Q(path__startswith=org_path, depth=len(org_path) // Org.steplen + 1, kind=OrgKind.GROUP)
+        )
+        .order_by("path")
+    )
+
+
+def access_position(*, user: Any, pk: Any, perm: str = Perm.MEMBER_CHANGE) -> Position:
+    try:
+        return (
+            Position.objects.filter(policy.scope_q(user, perm, path_field="org_path"))
+            .select_related("member", "org")
+            .get(pk=int(pk))
+        )
+    except (Position.DoesNotExist, TypeError, ValueError):
+        raise policy.not_found() from None
+
+
+def access_mobility(*, user: Any, pk: Any, perm: str = Perm.MEMBER_CHANGE) -> MobilityRecord:
+    try:
+        return (
+            MobilityRecord.objects.filter(policy.scope_q(user, perm, path_field="org_path"))
+            .select_related("member")
+            .get(pk=int(pk))
+        )
+    except (MobilityRecord.DoesNotExist, TypeError, ValueError):
+        raise policy.not_found() from None
+
+
+# Fields whose history shows as one label and never with values.
+_HISTORY_ALIASES = {
+    "id_number_hash": "身份证号",
+    "id_number_encrypted": "身份证号",
+    "id_number_masked": "身份证号",
+    "phone_encrypted": "手机号",
+    "phone_masked": "手机号",
+}
+_HISTORY_SKIP = {"updated_at", "created_at", "created_by", "deleted_at"}
+_HISTORY_TYPES = {"+": "新建", "~": "修改", "-": "删除"}
+
+
+def _history_rows(records: list[Any], model: Any) -> list[dict[str, Any]]:
+    rows = []
+    for i, rec in enumerate(records):
+        older = records[i + 1] if i + 1 < len(records) else None
+        fields: list[str] = []
+        if older is not None and rec.history_type == "~":
+            for change in rec.diff_against(older).changes:
+                if change.field in _HISTORY_SKIP:
+                    continue
+                label = _HISTORY_ALIASES.get(change.field) or str(
+                    model._meta.get_field(change.field).verbose_name
+                )
+                if label not in fields:
+                    fields.append(label)
+        user = rec.history_user
+        rows.append(
+            {
+                "at": rec.history_date,
+                "who": str(user) if user else "系统",
+                "type": _HISTORY_TYPES.get(rec.history_type, rec.history_type),
+                "fields": fields,
+            }
+        )
+    return rows
+
+
+def member_history(*, member: Member, limit: int = 30) -> list[dict[str, Any]]:
+    """Change history of a member (who, when, which fields), newest first; values are not shown."""
+    records = list(member.history.select_related("history_user").order_by("-history_date")[: limit + 1])
+    return _history_rows(records, Member)[:limit]
+
+
+def org_history(*, org: Org, limit: int = 30) -> list[dict[str, Any]]:
+    """Change history of an org (who, when, which fields), newest first."""
+    records = list(org.history.select_related("history_user").order_by("-history_date")[: limit + 1])
+    return _history_rows(records, Org)[:limit]

@@ -127,7 +127,7 @@ def org_create(*, parent: Org | None, actor: Any, **data: Any) -> Org:
 
 @transaction.atomic
 def org_update(*, org: Org, actor: Any, **data: Any) -> Org:
-    parent = org.get_parent()
+    parent = Org.objects.get_parent(org)
     merged = {f: getattr(org, f) for f in ORG_FIELDS} | data
     errors = org_check(merged, parent=parent)
     if errors:
@@ -156,7 +156,7 @@ def org_move(*, org: Org, new_parent: Org, actor: Any) -> Org:
     if new_parent.kind == OrgKind.GROUP:
         raise ValidationError({"parent": "党小组下不能再设组织"})
     old_path = org.path
-    old_parent = org.get_parent()
+    old_parent = Org.objects.get_parent(org)
     Org.objects.move(org, new_parent, pos="last-child")
     org.refresh_from_db()
     rewrite_org_paths(old_path, org.path)

@@ -1,0 +1,13 @@
+"""Permission matrix rows of the site-wide pages (see dangjian/core/matrix.py).
+
+The 工作台 shows every logged-in user the figures of their own scope; anonymous users are sent
+to the login page.
+"""
+
+from __future__ import annotations
+
+from dangjian.core.matrix import PAGE_ALL, Endpoint
+
+ENDPOINTS = [
+    Endpoint("home", lambda w, s: "/", PAGE_ALL),
+]

@@ -1,0 +1,480 @@
+"""Pages for the org tree and the members. Thin: fetch-and-authorise through the selectors, write
+through the services, render. Anything out of the user's scope, or in scope but lacking the
+permission the page needs, answers 404 (``selectors.access_*`` with the page's permission).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from dangjian.core import policy
+from dangjian.core.permissions import Perm
+
+from . import selectors, services
+from .choices import OrgKind
+from .filtersets import MemberFilterSet, OrgFilterSet
+from .forms import (
+    EndDateForm,
+    MemberForm,
+    MobilityStartForm,
+    OrgForm,
+    OrgMoveForm,
+    PositionAssignForm,
+    TransferForm,
+    add_service_errors,
+)
+from .models import Org
+
+PAGE_SIZE = 50
+SEARCH_LIMIT = 30
+PICKER_PERMS = {"change": Perm.ORG_CHANGE, "transfer": Perm.MEMBER_TRANSFER}
+
+
+def _htmx(request: HttpRequest) -> bool:
+    return bool(getattr(request, "htmx", False))
+
+
+def _form_page(
+    request: HttpRequest,
+    *,
+    form: Any,
+    title: str,
+    on_valid: Callable[[Any], str],
+    cancel_url: str,
+    intro: str = "",
+    pickers: dict[str, str] | None = None,
+    submit: str = "保存",
+) -> HttpResponse:
+    """GET shows the form; a valid POST runs ``on_valid`` (a service call returning the URL to go
+    to); service errors come back next to their fields."""
+    if request.method == "POST" and form.is_valid():
+        try:
+            next_url = on_valid(form)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            return redirect(next_url)
+    pickers = pickers or {}
+    for name in form.errors:
+        if name in form.fields:
+            widget = form.fields[name].widget
+            widget.attrs["class"] = (widget.attrs.get("class", "") + " is-invalid").strip()
+    return render(
+        request,
+        "core/form.html",
+        {
+            "form": form,
+            "rows": [(bf, pickers.get(bf.name)) for bf in form],
+            "title": title,
+            "intro": intro,
+            "cancel_url": cancel_url,
+            "submit": submit,
+        },
+    )
+
+
+# ---------------------------------------------------------------- org tree
+
+
+def _with_totals(orgs: list[Org], totals: dict[int, dict[str, int]]) -> list[Org]:
+    today = timezone.localdate()
+    for o in orgs:
+        o.totals = totals.get(o.pk, {"full": 0, "probationary": 0, "total": 0})
+        o.overdue = o.term_overdue(today)
+    return orgs
+
+
+@login_required
+@require_GET
+def org_tree(request: HttpRequest) -> HttpResponse:
+    roots = list(selectors.org_roots(user=request.user))
+    nodes = _with_totals(roots, selectors.org_subtree_totals_for(orgs=roots))
+    return render(request, "orgs/tree.html", {"nodes": nodes})
+
+
+@login_required
+@require_GET
+def org_children(request: HttpRequest, pk: int) -> HttpResponse:
+    org = selectors.access_org(user=request.user, pk=pk)
+    children = list(selectors.org_children(user=request.user, org=org))
+    nodes = _with_totals(children, selectors.org_subtree_totals_many(orgs=children))
+    return render(request, "orgs/tree.html#nodes", {"nodes": nodes, "parent": org})
+
+
+@login_required
+@require_GET
+def org_search(request: HttpRequest) -> HttpResponse:
+    """Org search by name: the tree's search box, and the org picker (``pick`` + ``perm``)."""
+    perm = PICKER_PERMS.get(request.GET.get("perm", ""), Perm.ORG_VIEW)
+    pick = request.GET.get("pick", "")
+    fs = OrgFilterSet(request.GET, user=request.user, perm=perm)
+    q = (request.GET.get("q") or "").strip()
+    results = list(fs.qs[:SEARCH_LIMIT]) if q and fs.is_valid() else []
+    context = {"results": results, "q": q, "pick": pick, "limit": SEARCH_LIMIT}
+    template = "orgs/search.html#results" if _htmx(request) else "orgs/search.html"
+    return render(request, template, context)
+
+
+@login_required
+@require_GET
+def org_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    user = request.user
+    org = selectors.access_org(user=user, pk=pk)
+    committee = list(selectors.org_committee(org=org))
+    children = list(selectors.org_children(user=user, org=org))
+    _with_totals(children, selectors.org_subtree_totals_many(orgs=children))
+    secretaries = selectors.org_secretaries(orgs=children)
+    for child in children:
+        child.secretary = secretaries.get(child.pk, "")
+    ancestors = list(selectors.org_ancestors(org=org))
+    for a in ancestors:
+        a.visible = policy.has_perm_for_path(user, Perm.ORG_VIEW, a.path)
+    can_change = policy.has_perm_for_path(user, Perm.ORG_CHANGE, org.path)
+    context = {
+        "org": org,
+        "ancestors": ancestors,
+        "parent": ancestors[-1] if ancestors else None,
+        "secretaries": [p for p in committee if p.title == "secretary"],
+        "committee": [p for p in committee if p.title != "secretary"],
+        "subtree": selectors.org_subtree_totals(org=org),
+        "overdue": org.term_overdue(timezone.localdate()),
+        "children": children,
+        "history": selectors.org_history(org=org, limit=10),
+        "can_change": can_change,
+        "can_add_member": org.kind != OrgKind.GROUP
+        and policy.has_perm_for_path(user, Perm.MEMBER_CHANGE, org.path),
+        "can_delete": can_change and org.depth > 1,
+    }
+    template = "orgs/detail.html#panel" if _htmx(request) else "orgs/detail.html"
+    return render(request, template, context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def org_create(request: HttpRequest, pk: int) -> HttpResponse:
+    parent = selectors.access_org(user=request.user, pk=pk, perm=Perm.ORG_CHANGE)
+    form = OrgForm(request.POST or None, parent=parent)
+
+    def save(form: OrgForm) -> str:
+        org = services.org_create(parent=parent, actor=request.user, **form.cleaned_data)
+        messages.success(request, f"已新建组织“{org.name}”")
+        return reverse("orgs:detail", args=[org.pk])
+
+    return _form_page(
+        request,
+        form=form,
+        title=f"在“{parent.name}”下新建组织",
+        on_valid=save,
+        cancel_url=reverse("orgs:detail", args=[parent.pk]),
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def org_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    org = selectors.access_org(user=request.user, pk=pk, perm=Perm.ORG_CHANGE)
+    form = OrgForm(
+        request.POST or None, parent=selectors.org_parent(org=org), initial=OrgForm.initial_for(org)
+    )
+
+    def save(form: OrgForm) -> str:
+        # Only what changed: an untouched 应换届时间 is then recomputed from a new term start.
+        data = {k: form.cleaned_data[k] for k in form.changed_data}
+        services.org_update(org=org, actor=request.user, **data)
+        messages.success(request, "已保存")
+        return reverse("orgs:detail", args=[org.pk])
+
+    return _form_page(
+        request,
+        form=form,
+        title=f"修改组织：{org.name}",
+        on_valid=save,
+        cancel_url=reverse("orgs:detail", args=[org.pk]),
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def org_move(request: HttpRequest, pk: int) -> HttpResponse:
+    org = selectors.access_org(user=request.user, pk=pk, perm=Perm.ORG_CHANGE)
+    form = OrgMoveForm(request.POST or None, user=request.user, org=org)
+
+    def save(form: OrgMoveForm) -> str:
+        services.org_move(org=org, new_parent=form.cleaned_data["new_parent"], actor=request.user)
+        messages.success(
+            request, f"已将“{org.name}”连同下级组织移到“{form.cleaned_data['new_parent'].name}”下"
+        )
+        return reverse("orgs:detail", args=[org.pk])
+
+    return _form_page(
+        request,
+        form=form,
+        title=f"调整隶属关系：{org.name}",
+        intro="组织连同全部下级组织和党员一起移动，各级党员数随之更新。",
+        on_valid=save,
+        cancel_url=reverse("orgs:detail", args=[org.pk]),
+        pickers={"new_parent": "change"},
+        submit="移动",
+    )
+
+
+@login_required
+@require_POST
+def org_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    org = selectors.access_org(user=request.user, pk=pk, perm=Perm.ORG_CHANGE)
+    parent = selectors.org_parent(org=org)
+    try:
+        services.org_delete(org=org, actor=request.user)
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
+        return redirect("orgs:detail", pk=org.pk)
+    messages.success(request, f"已撤销组织“{org.name}”")
+    if parent is not None and policy.has_perm_for_path(request.user, Perm.ORG_VIEW, parent.path):
+        return redirect("orgs:detail", pk=parent.pk)
+    return redirect("orgs:tree")
+
+
+@login_required
+@require_GET
+def org_overdue(request: HttpRequest) -> HttpResponse:
+    today = timezone.localdate()
+    page = Paginator(selectors.org_term_overdue(user=request.user, on=today), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    rows = list(page.object_list)
+    for org in rows:
+        org.days_overdue = (today - org.term_due).days
+    return render(request, "orgs/overdue.html", {"page": page, "rows": rows})
+
+
+# ---------------------------------------------------------------- members
+
+
+def _export_url(request: HttpRequest) -> str | None:
+    if not policy.has_perm(request.user, Perm.EXPORT):
+        return None
+    try:
+        url = reverse("imports:export_members")
+    except NoReverseMatch:
+        return None
+    query = request.GET.copy()
+    query.pop("page", None)
+    return f"{url}?{query.urlencode()}" if query else url
+
+
+@login_required
+@require_GET
+def member_list(request: HttpRequest) -> HttpResponse:
+    fs = MemberFilterSet(request.GET or None, user=request.user)
+    page = Paginator(fs.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    members = list(page.object_list)
+    mobility = selectors.open_mobility_by_member(member_ids=[m.pk for m in members])
+    for m in members:
+        m.open_mobility = mobility.get(m.pk)
+    org = fs.form.cleaned_data.get("org") if fs.is_bound and fs.is_valid() else None
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "filter": fs,
+        "page": page,
+        "members": members,
+        "org": org,
+        "query": query.urlencode(),
+        "export_url": _export_url(request),
+        "can_add": org is not None
+        and org.kind != OrgKind.GROUP
+        and policy.has_perm_for_path(request.user, Perm.MEMBER_CHANGE, org.path),
+    }
+    template = "members/list.html#results" if _htmx(request) else "members/list.html"
+    return render(request, template, context)
+
+
+@login_required
+@require_GET
+def member_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    user = request.user
+    member = selectors.access_member(user=user, pk=pk)
+    can_change = policy.has_perm_for_path(user, Perm.MEMBER_CHANGE, member.org_path)
+    context = {
+        "member": member,
+        "can_view_pii": selectors.member_can_view_pii(user=user, member=member),
+        "can_change": can_change,
+        "can_transfer": policy.has_perm_for_path(user, Perm.MEMBER_TRANSFER, member.org_path),
+        "positions": list(selectors.member_positions(member=member)),
+        "mobility": list(selectors.member_mobility(member=member)),
+        "transfers": list(selectors.member_transfers(member=member)),
+        "history": selectors.member_history(member=member),
+    }
+    context["has_open_mobility"] = any(r.ended_on is None for r in context["mobility"])
+    return render(request, "members/detail.html", context)
+
+
+@login_required
+@require_POST
+def member_pii(request: HttpRequest, pk: int) -> HttpResponse:
+    """The full 身份证号 and 手机号 of one member (logged); POST so it is never prefetched."""
+    member = selectors.access_member(user=request.user, pk=pk)
+    values = selectors.member_pii(user=request.user, member=member, purpose="detail_page")
+    response = render(request, "members/detail.html#pii", {"member": member, "pii": values})
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def member_create(request: HttpRequest, org_pk: int) -> HttpResponse:
+    org = selectors.access_org(user=request.user, pk=org_pk, perm=Perm.MEMBER_CHANGE)
+    form = MemberForm(request.POST or None, org=org)
+
+    def save(form: MemberForm) -> str:
+        member = services.member_create(org=org, actor=request.user, **form.service_data())
+        messages.success(request, f"已登记党员“{member.name}”")
+        return reverse("members:detail", args=[member.pk])
+
+    return _form_page(
+        request,
+        form=form,
+        title=f"在“{org.name}”登记党员",
+        on_valid=save,
+        cancel_url=reverse("orgs:detail", args=[org.pk]),
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def member_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    member = selectors.access_member(user=request.user, pk=pk, perm=Perm.MEMBER_CHANGE)
+    form = MemberForm(
+        request.POST or None, org=member.org, member=member, initial=MemberForm.initial_for(member)
+    )
+
+    def save(form: MemberForm) -> str:
+        services.member_update(member=member, actor=request.user, **form.service_data())
+        messages.success(request, "已保存")
+        return reverse("members:detail", args=[member.pk])
+
+    return _form_page(
+        request,
+        form=form,
+        title=f"修改党员信息：{member.name}",
+        on_valid=save,
+        cancel_url=reverse("members:detail", args=[member.pk]),
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def member_transfer(request: HttpRequest, pk: int) -> HttpResponse:
+    member = selectors.access_member(user=request.user, pk=pk, perm=Perm.MEMBER_TRANSFER)
+    form = TransferForm(request.POST or None, user=request.user, initial={"on": timezone.localdate()})
+
+    def save(form: TransferForm) -> str:
+        transfer = services.member_transfer(member=member, actor=request.user, **form.cleaned_data)
+        messages.success(request, f"已将{member.name}的组织关系转入“{transfer.to_org.name}”")
+        if policy.has_perm_for_path(request.user, Perm.MEMBER_VIEW, transfer.to_org.path):
+            return reverse("members:detail", args=[member.pk])
+        return reverse("members:list")
+
+    return _form_page(
+        request,
+        form=form,
+        title=f"组织关系转接：{member.name}（现属 {member.org.name}）",
+        intro="转接后原组织中的职务随之结束，两个组织的党员数自动更新，转接记录永久保留。",
+        on_valid=save,
+        cancel_url=reverse("members:detail", args=[member.pk]),
+        pickers={"to_org": "transfer"},
+        submit="转接",
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def position_assign(request: HttpRequest, pk: int) -> HttpResponse:
+    member = selectors.access_member(user=request.user, pk=pk, perm=Perm.MEMBER_CHANGE)
+    form = PositionAssignForm(
+        request.POST or None, user=request.user, member=member, initial={"org": member.org_id}
+    )
+
+    def save(form: PositionAssignForm) -> str:
+        services.position_assign(member=member, actor=request.user, **form.cleaned_data)
+        messages.success(request, "已登记任职")
+        return reverse("members:detail", args=[member.pk])
+
+    return _form_page(
+        request,
+        form=form,
+        title=f"任职登记：{member.name}",
+        on_valid=save,
+        cancel_url=reverse("members:detail", args=[member.pk]),
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def position_end(request: HttpRequest, pk: int) -> HttpResponse:
+    position = selectors.access_position(user=request.user, pk=pk)
+    form = EndDateForm(request.POST or None, initial={"ended_on": timezone.localdate()})
+
+    def save(form: EndDateForm) -> str:
+        services.position_end(position=position, actor=request.user, **form.cleaned_data)
+        messages.success(request, "已登记免职")
+        return reverse("members:detail", args=[position.member_id])
+
+    return _form_page(
+        request,
+        form=form,
+        title=f"免职登记：{position}",
+        on_valid=save,
+        cancel_url=reverse("members:detail", args=[position.member_id]),
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def mobility_start(request: HttpRequest, pk: int) -> HttpResponse:
+    member = selectors.access_member(user=request.user, pk=pk, perm=Perm.MEMBER_CHANGE)
+    form = MobilityStartForm(request.POST or None, initial={"started_on": timezone.localdate()})
+
+    def save(form: MobilityStartForm) -> str:
+        services.mobility_start(member=member, actor=request.user, **form.cleaned_data)
+        messages.success(request, "已登记流动党员信息")
+        return reverse("members:detail", args=[member.pk])
+
+    return _form_page(
+        request,
+        form=form,
+        title=f"流动党员登记：{member.name}",
+        on_valid=save,
+        cancel_url=reverse("members:detail", args=[member.pk]),
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def mobility_end(request: HttpRequest, pk: int) -> HttpResponse:
+    record = selectors.access_mobility(user=request.user, pk=pk)
+    form = EndDateForm(request.POST or None, initial={"ended_on": timezone.localdate()})
+
+    def save(form: EndDateForm) -> str:
+        services.mobility_end(record=record, actor=request.user, **form.cleaned_data)
+        messages.success(request, "已结束流动登记")
+        return reverse("members:detail", args=[record.member_id])
+
+    return _form_page(
+        request,
+        form=form,
+        title=f"结束流动登记：{record}",
+        on_valid=save,
+        cancel_url=reverse("members:detail", args=[record.member_id]),
+    )
