@@ -273,7 +273,7 @@ def active_rules(rule_ids: Iterable[int] | None = None) -> list[Rule]:
 
 def load_org_facts(org_ids: Iterable[int] | None = None, *, need_members: bool = True) -> dict[int, OrgFacts]:
     """Facts the applicability conditions read, for alive orgs (all when ``org_ids`` is None)."""
-    orgs = Org.objects.alive()
+    orgs = Org.objects.filter(deleted_at__isnull=True)
     if org_ids is not None:
         ids = list(set(org_ids))
         if not ids:
@@ -288,7 +288,7 @@ def load_org_facts(org_ids: Iterable[int] | None = None, *, need_members: bool =
     if not facts:
         return facts
     positions = Position.objects.filter(ended_on__isnull=True, title__in=COMMITTEE_TITLES)
-    groups = Org.objects.alive().filter(kind=OrgKind.GROUP)
+    groups = Org.objects.filter(deleted_at__isnull=True).filter(kind=OrgKind.GROUP)
     members = Member.objects.alive().filter(standing=Standing.NORMAL)
     if org_ids is not None:
         positions = positions.filter(org_id__in=facts)
