@@ -118,6 +118,7 @@ def test_conditions(world):
     for m, title in zip(
         world["small_members"],
         (PositionTitle.SECRETARY, PositionTitle.ORGANIZATION, PositionTitle.PROPAGANDA),
+        strict=True,
     ):
         Position.objects.create(
             member=m, org=small, org_path=small.path, title=title, started_on=D(2020, 1, 1)
