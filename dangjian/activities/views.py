@@ -433,6 +433,8 @@ def activity_absences(request: HttpRequest) -> HttpResponse:
 def _export(request: HttpRequest, ledger: str) -> HttpResponse:
     if not (policy.has_perm(request.user, Perm.EXPORT) and selectors.can_see_lists(request.user)):
         raise PermissionDenied("您无权导出台账")
+    if request.GET.get("org"):
+        selectors.org_for_viewing(user=request.user, pk=request.GET["org"])  # 404 outside the scope
     filterset = ActivityFilterSet(request.GET, user=request.user, perm=Perm.EXPORT)
     if not filterset.is_valid():
         messages.error(request, "导出条件有误：" + filterset.errors_text())
