@@ -40,7 +40,12 @@ class _OrgLabels:
 
     def __init__(self) -> None:
         self.repeated = set(
-            alive_orgs().values("name").annotate(n=Count("pk")).filter(n__gt=1).values_list("name", flat=True)
+            alive_orgs()
+            .order_by()
+            .values("name")
+            .annotate(n=Count("pk"))
+            .filter(n__gt=1)
+            .values_list("name", flat=True)
         )
         self.cache: dict[int, str] = {}
 

@@ -2,7 +2,8 @@
 
 A row's parent is found by name among the file's rows first, then in the importer's scope
 ("上级名称/名称" when a name repeats), so a whole subtree can come in one file in any row order.
-A row whose name already exists under that parent updates that org; otherwise it creates one.
+A row whose name already exists under that parent updates that org (empty cells keep the recorded
+value: org lists are often partial); otherwise it creates one.
 书记 is a name: when it matches one member of that org a 书记 Position is recorded, otherwise the
 row gets a warning (never an error). All-or-nothing, in one transaction.
 """
@@ -155,6 +156,8 @@ def orgs_validate(*, path: str | Path, user: Any, file_name: str = "") -> OrgPla
                         err(key, str(exc))
             if len(plan.errors) > before:
                 continue
+            # An org list is often partial: an empty cell keeps what is recorded (never clears it).
+            data = {k: v for k, v in data.items() if v not in (None, "")}
             rows.append(
                 OrgRow(
                     sheet=label,
@@ -339,7 +342,11 @@ def orgs_apply(*, plan: OrgPlan, actor: Any) -> OrgResult:
             node.sector = parent.sector
         node.sector = node.sector or ""
         _fill_term(node)
-        r.org = parent.add_child(instance=node) if parent is not None else Org.add_root(instance=node)
+        r.org = (
+            Org.objects.add_child(parent, instance=node)
+            if parent is not None
+            else Org.objects.add_root(instance=node)
+        )
         changed_ids.add(r.org.pk)
         created += 1
     positions: list[Position] = []
