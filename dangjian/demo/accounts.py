@@ -115,7 +115,9 @@ def create_demo_accounts() -> list[User]:
         if town not in supervised:
             supervised.append(town)
     if len(supervised) < 3:
-        extra = Org.objects.filter(depth=3, deleted_at__isnull=True).exclude(pk__in=[o.pk for o in supervised])
+        extra = Org.objects.filter(depth=3, deleted_at__isnull=True).exclude(
+            pk__in=[o.pk for o in supervised]
+        )
         supervised += list(extra.order_by("path")[: 3 - len(supervised)])
 
     accounts = {a.username: a for a in DEMO_ACCOUNTS}
@@ -167,7 +169,7 @@ def _scope(user: User) -> str:
     if role == Role.SUPERVISOR:
         return "只读：" + "、".join(g.org.name for g in grants if g.org)
     org = grants[0].org
-    assert org is not None  # noqa: S101 - the grant constraint requires an org
+    assert org is not None
     if role == Role.MEMBER:
         return f"本人信息（{org.name}）"
     if role == Role.BRANCH_SECRETARY:

@@ -22,7 +22,15 @@ from django.db import connection, transaction
 from faker import Faker
 
 from dangjian.core import pii
-from dangjian.orgs.choices import BRANCH_KINDS, MemberStatus, Mobility, OrgKind, PositionTitle, Sector, Standing
+from dangjian.orgs.choices import (
+    BRANCH_KINDS,
+    MemberStatus,
+    Mobility,
+    OrgKind,
+    PositionTitle,
+    Sector,
+    Standing,
+)
 from dangjian.orgs.models import Member, MobilityRecord, Org, Position
 from dangjian.orgs.services import NO_PROBATION_FROM, NO_PROBATION_TO, add_years, name_pinyin, org_recount
 
@@ -56,7 +64,12 @@ EDUCATION_MIX: dict[str, tuple[tuple[str, int], ...]] = {
 EDUCATION_GROUP = {"01": "cadre", "02": "cadre", "03": "cadre", "04": "enterprise", "05": "enterprise",
                    "11": "farmer", "12": "student", "14": "retired"}  # fmt: skip
 MALE_SHARE = {"rural": 0.75, "retired": 0.7, "school": 0.45, "student": 0.45, "community": 0.45}
-MOBILE_SHARE = {Sector.RURAL: 0.05, Sector.COMMUNITY: 0.03, Sector.PRIVATE_ENTERPRISE: 0.02, Sector.SOCIAL_ORG: 0.02}
+MOBILE_SHARE = {
+    Sector.RURAL: 0.05,
+    Sector.COMMUNITY: 0.03,
+    Sector.PRIVATE_ENTERPRISE: 0.02,
+    Sector.SOCIAL_ORG: 0.02,
+}
 LOST_SHARE = {Sector.RURAL: 0.004, Sector.COMMUNITY: 0.004, Sector.PRIVATE_ENTERPRISE: 0.004}
 COMMITTEE_TITLES = (
     PositionTitle.ORGANIZATION,
@@ -99,9 +112,7 @@ class DemoStats:
 
 
 class DemoGenerator:
-    def __init__(
-        self, *, shape: str, seed: int, today: dt.date, log: Callable[[str], None] = lambda s: None
-    ):
+    def __init__(self, *, shape: str, seed: int, today: dt.date, log: Callable[[str], None] = lambda s: None):
         self.shape = shape
         self.seed = seed
         self.today = today

@@ -412,9 +412,7 @@ class Planner:
             )
             root = self.prefecture(None, p)
         elif shape == "small":
-            p = Prefecture(
-                "延边州", "中共延边朝鲜族自治州委员会", "222400", YANBIAN_COUNTIES[1:2], 0.7, 0.35
-            )
+            p = Prefecture("延边州", "中共延边朝鲜族自治州委员会", "222400", YANBIAN_COUNTIES[1:2], 0.7, 0.35)
             root = self.prefecture(None, p)
         elif shape == "yanbian":
             p = Prefecture("延边州", "中共延边朝鲜族自治州委员会", "222400", YANBIAN_COUNTIES, 3.15, 0.35)
@@ -493,4 +491,4 @@ def plan_counts(root: PlanOrg) -> dict[str, int]:
     return {"orgs": orgs, "members": members, "branches": branches, "groups": groups}
 
 
-assert Org.steplen == STEPLEN and Org.alphabet == ALPHABET  # noqa: S101 - the plan mirrors treebeard
+assert Org.steplen == STEPLEN and Org.alphabet == ALPHABET

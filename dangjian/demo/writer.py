@@ -40,7 +40,9 @@ class TableWriter:
         quote = connection.ops.quote_name
         columns = ", ".join(quote(f.column) for f in self.fields)
         marks = ", ".join(["%s"] * len(self.fields))
-        self.sql = f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES ({marks})"
+        table = quote(model._meta.db_table)
+        # identifiers come from model metadata, values are bound parameters
+        self.sql = f"INSERT INTO {table} ({columns}) VALUES ({marks})"  # noqa: S608
         self.names = [f.attname for f in self.fields]
         self.rows: list[tuple[Any, ...]] = []
         self.count = 0

@@ -58,7 +58,9 @@ def test_each_role_sees_its_scope(demo):
     county = county_admin.grants.get().org
     assert county.depth == 2 and county.leadership_team and county.name.endswith(("市委", "县委"))
     assert visible_orgs(county_admin) == subtree(county)
-    assert set(selectors.member_visible(user=county_admin).values_list("org_id", flat=True)) <= subtree(county)
+    assert set(selectors.member_visible(user=county_admin).values_list("org_id", flat=True)) <= subtree(
+        county
+    )
 
     secretary = demo["zhishu"]
     branch = secretary.grants.get().org

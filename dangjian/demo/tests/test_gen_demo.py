@@ -33,7 +33,9 @@ def gen(seed: int = 1, *, reset: bool = False) -> str:
 def snapshot() -> tuple[list, list]:
     orgs = list(Org.objects.order_by("pk").values_list("pk", "path", "name", "kind", "sector"))
     members = list(
-        Member.objects.order_by("pk").values_list("pk", "org_id", "name", "id_number_hash", "status", "joined_on")
+        Member.objects.order_by("pk").values_list(
+            "pk", "org_id", "name", "id_number_hash", "status", "joined_on"
+        )
     )
     return orgs, members
 
@@ -174,7 +176,9 @@ def test_activity_and_compliance_hooks_are_called(monkeypatch):
     ran = []
     from dangjian.demo.management.commands import gen_demo as command
 
-    monkeypatch.setattr(command, "get_commands", lambda: {"load_requirements": "x", "recompute_compliance": "x"})
+    monkeypatch.setattr(
+        command, "get_commands", lambda: {"load_requirements": "x", "recompute_compliance": "x"}
+    )
     monkeypatch.setattr(command, "call_command", lambda name, **kw: ran.append(name))
     out = io.StringIO()
     call_command("gen_demo", shape="tiny", seed=3, stdout=out)
