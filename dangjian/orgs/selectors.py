@@ -296,8 +296,10 @@ _HISTORY_ALIASES = {
     "id_number_masked": "身份证号",
     "phone_encrypted": "手机号",
     "phone_masked": "手机号",
+    "path": "隶属关系",
+    "deleted_at": "撤销",
 }
-_HISTORY_SKIP = {"updated_at", "created_at", "created_by", "deleted_at"}
+_HISTORY_SKIP = {"updated_at", "created_at", "created_by", "depth", "id"}
 _HISTORY_TYPES = {"+": "新建", "~": "修改", "-": "删除"}
 
 
@@ -307,12 +309,14 @@ def _history_rows(records: list[Any], model: Any) -> list[dict[str, Any]]:
         older = records[i + 1] if i + 1 < len(records) else None
         fields: list[str] = []
         if older is not None and rec.history_type == "~":
-            for change in rec.diff_against(older).changes:
-                if change.field in _HISTORY_SKIP:
+            # Compared column by column: simple-history's diff skips non-editable columns,
+            # and the encrypted PII is one; only its label is shown, never a value.
+            for field in older.tracked_fields:
+                if getattr(rec, field.attname) == getattr(older, field.attname):
                     continue
-                label = _HISTORY_ALIASES.get(change.field) or str(
-                    model._meta.get_field(change.field).verbose_name
-                )
+                if field.name in _HISTORY_SKIP:
+                    continue
+                label = _HISTORY_ALIASES.get(field.name) or str(model._meta.get_field(field.name).verbose_name)
                 if label not in fields:
                     fields.append(label)
         user = rec.history_user

@@ -1,0 +1,169 @@
+"""Services: each write leaves its audit event; a refused write leaves nothing behind."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from dangjian.core.models import AuditEvent
+from dangjian.core.permissions import Role
+from dangjian.core.testing import make_member, make_user, member_data
+from dangjian.orgs import services
+from dangjian.orgs.choices import MemberStatus, OrgKind
+from dangjian.orgs.models import Member, MobilityRecord, Org, Position, Transfer
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def actor(tree):
+    return make_user(Role.ORG_ADMIN, tree["county_a"])
+
+
+def _verbs() -> list[str]:
+    return list(AuditEvent.objects.order_by("pk").values_list("verb", flat=True))
+
+
+def test_member_create_writes_member_and_audit(tree, actor, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        m = services.member_create(org=tree["branch_a1"], actor=actor, **member_data(name="张三丰"))
+    assert (m.name_initials, m.name_pinyin) == ("zsf", "zhangsanfeng")
+    assert m.id_number_masked[4:-4] == "*" * 10 and m.org_path == tree["branch_a1"].path
+    event = AuditEvent.objects.get(verb="member.create")
+    assert (event.actor, event.target_id, event.org_path) == (actor, str(m.pk), m.org_path)
+    tree["branch_a1"].refresh_from_db()
+    assert tree["branch_a1"].full_count == 1
+
+
+def test_member_create_bad_input_writes_nothing(tree, actor):
+    data = member_data()
+    data["id_number"] = data["id_number"][:-1] + ("0" if data["id_number"][-1] != "0" else "1")
+    with pytest.raises(ValidationError) as exc:
+        services.member_create(org=tree["branch_a1"], actor=actor, **data)
+    assert "校验位错误" in exc.value.message_dict["id_number"][0]
+    assert Member.objects.count() == 0 and AuditEvent.objects.count() == 0
+
+
+def test_member_create_duplicate_id_number(tree, actor):
+    data = member_data()
+    services.member_create(org=tree["branch_a1"], actor=actor, **data)
+    with pytest.raises(ValidationError) as exc:
+        services.member_create(org=tree["branch_b1"], actor=actor, **data | {"name": "另一人"})
+    assert exc.value.message_dict["id_number"] == ["该身份证号已登记为党员"]
+    assert Member.objects.count() == 1 and _verbs() == ["member.create"]
+
+
+def test_member_in_party_group_refused(tree, actor):
+    with pytest.raises(ValidationError) as exc:
+        services.member_create(org=tree["group_a1"], actor=actor, **member_data())
+    assert "党小组" in exc.value.message_dict["org"][0]
+
+
+def test_member_update_records_changed_fields(tree, actor):
+    m = make_member(tree["branch_a1"])
+    services.member_update(member=m, actor=actor, note="已核对", phone="13900001111")
+    event = AuditEvent.objects.get(verb="member.update")
+    assert event.data["changed"] == ["note", "phone"]
+    m.refresh_from_db()
+    assert m.phone_masked == "139****1111"
+
+
+def test_member_update_refused_leaves_row_unchanged(tree, actor):
+    m = make_member(tree["branch_a1"], joined=dt.date(2000, 7, 1))
+    with pytest.raises(ValidationError):
+        services.member_update(member=m, actor=actor, full_member_on=dt.date(1999, 1, 1))
+    m.refresh_from_db()
+    assert m.full_member_on == dt.date(2001, 7, 1) and AuditEvent.objects.count() == 0
+
+
+def test_transfer_history_positions_and_audit(tree, actor):
+    m = make_member(tree["branch_a1"], joined=dt.date(2000, 7, 1))
+    pos = services.position_assign(
+        member=m, org=tree["branch_a1"], title="secretary", started_on=dt.date(2020, 1, 1), actor=actor
+    )
+    t = services.member_transfer(
+        member=m, to_org=tree["branch_b1"], on=dt.date(2024, 5, 1), reason="工作调动", actor=actor
+    )
+    assert (t.from_org, t.to_org) == (tree["branch_a1"], tree["branch_b1"])
+    pos.refresh_from_db()
+    assert pos.ended_on == dt.date(2024, 5, 1)
+    assert _verbs() == ["position.assign", "member.transfer"]
+    event = AuditEvent.objects.get(verb="member.transfer")
+    assert event.data["from_org"] == "甲县第一支部" and event.data["reason"] == "工作调动"
+
+
+@pytest.mark.parametrize(
+    ("target", "on", "reason", "field", "message"),
+    [
+        ("branch_a1", dt.date(2024, 5, 1), "调动", "to_org", "转入组织与当前组织相同"),
+        ("group_a1", dt.date(2024, 5, 1), "调动", "to_org", "组织关系不能转入党小组"),
+        ("branch_b1", dt.date(1990, 1, 1), "调动", "on", "转接日期不能早于入党日期"),
+        ("branch_b1", dt.date(2024, 5, 1), "  ", "reason", "请填写转接原因"),
+    ],
+)
+def test_transfer_refusals_write_nothing(tree, actor, target, on, reason, field, message):
+    m = make_member(tree["branch_a1"], joined=dt.date(2000, 7, 1))
+    with pytest.raises(ValidationError) as exc:
+        services.member_transfer(member=m, to_org=tree[target], on=on, reason=reason, actor=actor)
+    assert exc.value.message_dict[field] == [message]
+    m.refresh_from_db()
+    assert m.org == tree["branch_a1"]
+    assert Transfer.objects.count() == 0 and AuditEvent.objects.count() == 0
+
+
+def test_org_create_update_move_delete_audited(tree, actor):
+    org = services.org_create(parent=tree["county_a"], actor=actor, name="新支部", kind=OrgKind.BRANCH)
+    services.org_update(org=org, actor=actor, unit_name="县档案馆")
+    services.org_move(org=org, new_parent=tree["general"], actor=actor)
+    services.org_delete(org=org, actor=actor)
+    assert _verbs() == ["org.create", "org.update", "org.move", "org.delete"]
+    org.refresh_from_db()
+    assert org.deleted_at is not None and org.path.startswith(tree["general"].path)
+    assert AuditEvent.objects.get(verb="org.update").data["changed"] == {"unit_name": "县档案馆"}
+
+
+def test_org_delete_refused_with_members_or_children(tree, actor):
+    make_member(tree["branch_b1"])
+    with pytest.raises(ValidationError, match="仍有党员"):
+        services.org_delete(org=tree["county_b"], actor=actor)
+    with pytest.raises(ValidationError, match="仍有下级组织"):
+        services.org_delete(org=tree["general"], actor=actor)
+    assert Org.objects.filter(deleted_at__isnull=False).count() == 0
+    assert AuditEvent.objects.count() == 0
+
+
+def test_org_create_under_group_refused(tree, actor):
+    with pytest.raises(ValidationError) as exc:
+        services.org_create(parent=tree["group_a1"], actor=actor, name="x", kind=OrgKind.BRANCH)
+    assert exc.value.message_dict["parent"] == ["党小组下不能再设组织"]
+    assert AuditEvent.objects.count() == 0
+
+
+def test_mobility_start_and_end(tree, actor):
+    m = make_member(tree["branch_a1"], status=MemberStatus.FULL)
+    rec = services.mobility_start(
+        member=m, direction="out", place="广东省深圳市", started_on=dt.date(2024, 1, 1), actor=actor
+    )
+    with pytest.raises(ValidationError) as exc:
+        services.mobility_start(
+            member=m, direction="in", place="延吉", started_on=dt.date(2024, 2, 1), actor=actor
+        )
+    assert "未结束的流动登记" in exc.value.message_dict["direction"][0]
+    with pytest.raises(ValidationError):
+        services.mobility_end(record=rec, ended_on=dt.date(2023, 1, 1), actor=actor)
+    services.mobility_end(record=rec, ended_on=dt.date(2024, 6, 1), actor=actor)
+    assert MobilityRecord.objects.get().ended_on == dt.date(2024, 6, 1)
+    assert _verbs() == ["mobility.start", "mobility.end"]
+
+
+def test_position_end_before_start_refused(tree, actor):
+    m = make_member(tree["branch_a1"])
+    pos = services.position_assign(
+        member=m, org=tree["branch_a1"], title="secretary", started_on=dt.date(2020, 1, 1), actor=actor
+    )
+    with pytest.raises(ValidationError) as exc:
+        services.position_end(position=pos, ended_on=dt.date(2019, 1, 1), actor=actor)
+    assert exc.value.message_dict["ended_on"] == ["免职日期不能早于任职日期"]
+    assert Position.objects.get().ended_on is None
