@@ -31,12 +31,19 @@ class TableWriter:
                 self.defaults[f.attname] = None
             else:
                 self.defaults[f.attname] = f.get_default()
+        # Values the rows leave out are converted once; dates given per row go through the
+        # backend's adapter (a plain ISO string on SQLite).
         self.converters: list[Callable[[Any], Any] | None] = []
         for f in self.fields:
-            if isinstance(f, (models.DateField, models.DateTimeField, models.JSONField)):
+            if isinstance(f, (models.DateTimeField, models.JSONField)):
                 self.converters.append(lambda v, f=f: f.get_db_prep_save(v, connection))
+            elif isinstance(f, models.DateField):
+                self.converters.append(connection.ops.adapt_datefield_value)
             else:
                 self.converters.append(None)
+        for f, convert in zip(self.fields, self.converters, strict=True):
+            if convert is not None and self.defaults[f.attname] is not None:
+                self.defaults[f.attname] = convert(self.defaults[f.attname])
         quote = connection.ops.quote_name
         columns = ", ".join(quote(f.column) for f in self.fields)
         marks = ", ".join(["%s"] * len(self.fields))
@@ -49,9 +56,13 @@ class TableWriter:
 
     def add(self, row: Mapping[str, Any]) -> None:
         values = []
+        defaults = self.defaults
         for name, convert in zip(self.names, self.converters, strict=True):
-            value = row[name] if name in row else self.defaults[name]
-            values.append(convert(value) if convert is not None and value is not None else value)
+            if name in row:
+                value = row[name]
+                values.append(convert(value) if convert is not None and value is not None else value)
+            else:
+                values.append(defaults[name])
         self.rows.append(tuple(values))
         if len(self.rows) >= self.batch_size:
             self.flush()

@@ -1,0 +1,89 @@
+"""Run inside Django (DATABASE_URL set by bench_web): pick a county-level org whose subtree holds
+about 2,000 members, give the bench user ORG_ADMIN there, and print what the load test needs as
+JSON on the last line. With ``--profile URL`` it instead times one warm request under cProfile."""
+
+from __future__ import annotations
+
+import cProfile
+import io
+import json
+import os
+import pstats
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.db.models import Sum  # noqa: E402
+
+from dangjian.core.permissions import Role  # noqa: E402
+from dangjian.demo.accounts import grant_user  # noqa: E402
+from dangjian.orgs.choices import OrgKind  # noqa: E402
+from dangjian.orgs.models import Org  # noqa: E402
+
+USERNAME = "bench_admin"
+PASSWORD = "Bench#Load-2025"
+TARGET = 2000
+
+
+def pick_org() -> tuple[Org, int]:
+    best: tuple[int, Org, int] | None = None
+    candidates = Org.objects.filter(
+        depth__in=(2, 3), kind__in=(OrgKind.COMMITTEE, OrgKind.WORKING_COMMITTEE), deleted_at__isnull=True
+    )
+    for org in candidates:
+        agg = Org.objects.filter(path__startswith=org.path).aggregate(
+            f=Sum("full_count"), p=Sum("probationary_count")
+        )
+        total = (agg["f"] or 0) + (agg["p"] or 0)
+        score = abs(total - TARGET)
+        if best is None or score < best[0]:
+            best = (score, org, total)
+    assert best is not None
+    return best[1], best[2]
+
+
+def setup() -> dict:
+    org, members = pick_org()
+    grant_user(username=USERNAME, role=Role.ORG_ADMIN, org=org, password=PASSWORD, display_name="压测账号")
+    child = Org.objects.filter(path__startswith=org.path, depth=org.depth + 1).order_by("-numchild").first()
+    return {
+        "username": USERNAME,
+        "password": PASSWORD,
+        "org_id": org.pk,
+        "org_name": org.name,
+        "members": members,
+        "child_id": child.pk if child else org.pk,
+    }
+
+
+def profile(url: str) -> str:
+    from django.test import Client
+
+    from dangjian.accounts.models import User
+
+    client = Client()
+    client.force_login(User.objects.get(username=USERNAME))
+    assert client.get(url).status_code == 200
+    prof = cProfile.Profile()
+    prof.enable()
+    for _ in range(5):
+        client.get(url)
+    prof.disable()
+    buf = io.StringIO()
+    stats = pstats.Stats(prof, stream=buf)
+    stats.sort_stats("cumulative").print_stats(30)
+    stats.sort_stats("tottime").print_stats(20)
+    return buf.getvalue()
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 2 and sys.argv[1] == "--profile":
+        print(profile(sys.argv[2]))
+    else:
+        print(json.dumps(setup(), ensure_ascii=False))
