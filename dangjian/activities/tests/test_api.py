@@ -1,0 +1,141 @@
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+from django.utils import timezone
+
+from dangjian.activities.models import Activity, ActivityKindEntry
+from dangjian.core.permissions import Role
+from dangjian.core.testing import make_member, make_user
+
+from .helpers import past, present_all, record
+
+
+@pytest.fixture
+def api(tree, client):
+    a1 = tree["branch_a1"]
+    members = [make_member(a1, recount=False, name=n) for n in ("甲", "乙")]
+    outsider = make_member(tree["branch_b1"], recount=False, name="丙")
+    user = make_user(Role.BRANCH_SECRETARY, a1)
+    client.force_login(user)
+
+    def call(method, url, body=None):
+        kwargs = {"content_type": "application/json"}
+        if body is not None:
+            kwargs["data"] = json.dumps(body, default=str)
+        response = getattr(client, method)("/api/v1" + url, **kwargs)
+        return response.status_code, (response.json() if response.content else None)
+
+    return {"call": call, "org": a1, "members": members, "outsider": outsider, "tree": tree, "user": user}
+
+
+def body(api, **overrides):
+    data = {
+        "org_id": api["org"].pk,
+        "kinds": ["theme_day", "party_lecture"],
+        "topic": "学习新党章",
+        "starts_at": past(1).isoformat(),
+        "lecturer_name": "党校王老师",
+        "attendance": [
+            {"member_id": api["members"][0].pk, "status": "present"},
+            {"member_id": api["members"][1].pk, "status": "leave", "reason": "出差"},
+        ],
+    }
+    data.update(overrides)
+    return data
+
+
+@pytest.mark.django_db
+def test_crud(api):
+    call = api["call"]
+    status, data = call("post", "/activities", body(api))
+    assert status == 201, data
+    assert data["expected_count"] == 2 and data["present_count"] == 1
+    assert data["kinds"] == ["theme_day", "party_lecture"]
+    assert {a["member_name"]: a["status"] for a in data["attendance"]} == {"甲": "present", "乙": "leave"}
+    pk = data["id"]
+    status, data = call("get", "/activities")
+    assert status == 200 and data["count"] == 1 and data["items"][0]["id"] == pk
+    status, data = call("patch", f"/activities/{pk}", {"kinds": ["general_meeting"], "attendance": []})
+    assert status == 200 and data["kinds"] == ["general_meeting"] and data["expected_count"] == 0
+    assert list(ActivityKindEntry.objects.values_list("kind", flat=True)) == ["general_meeting"]
+    status, data = call("delete", f"/activities/{pk}?reason=录重了")
+    assert status == 204
+    assert set(ActivityKindEntry.objects.values_list("is_active", flat=True)) == {False}
+    status, data = call("get", f"/activities/{pk}")
+    assert status == 404 and "未找到" in data["detail"]
+
+
+@pytest.mark.django_db
+def test_list_filters_and_pagination(api):
+    for i in range(5):
+        record(api["org"], topic=f"会{i}", starts_at=past(i + 1))
+    status, data = api["call"]("get", "/activities?limit=2&offset=1")
+    assert status == 200 and data["count"] == 5 and [i["topic"] for i in data["items"]] == ["会1", "会2"]
+    day = past(3).date()
+    status, data = api["call"]("get", f"/activities?date_from={day}&date_to={day}")
+    assert [i["topic"] for i in data["items"]] == ["会2"]
+    status, data = api["call"]("get", f"/activities?org={api['tree']['branch_b1'].pk}")
+    assert status == 422 and "无权查看" in data["detail"][0]["msg"]
+    status, data = api["call"]("get", "/activities?period=2026Q9")
+    assert status == 422 and "期间格式" in data["detail"][0]["msg"]
+    status, data = api["call"]("get", "/activities?kind=party_dinner")
+    assert status == 422 and "kind" in data["detail"][0]["msg"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("overrides", "field", "fragment"),
+    [
+        ({"starts_at": (timezone.now() + dt.timedelta(days=1)).isoformat()}, "starts_at", "不能晚于当前时间"),
+        ({"ends_at": past(2).isoformat()}, "ends_at", "结束时间不能早于开始时间"),
+        ({"kinds": []}, "kinds", "请至少选择一种类型"),
+        ({"lecturer_name": ""}, "lecturer", "须填写授课人"),
+        ({"attendance": [{"member_id": 999999, "status": "present"}]}, "attendance", "党员不存在"),
+        ({"host_id": 999999}, "host_id", "未找到该党员"),
+    ],
+)
+def test_create_bad_input_is_422_in_chinese(api, overrides, field, fragment):
+    status, data = api["call"]("post", "/activities", body(api, **overrides))
+    assert status == 422, data
+    assert any(fragment in e["msg"] and e["loc"][-1] == field for e in data["detail"]), data
+    assert Activity.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_create_outsider_and_foreign_org(api):
+    outsider = api["outsider"]
+    status, data = api["call"](
+        "post", "/activities", body(api, attendance=[{"member_id": outsider.pk, "status": "present"}])
+    )
+    assert status == 422 and "丙：不是本组织党员" in data["detail"][0]["msg"]
+    status, data = api["call"]("post", "/activities", body(api, org_id=api["tree"]["branch_b1"].pk))
+    assert status == 404 and "无权" in data["detail"]
+    status, data = api["call"]("post", "/activities", body(api, kinds=["party_dinner"]))
+    assert status == 422
+    status, data = api["call"]("post", "/activities", {**body(api), "color": "red"})
+    assert status == 422
+    assert Activity.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_write_permissions(api, client):
+    activity = record(api["org"], attendance=present_all(api["members"]))
+    supervisor = make_user(Role.SUPERVISOR, api["tree"]["county_a"])
+    client.force_login(supervisor)
+    status, data = api["call"]("patch", f"/activities/{activity.pk}", {"topic": "x"})
+    assert status == 403 and "无权" in data["detail"]
+    status, data = api["call"]("delete", f"/activities/{activity.pk}?reason=x")
+    assert status == 403
+    client.force_login(api["user"])
+    status, data = api["call"]("delete", f"/activities/{activity.pk}")
+    assert status == 422
+    status, data = api["call"]("patch", f"/activities/{activity.pk}", {"topic": None})
+    assert status == 422 and "不能为 null" in json.dumps(data, ensure_ascii=False)
+    status, data = api["call"]("get", "/activities/0")
+    assert status == 422
+    client.logout()
+    status, data = api["call"]("get", "/activities")
+    assert status == 401 and data["detail"]

@@ -1,0 +1,201 @@
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from dangjian.activities.models import Activity, ActivityKind, ActivityKindEntry
+from dangjian.core.models import AuditEvent
+from dangjian.core.permissions import Role
+from dangjian.core.testing import make_member, make_user
+
+from .helpers import committee, past, present_all, record
+
+
+@pytest.fixture
+def setup(tree, client):
+    a1 = tree["branch_a1"]
+    members = [make_member(a1, recount=False, name=n) for n in ("书记甲", "委员乙", "党员丙")]
+    committee(a1, members[:2])
+    secretary = make_user(Role.BRANCH_SECRETARY, a1)
+    client.force_login(secretary)
+    return {"org": a1, "members": members, "secretary": secretary, "client": client, "tree": tree}
+
+
+def _post_data(org, members, **overrides):
+    day = timezone.localdate() - dt.timedelta(days=1)
+    data = {
+        "org": org.pk,
+        "kinds": [ActivityKind.COMMITTEE_MEETING],
+        "held_date": day.isoformat(),
+        "start_time": "19:30",
+        "end_time": "21:00",
+        "topic": "研究发展党员工作",
+        "place": "党员活动室",
+        "host": members[0].pk,
+        "attendee": [m.pk for m in members],
+    }
+    for m in members:
+        data[f"att_{m.pk}"] = "present"
+    data.update(overrides)
+    return data
+
+
+@pytest.mark.django_db
+def test_create_page_prefills_org_and_members(setup):
+    response = setup["client"].get(reverse("activities:create"))
+    html = response.content.decode()
+    assert response.status_code == 200
+    for m in setup["members"]:
+        assert m.name in html
+    assert 'value="present" checked' in html
+    assert "app/activities.js" in html
+
+
+@pytest.mark.django_db
+def test_attendees_partial_follows_kinds(setup):
+    url = reverse("activities:attendees")
+    org = setup["org"]
+    html = setup["client"].get(url, {"org": org.pk, "kinds": "committee_meeting"}).content.decode()
+    assert "书记甲的出勤" in html and "委员乙的出勤" in html and "党员丙的出勤" not in html
+    html = setup["client"].get(url, {"org": org.pk, "kinds": "theme_day"}).content.decode()
+    assert "党员丙的出勤" in html
+    # The statuses already chosen survive the reload.
+    m = setup["members"][1]
+    html = (
+        setup["client"]
+        .get(
+            url,
+            {
+                "org": org.pk,
+                "kinds": "theme_day",
+                "attendee": [m.pk],
+                f"att_{m.pk}": "leave",
+                f"reason_{m.pk}": "出差",
+            },
+        )
+        .content.decode()
+    )
+    assert f'id="att-{m.pk}-leave" value="leave" checked' in html and 'value="出差"' in html
+
+
+@pytest.mark.django_db
+def test_create_records_with_attendance(setup):
+    org, members = setup["org"], setup["members"]
+    data = _post_data(org, members, **{f"att_{members[1].pk}": "leave", f"reason_{members[1].pk}": "出差"})
+    response = setup["client"].post(reverse("activities:create"), data)
+    activity = Activity.objects.get()
+    assert response.status_code == 302 and response.url == reverse("activities:detail", args=[activity.pk])
+    assert (activity.expected_count, activity.present_count) == (3, 2)
+    assert activity.host == members[0]
+    assert list(ActivityKindEntry.objects.values_list("kind", flat=True)) == [ActivityKind.COMMITTEE_MEETING]
+    detail = setup["client"].get(response.url).content.decode()
+    assert "研究发展党员工作" in detail and "委员乙（出差）" in detail
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        (
+            {"held_date": (timezone.localdate() + dt.timedelta(days=2)).isoformat()},
+            "开始时间不能晚于当前时间",
+        ),
+        ({"end_time": "08:00"}, "结束时间不能早于开始时间"),
+        ({"kinds": []}, "请至少选择一种类型"),
+        ({"topic": ""}, "请填写议题/主题"),
+        ({"kinds": ["party_lecture"]}, "须填写授课人"),
+        ({"att_MEMBER": "absent"}, "缺席须填写原因"),
+    ],
+)
+def test_create_bad_input_shows_chinese_error_and_saves_nothing(setup, overrides, message):
+    org, members = setup["org"], setup["members"]
+    if "att_MEMBER" in overrides:
+        overrides = {f"att_{members[0].pk}": overrides.pop("att_MEMBER")}
+    response = setup["client"].post(reverse("activities:create"), _post_data(org, members, **overrides))
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    assert Activity.objects.count() == 0 and not AuditEvent.objects.filter(verb="activity.create").exists()
+
+
+@pytest.mark.django_db
+def test_create_refuses_outsider_and_foreign_org(setup):
+    org, members = setup["org"], setup["members"]
+    outsider = make_member(setup["tree"]["branch_b1"], recount=False, name="外来人")
+    data = _post_data(org, members, attendee=[m.pk for m in members] + [outsider.pk])
+    response = setup["client"].post(reverse("activities:create"), data)
+    assert response.status_code == 400 and "外来人：不是本组织党员" in response.content.decode()
+    data = _post_data(setup["tree"]["branch_b1"], [outsider])
+    response = setup["client"].post(reverse("activities:create"), data)
+    assert response.status_code == 400 and "无权为其记录" in response.content.decode()
+    assert Activity.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_edit_and_delete(setup):
+    org, members = setup["org"], setup["members"]
+    activity = record(org, kinds=[ActivityKind.THEME_DAY], attendance=present_all(members))
+    client = setup["client"]
+    assert client.get(reverse("activities:edit", args=[activity.pk])).status_code == 200
+    data = _post_data(org, members[:2], topic="改过的议题")
+    assert client.post(reverse("activities:edit", args=[activity.pk]), data).status_code == 302
+    activity.refresh_from_db()
+    assert activity.topic == "改过的议题" and activity.expected_count == 2
+    assert list(activity.kinds.values_list("kind", flat=True)) == [ActivityKind.COMMITTEE_MEETING]
+    response = client.post(reverse("activities:delete", args=[activity.pk]), {"reason": ""})
+    assert response.status_code == 200 and "请填写删除原因" in response.content.decode()
+    response = client.post(reverse("activities:delete", args=[activity.pk]), {"reason": "重复"})
+    assert response.status_code == 302
+    assert client.get(reverse("activities:detail", args=[activity.pk])).status_code == 404
+
+
+@pytest.mark.django_db
+def test_list_filters_and_query_count(setup, django_assert_max_num_queries):
+    org, members = setup["org"], setup["members"]
+    for i in range(12):
+        record(org, topic=f"第{i}次", attendance=present_all(members), starts_at=past(i + 1))
+    record(org, topic="党课", kinds=[ActivityKind.PARTY_LECTURE], lecturer_name="王老师")
+    client = setup["client"]
+    with django_assert_max_num_queries(12):
+        response = client.get(reverse("activities:list"))
+    assert response.status_code == 200 and "共 13 条" in response.content.decode()
+    html = client.get(reverse("activities:list"), {"kind": "party_lecture"}).content.decode()
+    assert "共 1 条" in html
+    html = client.get(reverse("activities:list"), {"period": "2026Q5"}).content.decode()
+    assert "期间格式应为" in html
+
+
+@pytest.mark.django_db
+def test_calendar_and_mine(setup, client):
+    org, members = setup["org"], setup["members"]
+    when = past(1)
+    record(org, topic="日历上的会", attendance=present_all(members), starts_at=when)
+    html = (
+        setup["client"]
+        .get(reverse("activities:calendar"), {"org": org.pk, "month": f"{when:%Y-%m}"})
+        .content.decode()
+    )
+    assert 'title="日历上的会"' in html
+    assert reverse("activities:detail", args=[Activity.objects.get().pk]) in html
+    member_user = make_user(Role.MEMBER, org, member=members[2])
+    client.force_login(member_user)
+    html = client.get(reverse("activities:mine")).content.decode()
+    assert "日历上的会" in html and 'id="mine-expected">1<' in html
+    # A 党员 cannot record.
+    assert client.get(reverse("activities:create")).status_code == 403
+    assert client.get(reverse("activities:absences")).status_code == 403
+
+
+@pytest.mark.django_db
+def test_absences_page(setup):
+    org, members = setup["org"], setup["members"]
+    for d in (30, 20, 10):
+        record(
+            org,
+            starts_at=past(d),
+            attendance=[{"member_id": members[2].pk, "status": "absent", "reason": "无"}],
+        )
+    html = setup["client"].get(reverse("activities:absences")).content.decode()
+    assert "党员丙" in html and "3 次" in html
