@@ -1,0 +1,165 @@
+"""Upload → preview → confirm pages, templates and the member export over HTTP."""
+
+from __future__ import annotations
+
+import io
+
+import openpyxl
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from dangjian.core.models import AuditEvent
+from dangjian.core.permissions import Role
+from dangjian.core.testing import make_member, make_user, member_data
+from dangjian.orgs.models import Member
+
+from .fixtures.excel_builder import national_roster, roster_row
+
+pytestmark = pytest.mark.django_db
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@pytest.fixture(autouse=True)
+def _media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def admin(tree):
+    return make_user(Role.ORG_ADMIN, tree["county_a"], username="county_admin")
+
+
+def _upload(client, path, kind="roster", **extra):
+    with open(path, "rb") as fh:
+        data = {"kind": kind, "file": SimpleUploadedFile(path.name, fh.read(), content_type=XLSX)}
+    return client.post(reverse("imports:index"), data, **extra)
+
+
+def test_upload_preview_confirm(client, tmp_path, tree, admin):
+    client.force_login(admin)
+    rows = [
+        roster_row(member_data(name="张三丰"), org="甲县第一支部"),
+        roster_row(member_data(), org="甲县第一支部"),
+    ]
+    response = _upload(client, national_roster(tmp_path / "名册.xlsx", {"s": rows}))
+    assert response.status_code == 302
+    preview_url = response["Location"]
+    page = client.get(preview_url)
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert 'id="count-create">2<' in html and "确认导入" in html
+    assert Member.objects.count() == 0
+    token = preview_url.rstrip("/").rsplit("/", 1)[1]
+    done = client.post(reverse("imports:confirm", args=[token]))
+    assert done.status_code == 302 and Member.objects.count() == 2
+    follow = client.get(done["Location"])
+    assert "名册导入完成：新增党员 2 名" in follow.content.decode()
+    assert client.get(preview_url).status_code == 404  # the upload is gone once imported
+
+
+def test_preview_lists_errors_by_row_and_confirm_refuses(client, tmp_path, tree, admin):
+    client.force_login(admin)
+    bad = roster_row(member_data(), org="不存在的支部")
+    response = _upload(client, national_roster(tmp_path / "bad.xlsx", {"s": [bad]}))
+    page = client.get(response["Location"])
+    html = page.content.decode()
+    assert "第 5 行" in html and "找不到名为“不存在的支部”的党组织" in html and "确认导入" not in html
+    token = response["Location"].rstrip("/").rsplit("/", 1)[1]
+    again = client.post(reverse("imports:confirm", args=[token]))
+    assert again.status_code == 400 and "未写入任何数据" in again.content.decode()
+    assert Member.objects.count() == 0 and not AuditEvent.objects.filter(verb="import.roster").exists()
+
+
+def test_htmx_upload_redirects_with_header(client, tmp_path, tree, admin):
+    client.force_login(admin)
+    path = national_roster(tmp_path / "a.xlsx", {"s": [roster_row(member_data(), org="甲县第一支部")]})
+    response = _upload(client, path, HTTP_HX_REQUEST="true")
+    assert response.status_code == 204 and response["HX-Redirect"].startswith("/imports/")
+
+
+@pytest.mark.parametrize(
+    ("content", "name", "message"),
+    [
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1old excel", "old.xlsx", "这是旧版 .xls 文件"),
+        ("姓名,身份证号\n张三,1\n".encode(), "renamed.xlsx", "该文件不是有效的 Excel .xlsx 文件"),
+        (b"PK\x03\x04", "plain.csv", "请上传 Excel .xlsx 文件"),
+    ],
+)
+def test_not_really_xlsx_is_rejected(client, tree, admin, content, name, message):
+    client.force_login(admin)
+    response = client.post(
+        reverse("imports:index"), {"kind": "roster", "file": SimpleUploadedFile(name, content)}
+    )
+    assert response.status_code == 400 and message in response.content.decode()
+    htmx = client.post(
+        reverse("imports:index"),
+        {"kind": "roster", "file": SimpleUploadedFile(name, content)},
+        HTTP_HX_REQUEST="true",
+    )
+    assert (
+        htmx.status_code == 400 and message in htmx.content.decode() and "<html" not in htmx.content.decode()
+    )
+
+
+def test_broken_zip_with_right_signature(client, tmp_path, tree, admin):
+    client.force_login(admin)
+    response = _upload(client, _write(tmp_path / "broken.xlsx", b"PK\x03\x04garbage"))
+    page = client.get(response["Location"])
+    assert "无法读取该 Excel 文件" in page.content.decode()
+
+
+def _write(path, data):
+    path.write_bytes(data)
+    return path
+
+
+def test_someone_elses_token_is_404(client, tmp_path, tree, admin):
+    client.force_login(admin)
+    response = _upload(
+        client, national_roster(tmp_path / "a.xlsx", {"s": [roster_row(member_data(), org="甲县第一支部")]})
+    )
+    token = response["Location"].rstrip("/").rsplit("/", 1)[1]
+    other = make_user(Role.ORG_ADMIN, tree["county_a"])
+    client.force_login(other)
+    assert client.get(reverse("imports:preview", args=[token])).status_code == 404
+    assert client.post(reverse("imports:confirm", args=[token])).status_code == 404
+    assert client.get(reverse("imports:preview", args=["..%2F..%2Fetc"])).status_code == 404
+    assert client.get(reverse("imports:preview", args=["no-such-token"])).status_code == 404
+    assert Member.objects.count() == 0
+
+
+def test_templates_download(client, tree, admin):
+    client.force_login(admin)
+    for name in ("imports:roster_template", "imports:org_template"):
+        response = client.get(reverse(name))
+        assert response.status_code == 200 and response["Content-Type"] == XLSX
+        book = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content)))
+        assert book.active["A1"].value in ("党员基本信息汇总表", "党组织基本信息表")
+
+
+def test_export_members_filtered(client, tree):
+    make_member(tree["branch_a1"], **member_data(name="张三丰"))
+    make_member(tree["branch_a1"], **member_data(name="李四", status="probationary", full_member_on=None))
+    make_member(tree["branch_b1"], **member_data(name="王五"))
+    secretary = make_user(Role.BRANCH_SECRETARY, tree["branch_a1"])
+    client.force_login(secretary)
+    response = client.get(reverse("imports:export_members"), {"status": "full"})
+    assert response.status_code == 200
+    ws = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content)))["党员基本信息"]
+    assert ws["B5"].value == "张三丰" and ws["A6"].value.startswith("注：")
+    assert "*" not in ws["D5"].value
+    event = AuditEvent.objects.get(verb="export.roster")
+    assert (
+        event.actor == secretary and event.data["filters"] == {"status": "full"} and event.data["rows"] == 1
+    )
+    bad = client.get(reverse("imports:export_members"), {"org": tree["branch_b1"].pk})
+    assert bad.status_code == 400 and "组织不存在，或不在您的权限范围内" in bad.content.decode()
+
+
+def test_member_role_cannot_import_or_export(client, tree):
+    m = make_member(tree["branch_a1"])
+    user = make_user(Role.MEMBER, tree["branch_a1"], member=m)
+    client.force_login(user)
+    assert client.get(reverse("imports:index")).status_code == 403
+    assert client.get(reverse("imports:export_members")).status_code == 403
