@@ -1,0 +1,134 @@
+"""Incremental updates give exactly the rows of a full recompute (DESIGN decision 4)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.db import transaction
+from django.test import TestCase
+from django.utils import timezone
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from dangjian.activities.models import Activity
+from dangjian.activities.models import ActivityKind as K
+from dangjian.core.testing import make_member, make_org, member_data
+from dangjian.orgs import services as org_services
+from dangjian.orgs.choices import MemberStatus, OrgKind
+from dangjian.orgs.models import Member, Org
+from dangjian.requirements import engine
+
+from .factories import delete, load_shipped, move, record, snapshot
+
+KINDS = [
+    K.GENERAL_MEETING,
+    K.COMMITTEE_MEETING,
+    K.THEME_DAY,
+    K.PARTY_LECTURE,
+    K.ORG_LIFE_MEETING,
+    K.GROUP_MEETING,
+]
+
+op = st.one_of(
+    st.tuples(st.just("create"), st.integers(0, 9), st.integers(0, 700), st.sets(st.sampled_from(KINDS), min_size=1, max_size=3), st.integers(0, 5)),
+    st.tuples(st.just("edit"), st.integers(0, 50), st.integers(0, 700), st.booleans()),
+    st.tuples(st.just("delete"), st.integers(0, 50)),
+    st.tuples(st.just("move"), st.integers(0, 9), st.integers(0, 9)),
+    st.tuples(st.just("member"), st.integers(0, 9), st.booleans()),
+    st.tuples(st.just("transfer"), st.integers(0, 50), st.integers(0, 9)),
+)  # fmt: skip
+
+
+def build_tree() -> list[Org]:
+    city = make_org(name="市委", kind=OrgKind.COMMITTEE, leadership_team=True)
+    a = make_org(city, name="甲县委", kind=OrgKind.COMMITTEE)
+    b = make_org(city, name="乙县委", kind=OrgKind.COMMITTEE)
+    ga = make_org(a, name="甲总支", kind=OrgKind.GENERAL_BRANCH)
+    b1 = make_org(ga, name="甲一支部", kind=OrgKind.BRANCH)
+    b2 = make_org(ga, name="甲二支部", kind=OrgKind.BRANCH)
+    b3 = make_org(b, name="乙一支部", kind=OrgKind.BRANCH)
+    g1 = make_org(b1, name="甲一支部第一党小组", kind=OrgKind.GROUP)
+    b4 = make_org(a, name="甲三支部", kind=OrgKind.JOINT_BRANCH)
+    for org, n in ((b1, 7), (b2, 5), (b3, 3), (b4, 6), (ga, 1)):
+        for _ in range(n):
+            make_member(org, recount=False)
+    org_services.org_recount()
+    return [Org.objects.get(pk=o.pk) for o in (city, a, b, ga, b1, b2, b3, g1, b4)]
+
+
+def apply(operation: tuple, orgs: list[Org], today: dt.date) -> None:
+    name = operation[0]
+    activities = list(Activity.objects.filter(deleted_at__isnull=True).order_by("pk"))
+    members = list(Member.objects.filter(deleted_at__isnull=True).order_by("pk"))
+    if name == "create":
+        _, i, back, kinds, n_present = operation
+        org = Org.objects.get(pk=orgs[i % len(orgs)].pk)
+        if org.kind == OrgKind.GROUP:
+            kinds = {K.GROUP_MEETING}
+        else:
+            kinds = set(kinds) - {K.GROUP_MEETING} or {K.THEME_DAY}
+        present = list(Member.objects.filter(org=org, deleted_at__isnull=True).order_by("pk"))[:n_present]
+        record(org, today - dt.timedelta(days=back), *sorted(kinds), present=present)
+    elif name == "edit" and activities:
+        _, i, back, change_kinds = operation
+        act = activities[i % len(activities)]
+        kinds = None
+        if change_kinds and Org.objects.get(pk=act.org_id).kind != OrgKind.GROUP:
+            kinds = [K.ORG_LIFE_MEETING, K.THEME_DAY]
+        move(act, today - dt.timedelta(days=back), kinds)
+    elif name == "delete" and activities:
+        delete(activities[operation[1] % len(activities)])
+    elif name == "move":
+        _, i, j = operation
+        org = Org.objects.get(pk=orgs[i % len(orgs)].pk)
+        parent = Org.objects.get(pk=orgs[j % len(orgs)].pk)
+        if org.depth == 1 or parent.path.startswith(org.path) or parent.kind == OrgKind.GROUP:
+            return
+        if org.kind == OrgKind.GROUP and parent.kind not in {OrgKind.BRANCH, OrgKind.JOINT_BRANCH}:
+            return
+        if org.path[: -Org.steplen] == parent.path:
+            return
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            org_services.org_move(org=org, new_parent=parent, actor=None)
+    elif name == "member":
+        _, i, full = operation
+        org = Org.objects.get(pk=orgs[i % len(orgs)].pk)
+        if org.kind == OrgKind.GROUP:
+            return
+        status = MemberStatus.FULL if full else MemberStatus.PROBATIONARY
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            org_services.member_create(org=org, actor=None, **member_data(status=status))
+    elif name == "transfer" and members:
+        _, i, j = operation
+        member = members[i % len(members)]
+        to_org = Org.objects.get(pk=orgs[j % len(orgs)].pk)
+        if to_org.kind == OrgKind.GROUP or to_org.pk == member.org_id:
+            return
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            org_services.member_transfer(
+                member=member, to_org=to_org, on=today, reason="工作调动", actor=None
+            )
+
+
+@pytest.mark.django_db
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(operations=st.lists(op, min_size=1, max_size=12))
+def test_incremental_equals_full_recompute(operations):
+    today = timezone.localdate()
+    with transaction.atomic():
+        load_shipped()
+        orgs = build_tree()
+        engine.recompute_all()
+        for operation in operations:
+            apply(operation, orgs, today)
+        incremental = snapshot()
+        engine.recompute_all()
+        full = snapshot()
+        transaction.set_rollback(True)
+    assert incremental[0] == full[0], "results differ"
+    assert incremental[1] == full[1], "roll-ups differ"
