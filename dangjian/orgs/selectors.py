@@ -95,6 +95,7 @@ def org_subtree_totals_many(*, orgs: list[Org]) -> dict[int, dict[str, int]]:
     rows = (
         _alive_orgs()
         .filter(path__startswith=parent_prefix, depth__gte=depth)
+        .order_by()  # treebeard orders by path, which would split the groups
         .annotate(top=Substr("path", 1, steplen * depth))
         .values("top")
         .annotate(full=Sum("full_count"), prob=Sum("probationary_count"))
@@ -316,7 +317,9 @@ def _history_rows(records: list[Any], model: Any) -> list[dict[str, Any]]:
                     continue
                 if field.name in _HISTORY_SKIP:
                     continue
-                label = _HISTORY_ALIASES.get(field.name) or str(model._meta.get_field(field.name).verbose_name)
+                label = _HISTORY_ALIASES.get(field.name) or str(
+                    model._meta.get_field(field.name).verbose_name
+                )
                 if label not in fields:
                     fields.append(label)
         user = rec.history_user
