@@ -31,7 +31,7 @@ def django_env(db: Path) -> dict[str, str]:
 
 
 def manage(db: Path, *args: str, timeout: int = 3600) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(  # noqa: S603 - fixed argv, no shell
+    return subprocess.run(
         [PY, str(ROOT / "manage.py"), *args],
         cwd=ROOT,
         env=django_env(db),
@@ -70,7 +70,9 @@ def generate(shape: str = "yanbian", seed: int = 1) -> dict:
         m = re.search(rf"{name} 完成，用时 ([\d.]+) 秒", out)
         if m:
             row[f"seconds_{name}"] = float(m[1])
-    row["db_mb"] = round(sum(Path(str(db) + s).stat().st_size for s in ("", "-wal") if Path(str(db) + s).exists()) / 2**20, 1)
+    row["db_mb"] = round(
+        sum(Path(str(db) + s).stat().st_size for s in ("", "-wal") if Path(str(db) + s).exists()) / 2**20, 1
+    )
     row["target"] = "< 300 s (orgs + members)"
     return row
 
@@ -85,4 +87,9 @@ def main(args, rest) -> list[dict]:
 if __name__ == "__main__":
     import json
 
-    print(json.dumps(main(type("A", (), {"shape": sys.argv[1] if len(sys.argv) > 1 else "yanbian"})(), []), ensure_ascii=False))
+    print(
+        json.dumps(
+            main(type("A", (), {"shape": sys.argv[1] if len(sys.argv) > 1 else "yanbian"})(), []),
+            ensure_ascii=False,
+        )
+    )

@@ -15,7 +15,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
-import django  # noqa: E402
+import django
 
 django.setup()
 
@@ -63,22 +63,43 @@ def setup() -> dict:
 
 
 def profile(url: str) -> str:
+    """cProfile of 5 warm requests, plus each SQL statement of one request with its time."""
+    import time
+
+    from django.db import connection
     from django.test import Client
 
     from dangjian.accounts.models import User
 
-    client = Client()
+    client = Client(HTTP_HOST="127.0.0.1")
     client.force_login(User.objects.get(username=USERNAME))
     assert client.get(url).status_code == 200
+    queries: list[tuple[float, str]] = []
+
+    def timed(execute, sql, params, many, context):
+        t = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            queries.append((time.perf_counter() - t, sql))
+
+    t = time.perf_counter()
+    with connection.execute_wrapper(timed):
+        client.get(url)
+    total = time.perf_counter() - t
+    buf = io.StringIO()
+    sql_time = sum(q[0] for q in queries)
+    buf.write(f"one request: {total * 1000:.1f} ms, {len(queries)} queries, SQL {sql_time * 1000:.1f} ms\n")
+    for secs, sql in sorted(queries, reverse=True)[:8]:
+        buf.write(f"  {secs * 1000:8.1f} ms  {sql[:300]}\n")
     prof = cProfile.Profile()
     prof.enable()
     for _ in range(5):
         client.get(url)
     prof.disable()
-    buf = io.StringIO()
     stats = pstats.Stats(prof, stream=buf)
     stats.sort_stats("cumulative").print_stats(30)
-    stats.sort_stats("tottime").print_stats(20)
+    stats.sort_stats("tottime").print_stats(15)
     return buf.getvalue()
 
 

@@ -1,0 +1,189 @@
+"""Benchmark: org tree and member list pages at yanbian scale, gunicorn (2 workers) + wrk.
+
+Uses the database bench_demo leaves in var/bench/yanbian.sqlite3 (generated first if missing).
+A bench user gets ORG_ADMIN on the county-level org whose subtree holds about 2,000 members; wrk
+loads each page for 20 s over loopback with that user's session cookie. Targets (issue 3):
+p95 < 150 ms, ≥ 300 req/s on the member list. One warm request per page is then profiled with
+cProfile; the profile goes to bench/results/web_profile.txt.
+
+Options after ``make bench web --``: ``--duration 20`` ``--connections 4``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.cookiejar
+import json
+import math
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bench"))
+
+import bench_demo  # noqa: E402  # sibling module
+
+RESULTS = ROOT / "bench" / "results"
+WRK = "/usr/bin/wrk"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(port: int, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return
+        except OSError:
+            time.sleep(0.3)
+    raise RuntimeError("gunicorn 未能在 60 秒内启动")
+
+
+def login(base: str, username: str, password: str) -> str:
+    """Log in through the real login form; returns the Cookie header value."""
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    page = opener.open(base + "/login/", timeout=30).read().decode()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+    assert token, "登录页没有 CSRF 令牌"
+    data = urllib.parse.urlencode(
+        {"username": username, "password": password, "csrfmiddlewaretoken": token[1]}
+    ).encode()
+    opener.open(
+        urllib.request.Request(base + "/login/", data=data, headers={"Referer": base + "/login/"}), timeout=30
+    )
+    cookies = {c.name: c.value for c in jar}
+    assert "sessionid" in cookies, "登录失败：没有得到会话"
+    return "; ".join(f"{k}={v}" for k, v in cookies.items())
+
+
+def fetch(url: str, cookie: str, htmx: bool = False) -> tuple[int, str, str]:
+    headers = {"Cookie": cookie}
+    if htmx:
+        headers["HX-Request"] = "true"
+    with urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=60) as resp:
+        return resp.status, resp.geturl(), resp.read().decode()
+
+
+def run_wrk(url: str, cookie: str, *, duration: int, connections: int, htmx: bool) -> dict:
+    cmd = [WRK, "-t1", f"-c{connections}", f"-d{duration}s", "--latency", "--timeout", "10s"]
+    cmd += ["-s", str(ROOT / "bench" / "wrk_report.lua"), "-H", f"Cookie: {cookie}"]
+    if htmx:
+        cmd += ["-H", "HX-Request: true"]
+    done = subprocess.run([*cmd, url], capture_output=True, text=True, timeout=duration + 60, check=False)
+    m = re.search(r"WRKJSON (\{.*\})", done.stdout)
+    if not m:
+        return {"error": (done.stderr or done.stdout)[-500:]}
+    return json.loads(m[1])
+
+
+def main(args, rest) -> list[dict]:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--duration", type=int, default=20)
+    parser.add_argument("--connections", type=int, default=4)
+    opts, _ = parser.parse_known_args([a for a in rest if a != "--"])
+    db = bench_demo.db_path("yanbian")
+    if not db.exists():
+        row = bench_demo.generate("yanbian")
+        if "error" in row:
+            return [row]
+    env = bench_demo.django_env(db)
+    env["DJANGO_ALLOWED_HOSTS"] = "127.0.0.1"
+    env.pop("DJANGO_DEBUG", None)
+    py = bench_demo.PY
+    setup = subprocess.run(
+        [py, str(ROOT / "bench" / "web_setup.py")],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    info = json.loads(setup.stdout.strip().splitlines()[-1])
+    pages = math.ceil(info["members"] / 50)
+    later = max(1, min(pages, pages // 2 + 1))
+    targets = [
+        ("组织树页面", "/orgs/", False),
+        ("组织树下级（htmx 局部）", f"/orgs/{info['child_id']}/children/", True),
+        ("党员列表 第1页（本辖区）", f"/members/?org={info['org_id']}", False),
+        (f"党员列表 第{later}页", f"/members/?org={info['org_id']}&page={later}", False),
+    ]
+    rows: list[dict] = []
+    rows += load_test(env, info, targets, opts, variant="当前设置")
+    env_pragma = {**env, "DJANGO_SETTINGS_MODULE": "bench_settings", "PYTHONPATH": str(ROOT / "bench")}
+    rows += load_test(env_pragma, info, targets, opts, variant="SQLite case_sensitive_like=ON（建议）")
+    profile_text = []
+    for name, path, _htmx in targets:
+        prof = subprocess.run(
+            [py, str(ROOT / "bench" / "web_setup.py"), "--profile", path],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        profile_text.append(f"==== {name} {path}\n{prof.stdout}{prof.stderr[-2000:]}")
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "web_profile.txt").write_text("\n".join(profile_text))
+    return rows
+
+
+def load_test(env: dict, info: dict, targets: list, opts, *, variant: str) -> list[dict]:
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    server = subprocess.Popen(
+        [str(ROOT / ".venv" / "bin" / "gunicorn"), "config.wsgi", "-w", "2", "-b", f"127.0.0.1:{port}",
+         "--log-level", "warning"],
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
+    )  # fmt: skip
+    rows: list[dict] = []
+    try:
+        wait_for(port)
+        cookie = login(base, info["username"], info["password"])
+        for name, path, htmx in targets:
+            status, final_url, _body = fetch(base + path, cookie, htmx)
+            if status != 200 or "/login/" in final_url:
+                rows.append({"name": name, "path": path, "error": f"HTTP {status} {final_url}"})
+                continue
+            for _ in range(5):  # warm both workers
+                fetch(base + path, cookie, htmx)
+            result = run_wrk(
+                base + path, cookie, duration=opts.duration, connections=opts.connections, htmx=htmx
+            )
+            rows.append(
+                {
+                    "name": name,
+                    "variant": variant,
+                    "path": path,
+                    "scope": f"{info['org_name']}（{info['members']} 名党员）",
+                    "connections": opts.connections,
+                    **result,
+                    "target": "p95 < 150 ms" + ("，≥ 300 req/s" if "党员列表" in name else ""),
+                }
+            )
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+    return rows
+
+
+if __name__ == "__main__":
+    print(json.dumps(main(None, []), ensure_ascii=False, indent=1))
