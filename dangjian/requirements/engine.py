@@ -184,6 +184,8 @@ class Rule:
     has_groups: bool | None
     sectors: frozenset[str] | None
     leadership_team: bool | None
+    source_title: str = ""
+    article: str = ""
 
     @classmethod
     def of(cls, r: Requirement) -> Rule:
@@ -206,6 +208,14 @@ class Rule:
             has_groups=a.get("has_groups"),
             sectors=frozenset(a["sectors"]) if a.get("sectors") else None,
             leadership_team=a.get("leadership_team"),
+            source_title=r.source_title,
+            article=r.article,
+        )
+
+    @property
+    def period_display(self) -> str:
+        return f"{PeriodKind(self.period).label} {self.times} 次" + (
+            "（每名党员）" if self.per_member else ""
         )
 
     @property

@@ -1,6 +1,12 @@
 from django.urls import path
 
-from dangjian.core.views import placeholder
+from . import views
 
 app_name = "compliance"
-urlpatterns = [path("", placeholder, name="dashboard")]
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("lagging/", views.lagging, name="lagging"),
+    path("drill/", views.drill, name="drill"),
+    path("todo/", views.todo, name="todo"),
+    path("org/<int:org_id>/", views.org_detail, name="org"),
+]

@@ -1,0 +1,409 @@
+"""Reads of compliance figures. Every function starts from the scoping policy.
+
+Figures for a subtree come from the materialized rows: an org's own ComplianceResult plus its
+ComplianceRollup rows (its descendants, by relative depth). A chosen window (month, quarter,
+half year, year) covers, for each requirement, the requirement's own periods that overlap it:
+a monthly rule seen over a quarter counts 3 cells per org ("单位·期"), a yearly rule seen in a
+month counts the year's cell.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlencode
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet
+from django.urls import reverse
+
+from dangjian.core import policy
+from dangjian.core.permissions import Perm, Role
+from dangjian.orgs import selectors as org_selectors
+from dangjian.orgs.models import Org
+
+from . import engine
+from .engine import CURRENT_WORD, Rule, Span, parse_span, span_of
+from .models import ComplianceResult, ComplianceRollup, PeriodKind, Requirement, Status
+
+PERM = Perm.COMPLIANCE_VIEW
+MSG_NO_PERM = "您无权查看达标情况"
+STEPLEN = Org.steplen
+
+
+# ---------------------------------------------------------------- access
+
+
+def require_view(*, user: Any) -> None:
+    """Roles that never see compliance (党员) get 403; out-of-scope objects still answer 404."""
+    if not policy.has_perm(user, PERM):
+        raise PermissionDenied(MSG_NO_PERM)
+
+
+def compliance_orgs(*, user: Any) -> QuerySet[Org]:
+    return org_selectors.org_visible(user=user, perm=PERM)
+
+
+def access_compliance_org(*, user: Any, pk: Any) -> Org:
+    """Fetch and authorise: missing and out-of-scope both raise 404."""
+    require_view(user=user)
+    return org_selectors.access_org(user=user, pk=pk, perm=PERM)
+
+
+def default_org(*, user: Any) -> Org | None:
+    """The user's scope root for compliance: the highest org a grant covers."""
+    require_view(user=user)
+    grants = [g for g in policy.user_grants(user) if PERM in g.perms]
+    qs = compliance_orgs(user=user)
+    if any(g.path is None for g in grants):
+        return qs.filter(depth=1).order_by("path").first()
+    paths = sorted((g.path for g in grants if g.path), key=lambda p: (len(p), p))
+    return qs.filter(path=paths[0]).first() if paths else None
+
+
+def sees_subtree(*, user: Any, org: Org) -> bool:
+    """Whether the user may see figures of ``org``'s descendants (not only the org itself)."""
+    for g in policy.user_grants(user):
+        if PERM not in g.perms:
+            continue
+        if g.path is None:
+            return True
+        if g.include_descendants and g.role != Role.MEMBER and org.path.startswith(g.path):
+            return True
+    return False
+
+
+def result_visible(*, user: Any) -> QuerySet[ComplianceResult]:
+    return ComplianceResult.objects.filter(policy.scope_q(user, PERM, path_field="org_path"))
+
+
+# ---------------------------------------------------------------- periods
+
+
+def resolve_period(key: str | None, *, on: dt.date | None = None) -> Span:
+    """The chosen window; default the last complete month. Raises ValueError on a bad key."""
+    on = on or engine.today()
+    if not key:
+        return span_of(PeriodKind.MONTH, span_of(PeriodKind.MONTH, on).start - dt.timedelta(days=1))
+    span = parse_span(key)
+    if span is None:
+        raise ValueError(f"期间格式不正确：{key}，应为 2024、2024H1、2024Q2 或 2024-05")
+    return span
+
+
+def period_choices(*, on: dt.date | None = None) -> list[tuple[str, str]]:
+    """Windows offered by the picker: years, half years, quarters and months of the window."""
+    on = on or engine.today()
+    start = engine.window_start(on)
+    out: list[tuple[str, str]] = []
+    for kind in (PeriodKind.YEAR, PeriodKind.HALF_YEAR, PeriodKind.QUARTER, PeriodKind.MONTH):
+        out += [(s.key, s.label) for s in reversed(engine.spans_overlapping(kind, start, on))]
+    return out
+
+
+def rules(*, requirement: Requirement | None = None) -> list[Rule]:
+    rs = engine.active_rules([requirement.pk] if requirement is not None else None)
+    return rs
+
+
+def keys_in(rule: Rule, window: Span, on: dt.date) -> list[Span]:
+    """The rule's own periods that overlap the window and have started."""
+    return [s for s in rule.spans(window.start, window.end) if s.start <= on]
+
+
+def access_requirement(*, code_or_id: Any) -> Requirement:
+    qs = Requirement.objects.filter(is_active=True)
+    text = str(code_or_id or "")
+    found = qs.filter(pk=int(text)).first() if text.isdigit() else qs.filter(code=text).first()
+    if found is None:
+        raise policy.not_found()
+    return found
+
+
+# ---------------------------------------------------------------- figures
+
+
+@dataclass
+class Tally:
+    met: int = 0
+    not_met: int = 0
+    not_due: int = 0
+
+    @property
+    def applicable(self) -> int:
+        return self.met + self.not_met + self.not_due
+
+    @property
+    def rate(self) -> float | None:
+        return round(100 * self.met / self.applicable, 1) if self.applicable else None
+
+    def add(self, met: int, not_met: int, not_due: int) -> None:
+        self.met += met
+        self.not_met += not_met
+        self.not_due += not_due
+
+    def add_status(self, status: str) -> None:
+        if status == Status.MET:
+            self.met += 1
+        elif status == Status.NOT_MET:
+            self.not_met += 1
+        elif status == Status.NOT_DUE:
+            self.not_due += 1
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "applicable": self.applicable,
+            "met": self.met,
+            "not_met": self.not_met,
+            "not_due": self.not_due,
+            "rate": self.rate,
+        }
+
+
+@dataclass
+class RequirementFigure:
+    rule: Rule
+    spans: list[Span]
+    total: Tally = field(default_factory=Tally)
+
+    @property
+    def period_label(self) -> str:
+        if not self.spans:
+            return ""
+        if len(self.spans) == 1:
+            return self.spans[0].label
+        return f"{self.spans[0].label}—{self.spans[-1].label}（{len(self.spans)} 期）"
+
+
+def _window_rules(window: Span, on: dt.date, only: Requirement | None = None) -> list[RequirementFigure]:
+    out = []
+    for rule in rules(requirement=only):
+        spans = keys_in(rule, window, on)
+        if spans:
+            out.append(RequirementFigure(rule=rule, spans=spans))
+    return out
+
+
+def _tally_orgs(
+    orgs: list[Org], figures: list[RequirementFigure], *, with_subtree: bool
+) -> tuple[dict[tuple[int, int], Tally], dict[tuple[int, int], Tally]]:
+    """({(org, rule): subtree tally}, {(rel depth, rule): tally}) for ``orgs`` (two queries)."""
+    by_org: dict[tuple[int, int], Tally] = defaultdict(Tally)
+    by_depth: dict[tuple[int, int], Tally] = defaultdict(Tally)
+    wanted = {(f.rule.id, s.key) for f in figures for s in f.spans}
+    keys = {k for _r, k in wanted}
+    org_ids = [o.pk for o in orgs]
+    if not org_ids or not keys:
+        return by_org, by_depth
+    own = ComplianceResult.objects.filter(org_id__in=org_ids, period_key__in=keys).values_list(
+        "org_id", "requirement_id", "period_key", "status"
+    )
+    for org_id, rid, key, status in own:
+        if (rid, key) in wanted:
+            by_org[(org_id, rid)].add_status(status)
+            by_depth[(0, rid)].add_status(status)
+    if with_subtree:
+        rolls = ComplianceRollup.objects.filter(org_id__in=org_ids, period_key__in=keys).values_list(
+            "org_id", "requirement_id", "period_key", "rel_depth", "met", "not_met", "not_due"
+        )
+        for org_id, rid, key, rel, met, not_met, not_due in rolls:
+            if (rid, key) in wanted:
+                by_org[(org_id, rid)].add(met, not_met, not_due)
+                by_depth[(rel, rid)].add(met, not_met, not_due)
+    return by_org, by_depth
+
+
+def records_url(*, org: Org, rule: Rule | None, start: dt.date, end: dt.date) -> str:
+    """The activity list behind a figure (the activity page's filter names)."""
+    params: dict[str, Any] = {"org": org.pk, "date_from": start.isoformat(), "date_to": end.isoformat()}
+    if rule is not None and rule.kinds:
+        params["kind"] = rule.kinds[0]
+    return reverse("activities:list") + "?" + urlencode(params)
+
+
+def result_records_url(*, result: ComplianceResult) -> str:
+    return records_url(
+        org=result.org, rule=Rule.of(result.requirement), start=result.period_start, end=result.period_end
+    )
+
+
+def dashboard(*, user: Any, org: Org, window: Span, on: dt.date | None = None) -> dict[str, Any]:
+    """Per requirement: applicable / met / rate in ``org``'s subtree; by depth; per child org."""
+    on = on or engine.today()
+    subtree = sees_subtree(user=user, org=org)
+    figures = _window_rules(window, on)
+    by_org, by_depth = _tally_orgs([org], figures, with_subtree=subtree)
+    rows = []
+    overall = Tally()
+    for f in figures:
+        f.total = by_org.get((org.pk, f.rule.id), Tally())
+        overall.add(f.total.met, f.total.not_met, f.total.not_due)
+        rows.append(
+            {
+                "figure": f,
+                "rule": f.rule,
+                "tally": f.total,
+                "records_url": records_url(org=org, rule=f.rule, start=f.spans[0].start, end=f.spans[-1].end),
+            }
+        )
+    depth_totals: dict[int, Tally] = defaultdict(Tally)
+    for (rel, _rid), t in by_depth.items():
+        depth_totals[rel].add(t.met, t.not_met, t.not_due)
+    depths = [
+        {
+            "rel_depth": rel,
+            "depth": org.depth + rel,
+            "label": "本级" if rel == 0 else f"下{_cn(rel)}级",
+            "tally": depth_totals[rel],
+        }
+        for rel in sorted(depth_totals)
+        if depth_totals[rel].applicable
+    ]
+    return {
+        "org": org,
+        "window": window,
+        "subtree": subtree,
+        "rows": rows,
+        "overall": overall,
+        "depths": depths,
+        "chart": {
+            "labels": [d["label"] for d in depths],
+            "rates": [d["tally"].rate for d in depths],
+            "applicable": [d["tally"].applicable for d in depths],
+        },
+    }
+
+
+def _cn(n: int) -> str:
+    return "一二三四五六七八九十"[n - 1] if 1 <= n <= 10 else str(n)
+
+
+def drill(
+    *, user: Any, org: Org, window: Span, requirement: Requirement | None = None, on: dt.date | None = None
+) -> dict[str, Any]:
+    """Each child org of ``org`` (in scope) with its subtree figures per requirement."""
+    on = on or engine.today()
+    figures = _window_rules(window, on, only=requirement)
+    children = (
+        list(org_selectors.org_children(user=user, org=org).order_by("path"))
+        if sees_subtree(user=user, org=org)
+        else []
+    )
+    children = [c for c in children if policy.has_perm_for_path(user, PERM, c.path)]
+    by_org, _ = _tally_orgs(children, figures, with_subtree=True)
+    rows = []
+    for child in children:
+        cells = []
+        total = Tally()
+        for f in figures:
+            t = by_org.get((child.pk, f.rule.id), Tally())
+            total.add(t.met, t.not_met, t.not_due)
+            cells.append({"rule": f.rule, "tally": t})
+        if total.applicable:
+            rows.append({"org": child, "cells": cells, "total": total})
+    return {"org": org, "window": window, "figures": figures, "rows": rows, "requirement": requirement}
+
+
+def lagging(
+    *, user: Any, org: Org, window: Span, requirement: Requirement | None = None, on: dt.date | None = None
+) -> QuerySet[ComplianceResult]:
+    """NOT_MET results in ``org``'s subtree (in scope) for the window, by org and period."""
+    on = on or engine.today()
+    figures = _window_rules(window, on, only=requirement)
+    q = Q(pk__in=[])
+    for f in figures:
+        q |= Q(requirement_id=f.rule.id, period_key__in=[s.key for s in f.spans])
+    qs = result_visible(user=user).filter(q, status=Status.NOT_MET)
+    if sees_subtree(user=user, org=org):
+        qs = qs.filter(org_path__startswith=org.path)
+    else:
+        qs = qs.filter(org=org)
+    return qs.select_related("org", "requirement").order_by("requirement__order", "org_path", "period_start")
+
+
+def results(
+    *,
+    user: Any,
+    org: Org | None = None,
+    window: Span | None = None,
+    requirement: Requirement | None = None,
+    status: str | None = None,
+) -> QuerySet[ComplianceResult]:
+    qs = result_visible(user=user)
+    if org is not None:
+        qs = (
+            qs.filter(org_path__startswith=org.path)
+            if sees_subtree(user=user, org=org)
+            else qs.filter(org=org)
+        )
+    if window is not None:
+        qs = qs.filter(period_start__lte=window.end, period_end__gte=window.start)
+    if requirement is not None:
+        qs = qs.filter(requirement=requirement)
+    if status:
+        qs = qs.filter(status=status)
+    return qs.select_related("org", "requirement").order_by("org_path", "requirement__order", "period_start")
+
+
+def org_status(*, user: Any, org: Org, periods: int = 6) -> list[dict[str, Any]]:
+    """One org's results per requirement, newest first, at most ``periods`` per requirement."""
+    by_rule: dict[int, list[ComplianceResult]] = defaultdict(list)
+    reqs: dict[int, Requirement] = {}
+    for r in (
+        result_visible(user=user)
+        .filter(org=org)
+        .select_related("requirement")
+        .order_by("requirement__order", "-period_start")
+    ):
+        if len(by_rule[r.requirement_id]) < periods:
+            by_rule[r.requirement_id].append(r)
+            reqs[r.requirement_id] = r.requirement
+    out = []
+    for rid, rows in by_rule.items():
+        out.append({"requirement": reqs[rid], "results": rows, "tally": _tally_of(rows)})
+    return out
+
+
+def _tally_of(rows: list[ComplianceResult]) -> Tally:
+    t = Tally()
+    for r in rows:
+        t.add_status(r.status)
+    return t
+
+
+def todo(*, user: Any, org: Org, on: dt.date | None = None) -> list[dict[str, Any]]:
+    """本月待办: requirements of ``org`` (and its 党小组) whose current period is not yet met."""
+    on = on or engine.today()
+    orgs = [org]
+    if sees_subtree(user=user, org=org):
+        orgs += [c for c in org_selectors.org_children(user=user, org=org) if c.kind == "group"]
+    rows = (
+        result_visible(user=user)
+        .filter(org__in=orgs, period_start__lte=on, period_end__gte=on)
+        .exclude(status=Status.MET)
+        .select_related("requirement", "org")
+        .order_by("period_end", "requirement__order", "org_path")
+    )
+    out = []
+    for r in rows:
+        req = r.requirement
+        word = CURRENT_WORD.get(req.period, "本期")
+        if req.period == PeriodKind.ONCE:
+            word = f"{r.period_end.month}月{r.period_end.day}日前"
+        if req.judged == "member":
+            text = f"{req.name}：{word}还有 {r.required - r.count} 名党员尚未{req.action}"
+        elif r.count == 0:
+            text = f"{req.name} {word}尚未{req.action}"
+        else:
+            text = f"{req.name} {word}已{req.action} {r.count} 次，还差 {r.required - r.count} 次"
+        out.append(
+            {
+                "result": r,
+                "text": text if r.org_id == org.pk else f"{r.org.name}：{text}",
+                "due": r.period_end,
+                "days_left": (r.period_end - on).days,
+            }
+        )
+    return out

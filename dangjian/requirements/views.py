@@ -1,0 +1,112 @@
+"""Compliance pages: thin views over ``selectors``."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from dangjian.core import policy
+
+from . import selectors
+from .engine import Span
+from .models import Requirement
+
+
+def _org(request: HttpRequest):
+    raw = request.GET.get("org")
+    if raw:
+        return selectors.access_compliance_org(user=request.user, pk=raw)
+    org = selectors.default_org(user=request.user)
+    if org is None:
+        raise policy.not_found()
+    return org
+
+
+def _window(request: HttpRequest) -> tuple[Span, str]:
+    try:
+        return selectors.resolve_period(request.GET.get("period")), ""
+    except ValueError as exc:
+        return selectors.resolve_period(None), str(exc)
+
+
+def _requirement(request: HttpRequest) -> Requirement | None:
+    raw = request.GET.get("requirement")
+    return selectors.access_requirement(code_or_id=raw) if raw else None
+
+
+def _context(request: HttpRequest, **extra) -> dict:
+    window, error = extra.pop("window_and_error")
+    return {
+        "window": window,
+        "period_error": error,
+        "period_choices": selectors.period_choices(),
+        **extra,
+    }
+
+
+@login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    selectors.require_view(user=request.user)
+    org = _org(request)
+    window, error = _window(request)
+    data = selectors.dashboard(user=request.user, org=org, window=window)
+    return render(
+        request,
+        "requirements/dashboard.html",
+        _context(request, window_and_error=(window, error), org=org, data=data),
+    )
+
+
+@login_required
+def lagging(request: HttpRequest) -> HttpResponse:
+    selectors.require_view(user=request.user)
+    org = _org(request)
+    window, error = _window(request)
+    requirement = _requirement(request)
+    qs = selectors.lagging(user=request.user, org=org, window=window, requirement=requirement)
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    rows = [
+        {
+            "result": r,
+            "records_url": selectors.result_records_url(result=r),
+        }
+        for r in page.object_list
+    ]
+    return render(
+        request,
+        "requirements/lagging.html",
+        _context(
+            request, window_and_error=(window, error), org=org, requirement=requirement, page=page, rows=rows
+        ),
+    )
+
+
+@login_required
+def drill(request: HttpRequest) -> HttpResponse:
+    selectors.require_view(user=request.user)
+    org = _org(request)
+    window, error = _window(request)
+    requirement = _requirement(request)
+    data = selectors.drill(user=request.user, org=org, window=window, requirement=requirement)
+    return render(
+        request,
+        "requirements/drill.html",
+        _context(request, window_and_error=(window, error), org=org, data=data, requirement=requirement),
+    )
+
+
+@login_required
+def todo(request: HttpRequest) -> HttpResponse:
+    selectors.require_view(user=request.user)
+    org = _org(request)
+    items = selectors.todo(user=request.user, org=org)
+    return render(request, "requirements/todo.html", {"org": org, "items": items})
+
+
+@login_required
+def org_detail(request: HttpRequest, org_id: int) -> HttpResponse:
+    org = selectors.access_compliance_org(user=request.user, pk=org_id)
+    rows = selectors.org_status(user=request.user, org=org)
+    return render(request, "requirements/org.html", {"org": org, "rows": rows})
