@@ -186,9 +186,13 @@ def test_create_token_unknown_user_fails_in_chinese():
     assert not ApiToken.objects.exists()
 
 
-def test_create_token_command_line_exit_codes(capsys):
+def test_create_token_command_line_exit_codes(capsys, monkeypatch):
     """Through the real argv handling: exit 1 with a Chinese message, or the token on stdout."""
     from django.core.management import ManagementUtility
+    from django.db import connections
+
+    # run_from_argv closes all connections when done, which would end the test's transaction.
+    monkeypatch.setattr(connections, "close_all", lambda: None)
 
     with pytest.raises(SystemExit) as exc:
         ManagementUtility(["manage.py", "create_token", "no_such_user"]).execute()
