@@ -12,12 +12,25 @@ from dangjian.activities.models import Activity, ActivityKindEntry, Attendance, 
 from dangjian.orgs.models import Member, Org
 from dangjian.requirements.engine import span_of
 from dangjian.requirements.loader import default_files
-from dangjian.requirements.models import ComplianceResult, ComplianceRollup
+from dangjian.requirements.models import ComplianceResult, ComplianceRollup, Requirement
 from dangjian.requirements.services import compliance_on_activity_change, requirements_load
+
+_SHIPPED: list[dict] = []
 
 
 def load_shipped() -> None:
-    requirements_load(paths=default_files(), recompute=False)
+    """The shipped requirement files; parsed once per test run, then bulk-created (fast)."""
+    if Requirement.objects.exists():
+        requirements_load(paths=default_files(), recompute=False)
+        return
+    if not _SHIPPED:
+        requirements_load(paths=default_files(), recompute=False)
+        _SHIPPED.extend(
+            {k: v for k, v in row.items() if k not in {"id", "created_at", "updated_at", "created_by_id"}}
+            for row in Requirement.objects.values()
+        )
+        return
+    Requirement.objects.bulk_create([Requirement(**row) for row in _SHIPPED])
 
 
 def at(day: dt.date) -> dt.datetime:
