@@ -7,12 +7,14 @@ import json
 from pathlib import Path
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from dangjian.accounts.services import token_create, token_revoke
 from dangjian.core.models import AuditEvent
 from dangjian.core.permissions import Role
-from dangjian.core.testing import make_id_number, make_member, make_user, member_data
+from dangjian.core.testing import make_id_number, make_member, make_org, make_user, member_data
 from dangjian.orgs.models import Member, Transfer
 from dangjian.orgs.services import today
 
@@ -571,3 +573,18 @@ def test_api_modules_do_not_query_models_directly():
     root = Path(__file__).resolve().parents[2]
     for path in [root / "orgs" / "api.py", root / "core" / "api.py", root / "accounts" / "api_auth.py"]:
         assert ".objects." not in path.read_text(encoding="utf-8"), path
+
+
+@pytest.mark.parametrize("url", ["/api/v1/members", "/api/v1/orgs"])
+def test_list_query_count_does_not_grow_with_rows(world, sysadmin, url):
+    def count_queries():
+        with CaptureQueriesContext(connection) as ctx:
+            assert sysadmin.client.get(url, {"limit": 500}).status_code == 200
+        return len(ctx.captured_queries)
+
+    sysadmin.client.get(url)  # the token's last-used write happens on the first call only
+    small = count_queries()
+    for i in range(8):
+        make_member(world["branch_b1"], recount=False)
+        make_org(world["county_b"], name=f"新增支部{i}")
+    assert count_queries() == small
