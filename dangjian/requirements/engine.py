@@ -303,11 +303,11 @@ def load_org_facts(org_ids: Iterable[int] | None = None, *, need_members: bool =
     if org_ids is not None:
         positions = positions.filter(org_id__in=facts)
         members = members.filter(org_id__in=facts)
-        parent_paths = [f.path for f in facts.values()]
-        q = Q()
-        for p in parent_paths:
-            q |= Q(path__startswith=p, depth=len(p) // STEPLEN + 1)
-        groups = groups.filter(q)
+        if len(facts) <= 50:
+            q = Q()
+            for p in (f.path for f in facts.values()):
+                q |= Q(path__startswith=p, depth=len(p) // STEPLEN + 1)
+            groups = groups.filter(q)
     for org_id, n in (
         positions.values("org_id").annotate(n=Count("member_id", distinct=True)).values_list("org_id", "n")
     ):

@@ -22,20 +22,8 @@ from . import engine
 from .loader import RequirementFileError, parse_files
 from .models import Requirement
 
-SPEC_FIELDS = (
-    "name",
-    "action",
-    "article",
-    "applies_to",
-    "counts",
-    "period",
-    "times",
-    "deadline",
-    "judged",
-    "effective_from",
-    "effective_to",
-    "note",
-)
+# Above this many orgs in one event, rebuild everything instead of syncing org by org.
+SYNC_LIMIT = 500
 
 
 @dataclass
@@ -154,7 +142,11 @@ def compliance_on_activity_change(*, org_id: int, dates: list[dt.date]) -> None:
 @transaction.atomic
 def compliance_on_members_changed(*, org_ids: Iterable[int]) -> None:
     """Members came, went or changed status: applicability (正式党员 ≥ N) and per-member rosters."""
-    engine.sync_orgs(org_ids)
+    ids = set(org_ids)
+    if len(ids) > SYNC_LIMIT:
+        engine.recompute_all()  # a bulk import: one set-based pass beats thousands of small ones
+    else:
+        engine.sync_orgs(ids)
 
 
 def compliance_on_org_tree_changed(*, org_ids: Iterable[int]) -> None:

@@ -192,3 +192,14 @@ def test_events_members_and_moves_keep_figures_equal_to_full(world):
     incremental = snapshot()
     engine.recompute_all()
     assert snapshot() == incremental
+
+
+def test_incremental_update_is_a_few_queries(world, django_assert_max_num_queries):
+    big = world["big"]
+    q = last_period("quarter")
+    act = record(big, q.start, K.GENERAL_MEETING, notify=False)
+    from dangjian.requirements.services import compliance_on_activity_change
+
+    with django_assert_max_num_queries(16):
+        compliance_on_activity_change(org_id=big.pk, dates=[act.held_on])
+    assert result("ZB-GENERAL-MEETING", big, q.key).status == Status.MET
