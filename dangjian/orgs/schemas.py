@@ -7,7 +7,7 @@ shape; other apps' routers may import them from here.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
 from django.db.models import QuerySet
 from ninja import Field, Schema
@@ -20,6 +20,12 @@ MAX_ID = 2**63 - 1
 MAX_LIMIT = 500
 DEFAULT_LIMIT = 50
 MAX_OFFSET = 2**31 - 1
+
+# Dates accepted in request bodies. Anything outside is a typing slip, and far-future years would
+# overflow date arithmetic in the checks (18th birthday, term due …).
+MIN_DATE = dt.date(1900, 1, 1)
+MAX_DATE = dt.date(2100, 12, 31)
+ApiDate = Annotated[dt.date, Field(ge=MIN_DATE, le=MAX_DATE)]
 
 
 # ---------------------------------------------------------------- lists
@@ -199,18 +205,18 @@ class MemberCreateIn(InputSchema):
     id_number: str = Field(min_length=1, max_length=30, description="18 位身份证号（校验 GB 11643 校验位）")
     gender: Gender | None = Field(None, description="性别；不填则取自身份证号")
     ethnicity: Ethnicity = Field("01", description="民族代码（GB 3304），汉族为 01")  # type: ignore[assignment]
-    birth_date: dt.date | None = Field(None, description="出生日期；不填则取自身份证号")
+    birth_date: ApiDate | None = Field(None, description="出生日期；不填则取自身份证号")
     phone: str = Field("", max_length=20, description="手机号")
     landline: str = Field("", max_length=30)
     address: str = Field("", max_length=200)
     education: Education | None = None
     status: MemberStatus = Field(description="人员类别")
-    joined_on: dt.date = Field(description="加入党组织日期")
-    full_member_on: dt.date | None = Field(None, description="转为正式党员日期（正式党员必填）")
+    joined_on: ApiDate = Field(description="加入党组织日期")
+    full_member_on: ApiDate | None = Field(None, description="转为正式党员日期（正式党员必填）")
     occupation: Occupation | None = None
     standing: Standing = Standing.NORMAL
     lost_contact: bool = False
-    lost_contact_on: dt.date | None = None
+    lost_contact_on: ApiDate | None = None
     leading_cadre: bool = False
     note: str = Field("", max_length=200)
     party_group_id: int | None = Field(None, ge=1, le=MAX_ID, description="党小组 id（所在党组织下的党小组）")
@@ -228,18 +234,18 @@ class MemberPatchIn(InputSchema):
     id_number: str = Field(None, min_length=1, max_length=30)  # type: ignore[assignment]
     gender: Gender = None  # type: ignore[assignment]
     ethnicity: Ethnicity = None  # type: ignore[assignment,valid-type]
-    birth_date: dt.date = None  # type: ignore[assignment]
+    birth_date: ApiDate = None  # type: ignore[assignment]
     phone: str = Field(None, max_length=20)  # type: ignore[assignment]
     landline: str = Field(None, max_length=30)  # type: ignore[assignment]
     address: str = Field(None, max_length=200)  # type: ignore[assignment]
     education: Education | None = None
     status: MemberStatus = None  # type: ignore[assignment]
-    joined_on: dt.date = None  # type: ignore[assignment]
-    full_member_on: dt.date | None = None
+    joined_on: ApiDate = None  # type: ignore[assignment]
+    full_member_on: ApiDate | None = None
     occupation: Occupation | None = None
     standing: Standing = None  # type: ignore[assignment]
     lost_contact: bool = None  # type: ignore[assignment]
-    lost_contact_on: dt.date | None = None
+    lost_contact_on: ApiDate | None = None
     leading_cadre: bool = None  # type: ignore[assignment]
     note: str = Field(None, max_length=200)  # type: ignore[assignment]
     party_group_id: int | None = Field(None, ge=1, le=MAX_ID)
@@ -252,5 +258,5 @@ class MemberPatchIn(InputSchema):
 
 class TransferIn(InputSchema):
     to_org_id: int = Field(ge=1, le=MAX_ID, description="转入党组织 id")
-    on: dt.date = Field(description="转接日期")
+    on: ApiDate = Field(description="转接日期")
     reason: str = Field(min_length=1, max_length=200, description="转接原因")
