@@ -37,7 +37,8 @@ def test_modules_are_found():
 
 def test_no_direct_objects_in_views_or_api():
     hits = [hit for path in _modules() for hit in offending_lines(path)]
-    assert hits == [], "视图和 API 不得直接调用 Model.objects，请改用 selectors/services：\n" + "\n".join(hits)
+    message = "视图和 API 不得直接调用 Model.objects，请改用 selectors/services：\n"
+    assert hits == [], message + "\n".join(hits)
 
 
 def test_the_check_catches_a_direct_call(tmp_path):

@@ -86,9 +86,7 @@ def test_id_number_check_digit_and_x():
 
 def test_gender_and_birth_must_match_id_number():
     number = make_id_number(dt.date(1980, 1, 1), male=True)
-    errors = services.member_check(
-        member_data(id_number=number, gender="F", birth_date=dt.date(1980, 1, 2))
-    )
+    errors = services.member_check(member_data(id_number=number, gender="F", birth_date=dt.date(1980, 1, 2)))
     assert errors["gender"].startswith("性别与身份证号不一致")
     assert errors["birth_date"] == "出生日期与身份证号不一致（身份证号为 1980-01-01）"
 
