@@ -339,13 +339,10 @@ class IdList(Aggregate):
     output_field = models.TextField()
 
     def as_postgresql(self, compiler, conn, **extra_context):
-        return super().as_sql(
-            compiler,
-            conn,
-            function="STRING_AGG",
-            template="%(function)s(%(distinct)s(%(expressions)s)::text, ',')",
-            **extra_context,
-        )
+        clone = self.copy()
+        clone.function = "STRING_AGG"
+        clone.template = "%(function)s(%(distinct)s(%(expressions)s)::text, ',')"
+        return clone.as_sql(compiler, conn, **extra_context)
 
 
 def _month_of(field_name: str):
