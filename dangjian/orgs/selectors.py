@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 
@@ -17,6 +18,21 @@ from .models import Member, MobilityRecord, Org, Position, Transfer
 
 
 # ---------------------------------------------------------------- orgs
+def under(field: str, prefix: str) -> Q:
+    """Rows whose ``field`` (a tree path) starts with ``prefix``.
+
+    On SQLite a LIKE prefix cannot seek an index, so the same set is also given as a range
+    [prefix, prefix with its last character incremented), which SQLite's byte-order comparison
+    makes exact and which turns a subtree filter into an index range scan. (PostgreSQL plans the
+    LIKE itself; it needs a pattern-ops index for that, see the models' indexes.)
+    """
+    q = Q(**{f"{field}__startswith": prefix})
+    if prefix and connection.vendor == "sqlite":
+        upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+        q &= Q(**{f"{field}__gte": prefix, f"{field}__lt": upper})
+    return q
+
+
 def _alive_orgs() -> QuerySet[Org]:
     # Treebeard's manager builds its own MP_NodeQuerySet, so OrgQuerySet.alive() is not reachable.
     return Org.objects.filter(deleted_at__isnull=True)
@@ -47,14 +63,14 @@ def org_roots(*, user: Any) -> QuerySet[Org]:
 
 
 def org_children(*, user: Any, org: Org) -> QuerySet[Org]:
-    return org_visible(user=user).filter(path__startswith=org.path, depth=org.depth + 1)
+    return org_visible(user=user).filter(under("path", org.path), depth=org.depth + 1)
 
 
 def org_list(*, user: Any, filters: dict[str, Any] | None = None, perm: str = Perm.ORG_VIEW) -> QuerySet[Org]:
     filters = filters or {}
     qs = org_visible(user=user, perm=perm)
     if filters.get("subtree"):
-        qs = qs.filter(path__startswith=filters["subtree"].path)
+        qs = qs.filter(under("path", filters["subtree"].path))
     if filters.get("q"):
         qs = qs.filter(Q(name__icontains=filters["q"]) | Q(unit_name__icontains=filters["q"]))
     if filters.get("kind"):
@@ -74,7 +90,7 @@ def org_subtree_totals(*, org: Org) -> dict[str, int]:
     """正式/预备 totals and org count of a subtree, summed from the orgs' direct counts."""
     agg = (
         _alive_orgs()
-        .filter(path__startswith=org.path)
+        .filter(under("path", org.path))
         .aggregate(full=Sum("full_count"), prob=Sum("probationary_count"))
     )
     full, prob = agg["full"] or 0, agg["prob"] or 0
@@ -94,7 +110,7 @@ def org_subtree_totals_many(*, orgs: list[Org]) -> dict[int, dict[str, int]]:
 
     rows = (
         _alive_orgs()
-        .filter(path__startswith=parent_prefix, depth__gte=depth)
+        .filter(under("path", parent_prefix), depth__gte=depth)
         .order_by()  # treebeard orders by path, which would split the groups
         .annotate(top=Substr("path", 1, steplen * depth))
         .values("top")
@@ -153,7 +169,7 @@ def member_list(*, user: Any, filters: dict[str, Any] | None = None) -> QuerySet
         else:
             qs = qs.filter(name__contains=q)
     if filters.get("org"):
-        qs = qs.filter(org_path__startswith=filters["org"].path)
+        qs = qs.filter(under("org_path", filters["org"].path))
     for key in ("status", "occupation", "gender", "education", "standing"):
         if filters.get(key):
             qs = qs.filter(**{key: filters[key]})
