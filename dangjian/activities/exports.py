@@ -66,28 +66,56 @@ def _header(workbook: Any, sheet: Any, row: int, headers: list[str], widths: lis
     sheet.freeze_panes(row + 1, 0)
 
 
+def _write_row(sheet: Any, row: int, values: list[Any], *, wrap_from: int = 99, wrap: Any = None) -> None:
+    """Typed writes, skipping empty cells (the generic ``write`` sniffs every string for URLs)."""
+    for col, value in enumerate(values):
+        if value is None or value == "":
+            continue
+        if isinstance(value, int | float):
+            sheet.write_number(row, col, value)
+        else:
+            sheet.write_string(row, col, value, wrap if col >= wrap_from else None)
+
+
 def _subtitle(org_name: str, date_from: dt.date | None, date_to: dt.date | None) -> str:
     period = f"{date_from or '最早'} 至 {date_to or '今'}"
     return f"范围：{org_name}（含下级）  期间：{period}  导出时间：{timezone.localtime():%Y-%m-%d %H:%M}"
 
 
-def _chunks(qs: QuerySet[Activity]) -> Iterator[list[Activity]]:
+RECORD_FIELDS = (
+    "pk",
+    "org_id",
+    "org__name",
+    "held_on",
+    "starts_at",
+    "ends_at",
+    "place",
+    "host__name",
+    "recorder__name",
+    "lecturer__name",
+    "lecturer_name",
+    "expected_count",
+    "present_count",
+    "observers",
+    "topic",
+    "content",
+    "resolutions",
+)
+
+
+def _chunks(qs: QuerySet[Activity]) -> Iterator[list[dict[str, Any]]]:
+    """The records in ``qs``'s order, as dicts, CHUNK at a time (plain values: no model objects)."""
     ids = list(qs.values_list("pk", flat=True))
     for i in range(0, len(ids), CHUNK):
         batch = ids[i : i + CHUNK]
-        rows = {
-            a.pk: a
-            for a in Activity.objects.filter(pk__in=batch).select_related(
-                "org", "host", "recorder", "lecturer"
-            )
-        }
+        rows = {r["pk"]: r for r in Activity.objects.filter(pk__in=batch).values(*RECORD_FIELDS)}
         yield [rows[pk] for pk in batch if pk in rows]
 
 
-def _attendance_text(batch: list[Activity]) -> dict[int, dict[str, list[str]]]:
+def _attendance_text(batch: list[dict[str, Any]]) -> dict[int, dict[str, list[str]]]:
     out: dict[int, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
     rows = (
-        Attendance.objects.filter(activity_id__in=[a.pk for a in batch])
+        Attendance.objects.filter(activity_id__in=[a["pk"] for a in batch])
         .exclude(status=AttendanceStatus.PRESENT)
         .values_list("activity_id", "status", "reason", "member__name")
         .order_by("activity_id", "member__name")
@@ -118,38 +146,37 @@ def write_records(
     seq: dict[tuple[int, int], int] = dict(base)
     count = 0
     for batch in _chunks(qs):
-        kinds = selectors.kinds_by_activity(activity_ids=[a.pk for a in batch])
+        kinds = selectors.kinds_by_activity(activity_ids=[a["pk"] for a in batch])
         people = _attendance_text(batch)
         for a in batch:
-            key = (a.org_id, a.held_on.year)
+            key = (a["org_id"], a["held_on"].year)
             seq[key] = seq.get(key, 0) + 1
-            start = timezone.localtime(a.starts_at)
-            end = timezone.localtime(a.ends_at) if a.ends_at else None
-            p = people.get(a.pk, {})
+            start = timezone.localtime(a["starts_at"])
+            end = timezone.localtime(a["ends_at"]) if a["ends_at"] else None
+            p = people.get(a["pk"], {})
             values = [
-                a.org.name,
+                a["org__name"],
                 seq[key],
-                "、".join(kinds.get(a.pk, [])),
-                a.held_on.isoformat(),
+                "、".join(kinds.get(a["pk"], [])),
+                a["held_on"].isoformat(),
                 f"{start:%H:%M}",
                 f"{end:%H:%M}" if end else "",
-                a.place,
-                a.host.name if a.host else "",
-                a.recorder.name if a.recorder else "",
-                a.lecturer.name if a.lecturer else a.lecturer_name,
-                a.expected_count,
-                a.present_count,
+                a["place"],
+                a["host__name"] or "",
+                a["recorder__name"] or "",
+                a["lecturer__name"] or a["lecturer_name"],
+                a["expected_count"],
+                a["present_count"],
                 "、".join(p.get(AttendanceStatus.LEAVE, [])),
                 "、".join(p.get(AttendanceStatus.ABSENT, [])),
                 "、".join(p.get(AttendanceStatus.ELSEWHERE, [])),
-                a.observers,
-                a.topic,
-                a.content,
-                a.resolutions,
+                a["observers"],
+                a["topic"],
+                a["content"],
+                a["resolutions"],
             ]
             row += 1
-            for col, value in enumerate(values):
-                sheet.write(row, col, value, wrap if col >= 12 else None)
+            _write_row(sheet, row, values, wrap_from=12, wrap=wrap)
             count += 1
     workbook.close()
     return count
@@ -188,8 +215,7 @@ def write_attendance(
             r["leave"],
             r["absent"],
         ]
-        for col, value in enumerate(values):
-            sheet.write(row, col, value)
+        _write_row(sheet, row, values)
         sheet.write_number(row, len(values), rate, pct)
         count += 1
     workbook.close()

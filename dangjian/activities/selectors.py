@@ -335,15 +335,12 @@ def absence_flags(
     )
     if org is not None:
         members = members.filter(org_path__startswith=org.path)
-    rows = Attendance.objects.filter(
-        activity__deleted_at__isnull=True,
-        activity__held_on__gte=since,
-        member__in=members,
-    )
+    rows = Attendance.objects.filter(activity__deleted_at__isnull=True, activity__held_on__gte=since)
     if org is not None:
         rows = rows.filter(activity__org_path__startswith=org.path)
     absent: dict[int, list[tuple[dt.datetime, dt.date]]] = defaultdict(list)
-    for member_id, starts_at, held_on in rows.filter(status=AttendanceStatus.ABSENT).values_list(
+    absent_rows = rows.filter(status=AttendanceStatus.ABSENT, member__in=members)
+    for member_id, starts_at, held_on in absent_rows.values_list(
         "member_id", "activity__starts_at", "activity__held_on"
     ):
         absent[member_id].append((starts_at, held_on))
