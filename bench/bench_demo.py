@@ -60,9 +60,12 @@ def generate(shape: str = "yanbian", seed: int = 1) -> dict:
     if done.returncode != 0:
         row["error"] = (done.stderr or out)[-2000:]
         print(row["error"], file=sys.stderr)
-    m = re.search(r"已生成 (\d+) 个组织、(\d+) 名党员.*?用时 ([\d.]+) 秒", out)
+    m = re.search(r"已生成 (\d+) 个组织、(\d+) 名党员.*?用时 ([\d.]+) 秒（CPU ([\d.]+) 秒）", out)
     if m:
-        row.update(orgs=int(m[1]), members=int(m[2]), seconds_orgs_members=float(m[3]))
+        row.update(
+            orgs=int(m[1]), members=int(m[2]), seconds_orgs_members=float(m[3]), cpu_seconds=float(m[4])
+        )
+    row["load_average"] = os.getloadavg()[0]
     m = re.search(r"已生成 (\d+) 条活动记录，用时 ([\d.]+) 秒", out)
     if m:
         row.update(activities=int(m[1]), seconds_activities=float(m[2]))

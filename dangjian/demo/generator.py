@@ -110,6 +110,7 @@ class DemoStats:
     probationary: int = 0
     lost_contact: int = 0
     seconds: float = 0.0
+    cpu_seconds: float = 0.0
     timings: dict[str, float] = field(default_factory=dict)
 
 
@@ -136,6 +137,7 @@ class DemoGenerator:
 
     def run(self) -> DemoStats:
         started = time.perf_counter()
+        cpu_started = time.process_time()
         root = build_plan(shape=self.shape, seed=self.seed, today=self.today)
         counts = plan_counts(root)
         self.log(f"规划：{counts['orgs']} 个组织，{counts['members']} 名党员")
@@ -159,6 +161,7 @@ class DemoGenerator:
         self.stats.positions = self.orgs.position.count
         self.stats.mobility = self.orgs.mobility.count
         self.stats.seconds = time.perf_counter() - started
+        self.stats.cpu_seconds = time.process_time() - cpu_started
         return self.stats
 
     def reset_sequences(self) -> None:

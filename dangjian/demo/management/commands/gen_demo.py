@@ -72,7 +72,7 @@ class Command(BaseCommand):
         self.stdout.write(
             f"已生成 {stats.orgs} 个组织、{stats.members} 名党员（预备党员 {stats.probationary}、"
             f"流动党员 {stats.mobility}、失联党员 {stats.lost_contact}）、{stats.positions} 个职务，"
-            f"用时 {stats.seconds:.1f} 秒"
+            f"用时 {stats.seconds:.1f} 秒（CPU {stats.cpu_seconds:.1f} 秒）"
         )
         try:
             create_demo_accounts()
