@@ -38,6 +38,16 @@ from .models import Org
 
 PAGE_SIZE = 50
 SEARCH_LIMIT = 30
+MEMBER_SELECT_FILTERS = (
+    "status",
+    "gender",
+    "occupation",
+    "education",
+    "standing",
+    "mobility",
+    "leading_cadre",
+    "lost_contact",
+)
 PICKER_PERMS = {"change": Perm.ORG_CHANGE, "transfer": Perm.MEMBER_TRANSFER}
 
 
@@ -287,6 +297,8 @@ def member_list(request: HttpRequest) -> HttpResponse:
     query.pop("page", None)
     context = {
         "filter": fs,
+        # Plain <select>s rendered by the page: Django's widget templates cost more than the rows.
+        "select_fields": [fs.form[name] for name in MEMBER_SELECT_FILTERS],
         "page": page,
         "members": members,
         "org": org,
