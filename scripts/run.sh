@@ -5,8 +5,11 @@ cd "$(dirname "$0")/.."
 export DJANGO_DEBUG=${DJANGO_DEBUG:-1}
 PY=.venv/bin/python
 if [ ! -f var/.demo-loaded ]; then
-  echo "首次运行：生成演示数据（small）…"
-  $PY manage.py gen_demo --shape small --seed 1
+  has_orgs=$($PY manage.py shell -c "from dangjian.orgs.models import Org; print(int(Org.objects.exists()))" 2>/dev/null | tail -n 1)
+  if [ "$has_orgs" != "1" ]; then
+    echo "首次运行：生成演示数据（small）…"
+    $PY manage.py gen_demo --shape small --seed 1
+  fi
   touch var/.demo-loaded
 fi
 $PY manage.py demo_logins

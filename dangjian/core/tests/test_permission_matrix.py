@@ -11,6 +11,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from django.core.management import call_command
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from dangjian.core.api import api
@@ -102,10 +103,20 @@ CASES = [
 ]
 
 
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker):
+    """Built once for the module and committed; each case runs in a transaction rolled back after it,
+    so a POST in one case cannot leak into the next. The tables are flushed at the end."""
+    with django_db_blocker.unblock():
+        built = build_world()
+    yield built
+    with django_db_blocker.unblock():
+        call_command("flush", "--noinput", verbosity=0)
+
+
 @pytest.mark.django_db
 @pytest.mark.parametrize(("endpoint", "side", "role"), CASES)
-def test_matrix(endpoint: Endpoint, side: str, role: str, client):
-    world = build_world()
+def test_matrix(endpoint: Endpoint, side: str, role: str, client, world):
     user = world.users[role]
     if user is not None:
         client.force_login(user)
