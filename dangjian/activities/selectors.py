@@ -22,7 +22,7 @@ from dangjian.core import policy
 from dangjian.core.permissions import SELF_ONLY_ROLES, Perm
 from dangjian.orgs.choices import BRANCH_KINDS, OrgKind
 from dangjian.orgs.models import Member, Org
-from dangjian.orgs.selectors import member_visible, org_visible
+from dangjian.orgs.selectors import member_visible, org_visible, under
 
 from .models import Activity, ActivityKindEntry, Attachment, Attendance, AttendanceStatus
 
@@ -160,7 +160,7 @@ def activity_list(*, user: Any, filters: dict[str, Any] | None = None) -> QueryS
 def apply_filters(qs: QuerySet[Activity], filters: dict[str, Any]) -> QuerySet[Activity]:
     org = filters.get("org")
     if org is not None:
-        qs = qs.filter(org_path__startswith=org.path)
+        qs = qs.filter(under("org_path", org.path))
     if filters.get("kind"):
         qs = qs.filter(pk__in=ActivityKindEntry.objects.filter(kind=filters["kind"]).values("activity_id"))
     if filters.get("date_from"):
@@ -236,7 +236,7 @@ def month_bounds(year: int, month: int) -> tuple[dt.date, dt.date]:
 def calendar_scope(org: Org) -> Q:
     """A branch's calendar includes its 党小组; a higher org's calendar shows its own records."""
     if org.kind in BRANCH_KINDS or org.kind == OrgKind.GROUP:
-        return Q(org_path__startswith=org.path)
+        return under("org_path", org.path)
     return Q(org_id=org.pk)
 
 
@@ -334,10 +334,10 @@ def absence_flags(
         policy.scope_q(user, Perm.ACTIVITY_VIEW, path_field="org_path")
     )
     if org is not None:
-        members = members.filter(org_path__startswith=org.path)
+        members = members.filter(under("org_path", org.path))
     rows = Attendance.objects.filter(activity__deleted_at__isnull=True, activity__held_on__gte=since)
     if org is not None:
-        rows = rows.filter(activity__org_path__startswith=org.path)
+        rows = rows.filter(under("activity__org_path", org.path))
     absent: dict[int, list[tuple[dt.datetime, dt.date]]] = defaultdict(list)
     absent_rows = rows.filter(status=AttendanceStatus.ABSENT, member__in=members)
     for member_id, starts_at, held_on in absent_rows.values_list(
