@@ -241,3 +241,8 @@ TERM_YEARS_BY_KIND = {
     "temporary_branch": 3,
 }
 TERM_YEARS_BY_SECTOR = {"rural": 5, "community": 5}
+
+# Activity records
+ACTIVITY_ATTACHMENT_MAX_MB = int(os.environ.get("ACTIVITY_ATTACHMENT_MAX_MB", "10"))  # per attachment
+ACTIVITY_ABSENCE_THRESHOLD = 3  # consecutive 缺席 (without leave) that flag a member to the secretary
+ACTIVITY_ABSENCE_WINDOW_DAYS = 365  # how far back the absence flags look
