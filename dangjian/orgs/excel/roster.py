@@ -15,7 +15,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+from simple_history.utils import bulk_update_with_history
 
 from dangjian.core import pii
 from dangjian.core.events import emit
@@ -24,7 +24,9 @@ from .. import services
 from ..choices import Mobility, Standing
 from ..models import Member, MobilityRecord, Org, Position, Transfer
 from . import layout
+from .bulk import create_with_history
 from .common import MAX_REPORTED_ERRORS, OrgResolver, RowError, write_import_audit
+from .pinyin import NamePinyin
 from .reader import WorkbookError, read_workbook
 from .values import CellError, parse_bool, parse_choice, parse_date, text
 
@@ -390,13 +392,7 @@ def roster_apply(*, plan: RosterPlan, actor: Any) -> RosterResult:
     user = _actor_or_none(actor)
     today = services.today()
     now = timezone.now()
-    pinyin_cache: dict[str, tuple[str, str]] = {}
-
-    def pinyin(name: str) -> tuple[str, str]:
-        hit = pinyin_cache.get(name)
-        if hit is None:
-            hit = pinyin_cache[name] = services.name_pinyin(name)
-        return hit
+    pinyin = NamePinyin()
 
     creates: list[Member] = []
     create_rows: list[RosterRow] = []
@@ -407,7 +403,9 @@ def roster_apply(*, plan: RosterPlan, actor: Any) -> RosterResult:
     for row in plan.rows:
         if row.existing is None:
             info = pii.parse_id_number(row.id_number)
-            member = Member(org=row.org, org_path=row.org.path, created_by=user, created_at=now)
+            member = Member(
+                org=row.org, org_path=row.org.path, created_by=user, created_at=now, updated_at=now
+            )
             for key, value in row.data.items():
                 setattr(member, key, value)
             member.id_number_hash = row.id_hash
@@ -458,9 +456,7 @@ def roster_apply(*, plan: RosterPlan, actor: Any) -> RosterResult:
         touched.add(row.org.pk)
 
     try:
-        created = bulk_create_with_history(
-            creates, Member, batch_size=BATCH, default_user=user, default_change_reason=TRANSFER_REASON
-        )
+        created = create_with_history(Member, creates, user=user, reason=TRANSFER_REASON, when=now)
     except IntegrityError as exc:  # a number registered meanwhile by someone else
         raise ImportRejected(
             [RowError(0, "", "导入期间有身份证号被他人登记，已全部撤销，请重新上传预览后再确认")]
@@ -478,7 +474,7 @@ def roster_apply(*, plan: RosterPlan, actor: Any) -> RosterResult:
         Transfer.objects.bulk_create(transfers, batch_size=BATCH)
         _end_positions_after_transfer(transfers, today=today, user=user)
     started, ended = _apply_mobility(plan, create_rows, created, today=today, now=now, user=user)
-    services.org_recount(touched)
+    recount_orgs(touched)
     result = RosterResult(
         created=len(creates),
         updated=len(updates),
@@ -540,6 +536,7 @@ def _apply_mobility(
                 started_on=today,
                 created_by=user,
                 created_at=now,
+                updated_at=now,
             )
         )
 
@@ -566,14 +563,42 @@ def _apply_mobility(
             default_change_reason=TRANSFER_REASON,
         )
     if new_records:
-        bulk_create_with_history(
-            new_records,
-            MobilityRecord,
-            batch_size=BATCH,
-            default_user=user,
-            default_change_reason=TRANSFER_REASON,
-        )
+        create_with_history(MobilityRecord, new_records, user=user, reason=TRANSFER_REASON, when=now)
     return len(new_records), len(ended)
+
+
+RECOUNT_VIA_SERVICE = 200
+
+
+def recount_orgs(org_ids: set[int]) -> None:
+    """``services.org_recount`` for the touched orgs; for thousands of orgs the same counts are
+    written with one UPDATE per distinct (正式, 预备) pair instead of a CASE per org."""
+    if len(org_ids) <= RECOUNT_VIA_SERVICE:
+        services.org_recount(org_ids)
+        return
+    from django.db.models import Count, Q
+
+    from ..choices import MemberStatus
+
+    counts = {
+        row["org_id"]: (row["full"], row["prob"])
+        for row in Member.objects.alive()
+        .filter(org_id__in=org_ids)
+        .order_by()
+        .values("org_id")
+        .annotate(
+            full=Count("pk", filter=Q(status=MemberStatus.FULL)),
+            prob=Count("pk", filter=Q(status=MemberStatus.PROBATIONARY)),
+        )
+    }
+    groups: dict[tuple[int, int], list[int]] = {}
+    for org_id in org_ids:
+        groups.setdefault(counts.get(org_id, (0, 0)), []).append(org_id)
+    for (full, prob), ids in groups.items():
+        for start in range(0, len(ids), LOOKUP_CHUNK):
+            Org.objects.filter(pk__in=ids[start : start + LOOKUP_CHUNK]).update(
+                full_count=full, probationary_count=prob
+            )
 
 
 def roster_import(

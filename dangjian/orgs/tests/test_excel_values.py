@@ -76,3 +76,17 @@ def test_text_and_booleans():
     assert parse_bool("是", label="x") is True and parse_bool("", label="x") is False
     with pytest.raises(CellError):
         parse_bool("也许", label="x")
+
+
+def test_fast_pinyin_matches_the_service():
+    import random
+
+    from dangjian.core.testing import GIVEN, SURNAMES
+    from dangjian.orgs.excel.pinyin import NamePinyin
+    from dangjian.orgs.services import name_pinyin
+
+    rng = random.Random(7)
+    names = [rng.choice(SURNAMES) + rng.choice(GIVEN) + rng.choice(GIVEN) for _ in range(3000)]
+    names += ["曾国华", "单雄信", "解放", "欧阳明月", "阿卜杜拉·买买提", "张三丰", "乐乐", "朴正熙", "Anna李"]
+    fast = NamePinyin()
+    assert [fast(n) for n in names] == [name_pinyin(n) for n in names]
