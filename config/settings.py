@@ -121,7 +121,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {
         "init_command": (
             "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=10000; "
-            "PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY; PRAGMA mmap_size=268435456;"
+            "PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY; PRAGMA mmap_size=268435456; "
+            # Tree paths are ASCII; a case-sensitive LIKE lets "path LIKE prefix%" seek the index.
+            "PRAGMA case_sensitive_like=ON;"
         ),
         "transaction_mode": "IMMEDIATE",
     }

@@ -136,7 +136,7 @@ def org_secretary_id(*, org: Org) -> int | None:
 
     row = (
         Position.objects.filter(
-            org=org if org.kind != OrgKind.GROUP else org.get_parent(),
+            org=org if org.kind != OrgKind.GROUP else Org.objects.get_parent(org),
             ended_on__isnull=True,
             title__in=["secretary", "group_leader"],
         )

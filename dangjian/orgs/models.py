@@ -40,7 +40,9 @@ class OrgQuerySet(MP_NodeQuerySet):
 
 
 class OrgManager(MP_NodeManager.from_queryset(OrgQuerySet)):  # type: ignore[misc]  # treebeard manager
-    pass
+    def get_queryset(self) -> OrgQuerySet:
+        # Treebeard's manager builds a plain MP_NodeQuerySet; keep its path ordering, add ``alive()``.
+        return OrgQuerySet(self.model, using=self._db).order_by("path")
 
 
 class Org(MP_Node, SoftDeleteModel):

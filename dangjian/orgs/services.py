@@ -6,6 +6,7 @@ model constraints), never in views.
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -43,10 +44,11 @@ def name_pinyin(name: str) -> tuple[str, str]:
 
 
 def add_years(day: dt.date, years: int) -> dt.date:
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:  # 29 Feb
-        return day.replace(year=day.year + years, day=28)
+    """The same calendar day ``years`` later (29 Feb → 28 Feb); clamped to the last representable year."""
+    year = max(dt.MINYEAR, min(day.year + years, dt.MAXYEAR))
+    if day.month == 2 and day.day == 29 and not calendar.isleap(year):
+        return day.replace(year=year, day=28)
+    return day.replace(year=year)
 
 
 def term_due_for(term_start: dt.date | None, term_years: int | None) -> dt.date | None:

@@ -167,3 +167,13 @@ def test_position_end_before_start_refused(tree, actor):
         services.position_end(position=pos, ended_on=dt.date(2019, 1, 1), actor=actor)
     assert exc.value.message_dict["ended_on"] == ["免职日期不能早于任职日期"]
     assert Position.objects.get().ended_on is None
+
+
+def test_add_years_handles_leap_day_and_the_last_year():
+    import datetime as dt
+
+    from dangjian.orgs.services import add_years
+
+    assert add_years(dt.date(2024, 2, 29), 3) == dt.date(2027, 2, 28)
+    assert add_years(dt.date(2024, 2, 29), 4) == dt.date(2028, 2, 29)
+    assert add_years(dt.date(9998, 5, 1), 18) == dt.date(9999, 5, 1)
