@@ -6,7 +6,8 @@ loads each page for 20 s over loopback with that user's session cookie. Targets 
 p95 < 150 ms, ≥ 300 req/s on the member list. One warm request per page is then profiled with
 cProfile; the profile goes to bench/results/web_profile.txt.
 
-Options after ``make bench web --``: ``--duration 20`` ``--connections 4``.
+Options after ``make bench web --``: ``--duration 20`` ``--connections 4``, ``--only /members/``
+(load only the pages whose path contains it), ``--no-profile``.
 """
 
 from __future__ import annotations
@@ -94,6 +95,8 @@ def main(args, rest) -> list[dict]:
     parser = argparse.ArgumentParser()
     parser.add_argument("--duration", type=int, default=20)
     parser.add_argument("--connections", type=int, default=4)
+    parser.add_argument("--only", default="", help="load only the pages whose path contains this")
+    parser.add_argument("--no-profile", action="store_true", help="skip the cProfile pass")
     opts, _ = parser.parse_known_args([a for a in rest if a != "--"])
     db = bench_demo.db_path("yanbian")
     if not db.exists():
@@ -121,10 +124,11 @@ def main(args, rest) -> list[dict]:
         ("党员列表 第1页（本辖区）", f"/members/?org={info['org_id']}", False),
         (f"党员列表 第{later}页", f"/members/?org={info['org_id']}&page={later}", False),
     ]
-    rows: list[dict] = []
-    rows += load_test(env, info, targets, opts, variant="当前设置")
-    env_pragma = {**env, "DJANGO_SETTINGS_MODULE": "bench_settings", "PYTHONPATH": str(ROOT / "bench")}
-    rows += load_test(env_pragma, info, targets, opts, variant="SQLite case_sensitive_like=ON（建议）")
+    if opts.only:
+        targets = [t for t in targets if opts.only in t[1]]
+    rows = load_test(env, info, targets, opts)
+    if opts.no_profile:
+        return rows
     profile_text = []
     for name, path, _htmx in targets:
         prof = subprocess.run(
@@ -141,7 +145,7 @@ def main(args, rest) -> list[dict]:
     return rows
 
 
-def load_test(env: dict, info: dict, targets: list, opts, *, variant: str) -> list[dict]:
+def load_test(env: dict, info: dict, targets: list, opts) -> list[dict]:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     server = subprocess.Popen(
@@ -168,7 +172,6 @@ def load_test(env: dict, info: dict, targets: list, opts, *, variant: str) -> li
             rows.append(
                 {
                     "name": name,
-                    "variant": variant,
                     "path": path,
                     "scope": f"{info['org_name']}（{info['members']} 名党员）",
                     "connections": opts.connections,

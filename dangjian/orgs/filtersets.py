@@ -19,7 +19,7 @@ from typing import Any
 import django_filters
 from django import forms
 from django.db.models import QuerySet
-from django.http import Http404
+from django.http import Http404, QueryDict
 
 from dangjian.core.permissions import Perm
 
@@ -77,8 +77,27 @@ class _ScopedFilterSet(django_filters.FilterSet):
         user: Any = None,
         prefix: str | None = None,
     ) -> None:
+        # Not django-filter's __init__: it deep-copies every filter per instance so that each
+        # can filter a queryset; here the filters only describe the form (the selectors do the
+        # filtering), so they are shared and the form class is built once per FilterSet class.
         self.user = user if user is not None else getattr(request, "user", None)
-        super().__init__(data, queryset, request=request, prefix=prefix)
+        self.is_bound = data is not None
+        self.data = data or QueryDict()
+        self.queryset = queryset
+        self.request = request
+        self.form_prefix = prefix
+        self.filters = self.base_filters
+
+    def get_form_class(self) -> type[forms.Form]:
+        cls = type(self)
+        form_class = cls.__dict__.get("_form_class")
+        if form_class is None:
+            form_class = super().get_form_class()
+            for field in form_class.base_fields.values():
+                css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
+                field.widget.attrs.setdefault("class", css)
+            cls._form_class = form_class
+        return form_class
 
     @property
     def form(self) -> forms.Form:
@@ -89,9 +108,6 @@ class _ScopedFilterSet(django_filters.FilterSet):
             else:
                 self._form = form_class(prefix=self.form_prefix)
             self._form.user = self.user
-            for field in self._form.fields.values():
-                css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
-                field.widget.attrs.setdefault("class", css)
         return self._form
 
     def filter_values(self) -> dict[str, Any]:

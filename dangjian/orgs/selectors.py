@@ -108,9 +108,11 @@ def org_subtree_totals_many(*, orgs: list[Org]) -> dict[int, dict[str, int]]:
     totals = {o.pk: {"full": 0, "probationary": 0, "total": 0} for o in orgs}
     from django.db.models.functions import Substr
 
+    # One org (e.g. the tree's scope root): its own subtree, not all of its parent's.
+    prefix = orgs[0].path if len(orgs) == 1 else parent_prefix
     rows = (
         _alive_orgs()
-        .filter(under("path", parent_prefix), depth__gte=depth)
+        .filter(under("path", prefix), depth__gte=depth)
         .order_by()  # treebeard orders by path, which would split the groups
         .annotate(top=Substr("path", 1, steplen * depth))
         .values("top")
@@ -218,6 +220,36 @@ def member_transfers(*, member: Member) -> QuerySet[Transfer]:
 def open_mobility_by_member(*, member_ids: list[int]) -> dict[int, MobilityRecord]:
     rows = MobilityRecord.objects.filter(member_id__in=member_ids, ended_on__isnull=True)
     return {r.member_id: r for r in rows}
+
+
+# Columns the member list page shows: plain values, the org's name joined in the same query.
+MEMBER_ROW_FIELDS = (
+    "pk",
+    "name",
+    "gender",
+    "org__name",
+    "status",
+    "id_number_masked",
+    "phone_masked",
+    "joined_on",
+    "occupation",
+    "leading_cadre",
+    "lost_contact",
+    "standing",
+)
+
+
+def member_rows(*, members: QuerySet[Member]) -> QuerySet[Member]:
+    """``members`` (a ``member_list`` result) as dicts of ``MEMBER_ROW_FIELDS`` only."""
+    return members.values(*MEMBER_ROW_FIELDS)
+
+
+def open_mobility_directions(*, member_ids: list[int]) -> dict[int, str]:
+    """{member id: direction} of the open 流动 records of a page of members, in one query."""
+    rows = MobilityRecord.objects.filter(member_id__in=member_ids, ended_on__isnull=True).values_list(
+        "member_id", "direction"
+    )
+    return dict(rows)
 
 
 # ---------------------------------------------------------------- pages (dashboard, detail, forms)
