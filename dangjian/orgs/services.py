@@ -188,7 +188,11 @@ def org_delete(*, org: Org, actor: Any) -> None:
 
 
 def org_recount(org_ids: Iterable[int] | None = None) -> None:
-    """Recount direct 正式/预备 member counts for the given orgs (all orgs when None)."""
+    """Recount direct 正式/预备 member counts for the given orgs (all orgs when None).
+
+    Changed orgs are written with one UPDATE per distinct (正式, 预备) pair: a few dozen statements
+    even when thousands of orgs change (an import, the demo generator).
+    """
     members = Member.objects.alive()
     orgs = Org.objects.all()
     if org_ids is not None:
@@ -197,19 +201,28 @@ def org_recount(org_ids: Iterable[int] | None = None) -> None:
             return
         members = members.filter(org_id__in=ids)
         orgs = orgs.filter(pk__in=ids)
-    counts: dict[int, list[int]] = {}
-    for row in members.values("org_id").annotate(
-        full=Count("pk", filter=Q(status=MemberStatus.FULL)),
-        prob=Count("pk", filter=Q(status=MemberStatus.PROBATIONARY)),
-    ):
-        counts[row["org_id"]] = [row["full"], row["prob"]]
-    changed = []
-    for org in orgs.only("pk", "full_count", "probationary_count"):
-        full, prob = counts.get(org.pk, (0, 0))
-        if (org.full_count, org.probationary_count) != (full, prob):
-            org.full_count, org.probationary_count = full, prob
-            changed.append(org)
-    Org.objects.bulk_update(changed, ["full_count", "probationary_count"], batch_size=1000)
+    counts: dict[int, tuple[int, int]] = {
+        row["org_id"]: (row["full"], row["prob"])
+        for row in members.order_by()
+        .values("org_id")
+        .annotate(
+            full=Count("pk", filter=Q(status=MemberStatus.FULL)),
+            prob=Count("pk", filter=Q(status=MemberStatus.PROBATIONARY)),
+        )
+    }
+    groups: dict[tuple[int, int], list[int]] = {}
+    for pk, full, prob in orgs.order_by().values_list("pk", "full_count", "probationary_count"):
+        new = counts.get(pk, (0, 0))
+        if (full, prob) != new:
+            groups.setdefault(new, []).append(pk)
+    for (full, prob), pks in groups.items():
+        for start in range(0, len(pks), RECOUNT_CHUNK):
+            Org.objects.filter(pk__in=pks[start : start + RECOUNT_CHUNK]).update(
+                full_count=full, probationary_count=prob
+            )
+
+
+RECOUNT_CHUNK = 5000
 
 
 # ---------------------------------------------------------------- member

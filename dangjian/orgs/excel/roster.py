@@ -474,7 +474,7 @@ def roster_apply(*, plan: RosterPlan, actor: Any) -> RosterResult:
         Transfer.objects.bulk_create(transfers, batch_size=BATCH)
         _end_positions_after_transfer(transfers, today=today, user=user)
     started, ended = _apply_mobility(plan, create_rows, created, today=today, now=now, user=user)
-    recount_orgs(touched)
+    services.org_recount(touched)
     result = RosterResult(
         created=len(creates),
         updated=len(updates),
@@ -565,40 +565,6 @@ def _apply_mobility(
     if new_records:
         create_with_history(MobilityRecord, new_records, user=user, reason=TRANSFER_REASON, when=now)
     return len(new_records), len(ended)
-
-
-RECOUNT_VIA_SERVICE = 200
-
-
-def recount_orgs(org_ids: set[int]) -> None:
-    """``services.org_recount`` for the touched orgs; for thousands of orgs the same counts are
-    written with one UPDATE per distinct (正式, 预备) pair instead of a CASE per org."""
-    if len(org_ids) <= RECOUNT_VIA_SERVICE:
-        services.org_recount(org_ids)
-        return
-    from django.db.models import Count, Q
-
-    from ..choices import MemberStatus
-
-    counts = {
-        row["org_id"]: (row["full"], row["prob"])
-        for row in Member.objects.alive()
-        .filter(org_id__in=org_ids)
-        .order_by()
-        .values("org_id")
-        .annotate(
-            full=Count("pk", filter=Q(status=MemberStatus.FULL)),
-            prob=Count("pk", filter=Q(status=MemberStatus.PROBATIONARY)),
-        )
-    }
-    groups: dict[tuple[int, int], list[int]] = {}
-    for org_id in org_ids:
-        groups.setdefault(counts.get(org_id, (0, 0)), []).append(org_id)
-    for (full, prob), ids in groups.items():
-        for start in range(0, len(ids), LOOKUP_CHUNK):
-            Org.objects.filter(pk__in=ids[start : start + LOOKUP_CHUNK]).update(
-                full_count=full, probationary_count=prob
-            )
 
 
 def roster_import(
