@@ -26,13 +26,14 @@ Rules chosen here (documented in docs and the README):
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import connection, models, transaction
-from django.db.models import Aggregate, Count, F, Q
+from django.db.models import Aggregate, Count, F, Q, QuerySet
 from django.db.models.functions import Cast, Substr
 from django.utils import timezone
 
@@ -138,6 +139,7 @@ def period_kind_of_key(key: str) -> str:
     return PeriodKind.YEAR
 
 
+@functools.lru_cache(maxsize=8192)
 def span_label(key: str) -> str:
     if key.startswith("D"):
         d = dt.date.fromisoformat(key[1:])
@@ -349,6 +351,15 @@ def _month_of(field_name: str):
     return Substr(Cast(field_name, models.CharField()), 1, 7)
 
 
+def _raw_rows(queryset) -> Iterable[tuple]:
+    """Rows of a values_list queryset straight from the cursor (no per-value converters)."""
+    sql, params = queryset.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        while batch := cursor.fetchmany(20000):
+            yield from batch
+
+
 def _ids(text: str | None) -> list[int]:
     return [int(x) for x in text.split(",")] if text else []
 
@@ -373,23 +384,27 @@ def count_org_rules(
         base = base.filter(kind__in=kinds)
         if org_ids is not None:
             base = base.filter(org_id__in=list(org_ids))
-        aggs = {
-            f"r{r.id}": IdList("activity_id", distinct=True, filter=Q(kind__in=r.kinds)) for r in periodic
-        }
-        rows = base.annotate(month=_month_of("held_on")).values("org_id", "month").annotate(**aggs)
-        names = [(r, f"r{r.id}") for r in periodic]
+        # One row per (kind, org, month); an activity appears once per kind, so no DISTINCT.
+        rows = (
+            base.annotate(month=_month_of("held_on"))
+            .values("kind", "org_id", "month")
+            .annotate(ids=IdList("activity_id"))
+            .values_list("kind", "org_id", "month", "ids")
+        )
+        by_kind: dict[str, list[tuple[int, str]]] = defaultdict(list)
+        for r in periodic:
+            for k in r.kinds:
+                by_kind[k].append((r.id, r.period))
         fold_cache: dict[tuple[str, str], str] = {}
-        for row in rows.iterator(chunk_size=10000):
-            org_id, month = row["org_id"], row["month"]
-            for rule, name in names:
-                text = row[name]
-                if not text:
-                    continue
-                ck = (rule.period, month)
-                key = fold_cache.get(ck)
+        for kind, org_id, month, text in _raw_rows(rows):
+            ids = _ids(text)
+            for rule_id, period in by_kind[kind]:
+                key = fold_cache.get((period, month))
                 if key is None:
-                    key = fold_cache[ck] = _fold_key(rule, month)
-                out[(rule.id, org_id, key)].update(_ids(text))
+                    key = fold_cache[(period, month)] = span_of(
+                        period, dt.date(int(month[:4]), int(month[5:7]), 1)
+                    ).key
+                out[(rule_id, org_id, key)].update(ids)
     for rule in rules:
         if rule.per_member or rule.period != PeriodKind.ONCE:
             continue
@@ -483,18 +498,21 @@ class Row:
         )
 
 
+MET, NOT_MET, NOT_DUE = str(Status.MET.value), str(Status.NOT_MET.value), str(Status.NOT_DUE.value)
+
+
 def _status(count: int, required: int, span: Span, on: dt.date) -> str:
     if count >= required:
-        return Status.MET
-    return Status.NOT_DUE if span.end >= on else Status.NOT_MET
+        return MET
+    return NOT_DUE if span.end >= on else NOT_MET
 
 
 def explain_org(rule: Rule, span: Span, count: int, status: str) -> str:
     what = f"{rule.action}{rule.name}"
     head = f"{span.label} 已{what} {count} 次，要求 {rule.times} 次"
-    if status == Status.MET:
+    if status == MET:
         return head + "，已达标"
-    if status == Status.NOT_DUE:
+    if status == NOT_DUE:
         return head + "，期末前完成"
     if count == 0:
         return f"{span.label} 未{what}（要求 {rule.times} 次）"
@@ -540,6 +558,7 @@ def evaluate(
         spans = spans_by_rule[rule.id]
         if not spans:
             continue
+        texts: dict[tuple[str, int, str], str] = {}  # explanations repeat: (period, count, status)
         for org in orgs.values():
             if not rule.applies(org):
                 continue
@@ -562,7 +581,10 @@ def evaluate(
                     ids = org_counts.get((rule.id, org.id, span.key), empty)
                     count, required = len(ids), rule.times
                     status = _status(count, required, span, on)
-                    text = explain_org(rule, span, count, status)
+                    tk = (span.key, count, status)
+                    text = texts.get(tk)
+                    if text is None:
+                        text = texts[tk] = explain_org(rule, span, count, status)
                 out[(rule.id, org.id, span.key)] = Row(
                     org.path,
                     span.start,
@@ -615,8 +637,8 @@ def rollups_from_rows(rows: dict[RowKey, Row]) -> dict[tuple[int, str, str, int]
 # ---------------------------------------------------------------- writing
 
 RESULT_COLUMNS = (
-    "requirement_id",
     "org_id",
+    "requirement_id",
     "period_key",
     "org_path",
     "period_start",
@@ -628,12 +650,12 @@ RESULT_COLUMNS = (
     "record_ids",
 )
 ROLLUP_COLUMNS = (
-    "requirement_id",
     "org_id",
-    "org_path",
+    "requirement_id",
     "period_key",
-    "period_start",
     "rel_depth",
+    "org_path",
+    "period_start",
     "met",
     "not_met",
     "not_due",
@@ -682,9 +704,78 @@ class RecomputeReport:
     requirements: int = 0
 
 
+def _table_sync(
+    model: type[models.Model],
+    key_len: int,
+    columns: tuple[str, ...],
+    wanted: dict[tuple, tuple],
+    existing_qs: QuerySet,
+    *,
+    bulk_indexes: bool,
+    always_bulk: bool = False,
+) -> int:
+    """Make the rows of ``existing_qs`` equal ``wanted`` ({key columns: other columns}).
+
+    Unchanged rows are left alone (a daily run rewrites only what changed); when most rows
+    change, the scope is deleted and inserted again in key order, with the secondary indexes
+    dropped and rebuilt around the insert when ``bulk_indexes``.
+    """
+    db_table = connection.ops.quote_name(model._meta.db_table)
+    existing: dict[tuple, tuple[int, tuple]] = {}
+    if always_bulk:
+        bulk, has_rows = True, existing_qs.exists()
+    else:
+        for row in _raw_rows(existing_qs.values_list("pk", *columns)):
+            existing[row[1 : key_len + 1]] = (row[0], row[key_len + 1 :])
+        changed = sum(1 for k, v in wanted.items() if existing.get(k, (0, None))[1] != v)
+        gone = [pk for k, (pk, _v) in existing.items() if k not in wanted]
+        bulk, has_rows = not existing or changed + len(gone) > len(existing) // 2, bool(existing)
+    if bulk:
+        ordered = ((*k, *wanted[k]) for k in sorted(wanted))
+        if has_rows:
+            if existing_qs.query.where:
+                existing_qs._raw_delete(existing_qs.db)
+            else:
+                with connection.cursor() as cursor:
+                    cursor.execute(f"DELETE FROM {db_table}")  # noqa: S608 - our table name
+        if not bulk_indexes or not model._meta.indexes:
+            return _insert(model, columns, ordered)
+        qn = connection.ops.quote_name
+        indexes = [
+            (qn(index.name), ", ".join(qn(model._meta.get_field(f).column) for f in index.fields))
+            for index in model._meta.indexes
+        ]
+        with connection.cursor() as cursor:
+            for name, _cols in indexes:
+                cursor.execute(f"DROP INDEX {name}")
+            n = _insert(model, columns, ordered)
+            for name, cols in indexes:
+                cursor.execute(f"CREATE INDEX {name} ON {db_table} ({cols})")
+        return n
+    inserts = [(*k, *v) for k, v in wanted.items() if k not in existing]
+    updates = [(*v, existing[k][0]) for k, v in wanted.items() if k in existing and existing[k][1] != v]
+    value_cols = columns[key_len:]
+    with connection.cursor() as cursor:
+        if updates:
+            sets = ", ".join(
+                f"{connection.ops.quote_name(model._meta.get_field(c.removesuffix('_id')).column)} = %s"
+                for c in value_cols
+            )
+            cursor.executemany(f"UPDATE {db_table} SET {sets} WHERE id = %s", updates)  # noqa: S608
+        for i in range(0, len(gone), 5000):
+            chunk = gone[i : i + 5000]
+            marks = ", ".join(["%s"] * len(chunk))
+            cursor.execute(f"DELETE FROM {db_table} WHERE id IN ({marks})", chunk)  # noqa: S608
+    _insert(model, columns, iter(inserts))
+    return len(wanted)
+
+
 @transaction.atomic
 def recompute_all(*, on: dt.date | None = None, rule_ids: Iterable[int] | None = None) -> RecomputeReport:
-    """Rebuild results and roll-ups from scratch (for every active rule, or only ``rule_ids``)."""
+    """Rebuild results and roll-ups from the records (for every active rule, or only ``rule_ids``).
+
+    Everything is recomputed; only rows whose values differ are written.
+    """
     on = on or today()
     rule_ids = list(rule_ids) if rule_ids is not None else None
     rules = active_rules(rule_ids)
@@ -697,29 +788,25 @@ def recompute_all(*, on: dt.date | None = None, rule_ids: Iterable[int] | None =
         # Rules dropped or deactivated lose their rows too.
         results = results.filter(requirement_id__in=rule_ids)
         rollups = rollups.filter(requirement_id__in=rule_ids)
-    results._raw_delete(results.db)
-    rollups._raw_delete(rollups.db)
-    n = _insert(
-        ComplianceResult,
-        RESULT_COLUMNS,
-        (
-            (rid, oid, key, r.org_path, r.period_start.isoformat(), r.period_end.isoformat(), r.status,
-             r.count, r.required, r.explanation, _json(r.record_ids))
-            for (rid, oid, key), r in rows.items()
-        ),
-    )  # fmt: skip
+    wanted_results = {
+        (oid, rid, key): (r.org_path, r.period_start, r.period_end, r.status, r.count, r.required,
+                          r.explanation, _json(r.record_ids))
+        for (rid, oid, key), r in rows.items()
+    }  # fmt: skip
+    n = _table_sync(
+        ComplianceResult, 3, RESULT_COLUMNS, wanted_results, results, bulk_indexes=rule_ids is None
+    )
     roll = rollups_from_rows(rows)
-    m = _insert(
-        ComplianceRollup,
-        ROLLUP_COLUMNS,
-        (
-            (rid, by_path[path], path, key, acc[3].isoformat(), rel, acc[0], acc[1], acc[2])
-            for (rid, key, path, rel), acc in roll.items()
-        ),
+    wanted_rollups = {
+        (by_path[path], rid, key, rel): (path, acc[3], acc[0], acc[1], acc[2])
+        for (rid, key, path, rel), acc in roll.items()
+    }
+    m = _table_sync(
+        ComplianceRollup, 4, ROLLUP_COLUMNS, wanted_rollups, rollups, bulk_indexes=False, always_bulk=True
     )
     if rule_ids is None:
-        TrackedOrg.objects.all()._raw_delete(TrackedOrg.objects.db)
-        _insert(TrackedOrg, ("org_id", "path"), ((f.id, f.path) for f in orgs.values()))
+        tracked = {(f.id,): (f.path,) for f in orgs.values()}
+        _table_sync(TrackedOrg, 1, ("org_id", "path"), tracked, TrackedOrg.objects.all(), bulk_indexes=False)
     return RecomputeReport(results=n, rollups=m, orgs=len(orgs), requirements=len(rules))
 
 
