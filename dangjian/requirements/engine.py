@@ -738,7 +738,9 @@ def _table_sync(
             else:
                 with connection.cursor() as cursor:
                     cursor.execute(f"DELETE FROM {db_table}")  # noqa: S608 - our table name
-        if not bulk_indexes or not model._meta.indexes:
+        # SQLite: rebuilding the index after the insert beats maintaining it row by row.
+        # PostgreSQL keeps it (COPY is fast, and deferred FK checks forbid CREATE INDEX here).
+        if not bulk_indexes or not model._meta.indexes or connection.vendor != "sqlite":
             return _insert(model, columns, ordered)
         qn = connection.ops.quote_name
         indexes = [
