@@ -18,6 +18,7 @@ import json
 import math
 import os
 import re
+import resource
 import signal
 import socket
 import subprocess
@@ -79,16 +80,44 @@ def fetch(url: str, cookie: str, htmx: bool = False) -> tuple[int, str, str]:
         return resp.status, resp.geturl(), resp.read().decode()
 
 
-def run_wrk(url: str, cookie: str, *, duration: int, connections: int, htmx: bool) -> dict:
+def group_cpu_seconds(pgid: int) -> float:
+    """User + system CPU seconds of every live process in a process group (gunicorn master
+    and workers), from /proc."""
+    total = 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid:  # field 5 of stat: process group id
+            total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14, 15)
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def run_wrk(url: str, cookie: str, *, duration: int, connections: int, htmx: bool, server_pgid: int) -> dict:
+    """One wrk run. Besides wrk's figures, the CPU milliseconds per request spent by the server
+    and by wrk itself: on a shared machine they say more about capacity than req/s do."""
     cmd = [WRK, "-t1", f"-c{connections}", f"-d{duration}s", "--latency", "--timeout", "10s"]
     cmd += ["-s", str(ROOT / "bench" / "wrk_report.lua"), "-H", f"Cookie: {cookie}"]
     if htmx:
         cmd += ["-H", "HX-Request: true"]
+    server_before = group_cpu_seconds(server_pgid)
+    wrk_before = resource.getrusage(resource.RUSAGE_CHILDREN)
     done = subprocess.run([*cmd, url], capture_output=True, text=True, timeout=duration + 60, check=False)
+    wrk_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    server_cpu = group_cpu_seconds(server_pgid) - server_before
+    wrk_cpu = (wrk_after.ru_utime + wrk_after.ru_stime) - (wrk_before.ru_utime + wrk_before.ru_stime)
     m = re.search(r"WRKJSON (\{.*\})", done.stdout)
     if not m:
         return {"error": (done.stderr or done.stdout)[-500:]}
-    return json.loads(m[1])
+    result = json.loads(m[1])
+    if result.get("requests"):
+        result["server_cpu_ms_per_req"] = round(server_cpu * 1000 / result["requests"], 2)
+        result["wrk_cpu_ms_per_req"] = round(wrk_cpu * 1000 / result["requests"], 2)
+    result["load_avg_1m"] = os.getloadavg()[0]
+    return result
 
 
 def main(args, rest) -> list[dict]:
@@ -167,7 +196,12 @@ def load_test(env: dict, info: dict, targets: list, opts) -> list[dict]:
             for _ in range(5):  # warm both workers
                 fetch(base + path, cookie, htmx)
             result = run_wrk(
-                base + path, cookie, duration=opts.duration, connections=opts.connections, htmx=htmx
+                base + path,
+                cookie,
+                duration=opts.duration,
+                connections=opts.connections,
+                htmx=htmx,
+                server_pgid=server.pid,
             )
             rows.append(
                 {

@@ -37,6 +37,15 @@ class OrgIdFilter(django_filters.Filter):
     field_class = forms.IntegerField
 
 
+class _SharedFields(dict):
+    """A form class's ``base_fields`` that each form instance shares instead of deep-copying:
+    the filter forms never change a field per instance, and copying ten fields with their
+    choice lists cost as much as the member list's SQL."""
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> dict[str, forms.Field]:
+        return dict(self)
+
+
 class _ScopedFilterForm(forms.Form):
     """Resolves org ids through ``selectors.access_org`` so out-of-scope ids are rejected."""
 
@@ -96,6 +105,7 @@ class _ScopedFilterSet(django_filters.FilterSet):
             for field in form_class.base_fields.values():
                 css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
                 field.widget.attrs.setdefault("class", css)
+            form_class.base_fields = _SharedFields(form_class.base_fields)
             cls._form_class = form_class
         return form_class
 

@@ -245,11 +245,22 @@ def member_rows(*, members: QuerySet[Member]) -> QuerySet[Member]:
 
 
 def open_mobility_directions(*, member_ids: list[int]) -> dict[int, str]:
-    """{member id: direction} of the open 流动 records of a page of members, in one query."""
-    rows = MobilityRecord.objects.filter(member_id__in=member_ids, ended_on__isnull=True).values_list(
-        "member_id", "direction"
+    """{member id: direction} of the open 流动 records of a page of members, in one query.
+
+    Plain SQL: the ORM spends more time on a 50-id IN list than the database does. The ids come
+    from an already scoped member query.
+    """
+    ids = [int(pk) for pk in member_ids]
+    if not ids:
+        return {}
+    table = MobilityRecord._meta.db_table
+    sql = (
+        f"SELECT member_id, direction FROM {connection.ops.quote_name(table)} "  # noqa: S608 - no user text
+        f"WHERE ended_on IS NULL AND member_id IN ({', '.join(['%s'] * len(ids))})"
     )
-    return dict(rows)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, ids)
+        return dict(cursor.fetchall())
 
 
 # ---------------------------------------------------------------- pages (dashboard, detail, forms)
