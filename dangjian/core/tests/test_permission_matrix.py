@@ -108,7 +108,11 @@ def world(django_db_setup, django_db_blocker):
     """Built once for the module and committed; each case runs in a transaction rolled back after it,
     so a POST in one case cannot leak into the next. The tables are flushed at the end."""
     with django_db_blocker.unblock():
-        built = build_world()
+        try:
+            built = build_world()
+        except BaseException:
+            call_command("flush", "--noinput", verbosity=0)  # leave no half-built world to later tests
+            raise
     yield built
     with django_db_blocker.unblock():
         call_command("flush", "--noinput", verbosity=0)
