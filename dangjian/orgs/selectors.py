@@ -19,18 +19,8 @@ from .models import Member, MobilityRecord, Org, Position, Transfer
 
 # ---------------------------------------------------------------- orgs
 def under(field: str, prefix: str) -> Q:
-    """Rows whose ``field`` (a tree path) starts with ``prefix``.
-
-    On SQLite a LIKE prefix cannot seek an index, so the same set is also given as a range
-    [prefix, prefix with its last character incremented), which SQLite's byte-order comparison
-    makes exact and which turns a subtree filter into an index range scan. (PostgreSQL plans the
-    LIKE itself; it needs a pattern-ops index for that, see the models' indexes.)
-    """
-    q = Q(**{f"{field}__startswith": prefix})
-    if prefix and connection.vendor == "sqlite":
-        upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
-        q &= Q(**{f"{field}__gte": prefix, f"{field}__lt": upper})
-    return q
+    """Rows whose ``field`` (a tree path) starts with ``prefix`` (see ``policy.subtree_q``)."""
+    return policy.subtree_q(field, prefix)
 
 
 def _alive_orgs() -> QuerySet[Org]:
