@@ -248,3 +248,6 @@ TERM_YEARS_BY_SECTOR = {"rural": 5, "community": 5}
 ACTIVITY_ATTACHMENT_MAX_MB = int(os.environ.get("ACTIVITY_ATTACHMENT_MAX_MB", "10"))  # per attachment
 ACTIVITY_ABSENCE_THRESHOLD = 3  # consecutive 缺席 (without leave) that flag a member to the secretary
 ACTIVITY_ABSENCE_WINDOW_DAYS = 365  # how far back the absence flags look
+
+# Compliance: how many calendar years back (plus the current one) results are kept and rebuilt.
+COMPLIANCE_HISTORY_YEARS = int(os.environ.get("COMPLIANCE_HISTORY_YEARS", "2"))

@@ -472,6 +472,7 @@ def position_assign(*, member: Member, org: Org, title: str, started_on: dt.date
         created_by=actor if getattr(actor, "is_authenticated", False) else None,
     )
     audit(actor=actor, verb="position.assign", target=position, org_path=org.path, title=title)
+    emit("members_changed", org_ids={org.pk})
     return position
 
 
@@ -484,6 +485,7 @@ def position_end(*, position: Position, ended_on: dt.date, actor: Any) -> Positi
     position.ended_on = ended_on
     position.save(update_fields=["ended_on", "updated_at"])
     audit(actor=actor, verb="position.end", target=position, org_path=position.org_path)
+    emit("members_changed", org_ids={position.org_id})
     return position
 
 
