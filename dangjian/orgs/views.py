@@ -406,7 +406,7 @@ def member_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(fs.qs, PAGE_SIZE).get_page(request.GET.get("page"))
     values = []
     if page.paginator.count:
-        values = selectors.member_rows(members=fs.qs)[page.start_index() - 1 : page.end_index()]
+        values = selectors.member_rows(members=fs.qs, start=page.start_index() - 1, stop=page.end_index())
     rows = _member_rows_html(values, detail_url=_url_maker("members:detail"))
     org = fs.form.cleaned_data.get("org") if fs.is_bound and fs.is_valid() else None
     query = request.GET.copy()
