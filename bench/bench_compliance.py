@@ -307,6 +307,7 @@ def naive_cells(org_ids: list[int]) -> int:
     from django.db.models import Q
 
     from dangjian.activities.models import ActivityKindEntry, Attendance
+    from dangjian.orgs.models import Member
     from dangjian.requirements import engine
     from dangjian.requirements.models import ComplianceResult
 
@@ -314,6 +315,11 @@ def naive_cells(org_ids: list[int]) -> int:
     start = engine.window_start(on)
     rules = engine.active_rules()
     facts = engine.load_org_facts(org_ids)
+    members: dict[int, list[int]] = {}
+    for org_id, pk in (
+        Member.objects.alive().filter(org_id__in=org_ids, standing="normal").values_list("org_id", "pk")
+    ):
+        members.setdefault(org_id, []).append(pk)
     cells = 0
     for org in facts.values():
         for rule in rules:
@@ -322,7 +328,8 @@ def naive_cells(org_ids: list[int]) -> int:
             for span in rule.spans(start, on):
                 if rule.per_member:
                     done = 0
-                    for mid in org.member_ids:
+                    member_ids = members.get(org.id, [])
+                    for mid in member_ids:
                         n = (
                             Attendance.objects.filter(
                                 member_id=mid, activity__org_id=org.id, status__in=engine.ATTENDED,
@@ -331,7 +338,7 @@ def naive_cells(org_ids: list[int]) -> int:
                             ).values("activity_id").distinct().count()
                         )  # fmt: skip
                         done += n >= rule.times
-                    count, required = done, len(org.member_ids)
+                    count, required = done, len(member_ids)
                 else:
                     count = (
                         ActivityKindEntry.objects.filter(
@@ -340,13 +347,12 @@ def naive_cells(org_ids: list[int]) -> int:
                         ).values("activity_id").distinct().count()
                     )  # fmt: skip
                     required = rule.times
-                status = engine._status(count, required, span, on)
+                status = engine.status_of(count, required, span, on)
                 ComplianceResult.objects.update_or_create(
                     requirement_id=rule.id, org_id=org.id, period_key=span.key,
                     defaults={
                         "org_path": org.path, "period_start": span.start, "period_end": span.end,
-                        "status": status, "count": count, "required": required,
-                        "explanation": engine.explain_org(rule, span, count, status), "record_ids": [],
+                        "status": status, "count": count, "required": required, "activity_ids": "",
                     },
                 )  # fmt: skip
                 cells += 1

@@ -1,13 +1,15 @@
 """The compliance engine: evaluates requirements per (requirement, org, period).
 
-One code path computes the wanted rows; the full recompute asks it for every org and every
-period of the evaluation window, the incremental update for a few orgs and the periods
-containing a few dates, and both write the difference the same way. So incremental ==
-full recompute by construction, and a hypothesis test checks it.
+One code path computes the wanted rows: per requirement, one SELECT that crosses the orgs it
+applies to with its periods and counts ActivityKindEntry (or Attendance, for per-member rules)
+with a GROUP BY, all inside the database. The full recompute wraps each SELECT in an
+INSERT … SELECT (no row passes through Python); the incremental update runs the same SELECTs
+(one UNION ALL) for a few orgs and the periods containing a few dates, and writes the
+difference. So incremental == full recompute by construction, and a hypothesis test checks it.
+Roll-ups are one INSERT … SELECT over the results, grouped by ancestor and relative depth.
 
-Counting is set-based: a handful of GROUP BY queries over ActivityKindEntry (and Attendance
-for per-member rules) per run, bucketed by month; quarters, half-years and years are unions
-of months.
+Applicability (which orgs a rule applies to) is decided in Python by ``Rule.applies`` on
+``OrgFacts``; the ids go to the database as one array parameter.
 
 Rules chosen here (documented in docs and the README):
 - Window: periods overlapping [1 January of (this year - COMPLIANCE_HISTORY_YEARS + 1), today].
@@ -27,24 +29,33 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections import defaultdict
+import json
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.db import connection, models, transaction
-from django.db.models import Aggregate, Count, F, Q, QuerySet
-from django.db.models.functions import Cast, Substr
+from django.db.models import Count, Q
+from django.db.models.functions import Substr
 from django.utils import timezone
 
-from dangjian.activities.models import ActivityKind, ActivityKindEntry, Attendance, AttendanceStatus
+from dangjian.activities.models import Activity, ActivityKind, ActivityKindEntry, Attendance, AttendanceStatus
 from dangjian.orgs.choices import COMMITTEE_TITLES, OrgKind, Standing
 from dangjian.orgs.models import Member, Org, Position
 
-from .models import ComplianceResult, ComplianceRollup, Judged, PeriodKind, Requirement, Status, TrackedOrg
+from .models import (
+    ComplianceResult,
+    ComplianceRollup,
+    Judged,
+    PeriodKind,
+    Requirement,
+    Status,
+    TrackedOrg,
+    explain,
+)
 
 STEPLEN = Org.steplen
-MAX_RECORD_IDS = 50
 ATTENDED = (AttendanceStatus.PRESENT, AttendanceStatus.ELSEWHERE)
 KIND_LABELS = dict(ActivityKind.choices)
 
@@ -253,7 +264,7 @@ class Rule:
             )
             if has != bool(self.committee.get("required", True)):
                 return False
-        if self.per_member and not org.member_ids:
+        if self.per_member and not org.member_count:
             return False
         return True
 
@@ -269,7 +280,7 @@ class OrgFacts:
     founded_on: dt.date | None
     committee_positions: int = 0
     has_groups: bool = False
-    member_ids: list[int] = field(default_factory=list)
+    member_count: int = 0
 
     @property
     def depth(self) -> int:
@@ -293,9 +304,11 @@ def load_org_facts(org_ids: Iterable[int] | None = None, *, need_members: bool =
         orgs = orgs.filter(pk__in=ids)
     facts = {
         row[0]: OrgFacts(*row)
-        for row in orgs.values_list(
-            "pk", "path", "kind", "sector", "leadership_team", "full_count", "founded_on"
-        ).iterator(chunk_size=5000)
+        for row in _raw_rows(
+            orgs.order_by().values_list(
+                "pk", "path", "kind", "sector", "leadership_team", "full_count", "founded_on"
+            )
+        )
     }
     if not facts:
         return facts
@@ -310,45 +323,26 @@ def load_org_facts(org_ids: Iterable[int] | None = None, *, need_members: bool =
             for p in (f.path for f in facts.values()):
                 q |= Q(path__startswith=p, depth=len(p) // STEPLEN + 1)
             groups = groups.filter(q)
-    for org_id, n in (
-        positions.values("org_id").annotate(n=Count("member_id", distinct=True)).values_list("org_id", "n")
+    for org_id, n in _raw_rows(
+        positions.order_by()
+        .values("org_id")
+        .annotate(n=Count("member_id", distinct=True))
+        .values_list("org_id", "n")
     ):
         if org_id in facts:
             facts[org_id].committee_positions = n
     by_path = {f.path: f for f in facts.values()}
-    for path in groups.values_list("path", flat=True).iterator(chunk_size=5000):
+    for (path,) in _raw_rows(groups.order_by().values_list("path")):
         parent = by_path.get(path[:-STEPLEN])
         if parent is not None:
             parent.has_groups = True
     if need_members:
-        for org_id, member_id in (
-            members.order_by("pk").values_list("org_id", "pk").iterator(chunk_size=10000)
+        for org_id, n in _raw_rows(
+            members.order_by().values("org_id").annotate(n=Count("pk")).values_list("org_id", "n")
         ):
             if org_id in facts:
-                facts[org_id].member_ids.append(member_id)
+                facts[org_id].member_count = n
     return facts
-
-
-# ---------------------------------------------------------------- counting
-
-
-class IdList(Aggregate):
-    """Comma-separated distinct ids of a group (GROUP_CONCAT / STRING_AGG)."""
-
-    function = "GROUP_CONCAT"
-    template = "%(function)s(%(distinct)s%(expressions)s)"
-    allow_distinct = True
-    output_field = models.TextField()
-
-    def as_postgresql(self, compiler, conn, **extra_context):
-        clone = self.copy()
-        clone.function = "STRING_AGG"
-        clone.template = "%(function)s(%(distinct)s(%(expressions)s)::text, ',')"
-        return clone.as_sql(compiler, conn, **extra_context)
-
-
-def _month_of(field_name: str):
-    return Substr(Cast(field_name, models.CharField()), 1, 7)
 
 
 def _raw_rows(queryset) -> Iterable[tuple]:
@@ -360,282 +354,21 @@ def _raw_rows(queryset) -> Iterable[tuple]:
             yield from batch
 
 
-def _ids(text: str | None) -> list[int]:
-    return [int(x) for x in text.split(",")] if text else []
+# ---------------------------------------------------------------- the SQL of one rule
 
-
-def _fold_key(rule: Rule, month: str) -> str:
-    y, m = int(month[:4]), int(month[5:7])
-    return span_of(rule.period, dt.date(y, m, 1)).key
-
-
-Bucket = dict[tuple[int, int, str], set[int]]  # (rule id, org or member id, span key) -> activity ids
-
-
-def count_org_rules(
-    rules: list[Rule], *, org_ids: Iterable[int] | None, start: dt.date, end: dt.date
-) -> Bucket:
-    """Activity ids per (rule, org, period) for org-level rules, from one GROUP BY per run."""
-    out: Bucket = defaultdict(set)
-    periodic = [r for r in rules if not r.per_member and r.period != PeriodKind.ONCE]
-    if periodic:
-        base = ActivityKindEntry.objects.filter(is_active=True, held_on__gte=start, held_on__lte=end)
-        kinds = sorted({k for r in periodic for k in r.kinds})
-        base = base.filter(kind__in=kinds)
-        if org_ids is not None:
-            base = base.filter(org_id__in=list(org_ids))
-        # One row per (kind, org, month); an activity appears once per kind, so no DISTINCT.
-        rows = (
-            base.annotate(month=_month_of("held_on"))
-            .values("kind", "org_id", "month")
-            .annotate(ids=IdList("activity_id"))
-            .values_list("kind", "org_id", "month", "ids")
-        )
-        by_kind: dict[str, list[tuple[int, str]]] = defaultdict(list)
-        for r in periodic:
-            for k in r.kinds:
-                by_kind[k].append((r.id, r.period))
-        fold_cache: dict[tuple[str, str], str] = {}
-        for kind, org_id, month, text in _raw_rows(rows):
-            ids = _ids(text)
-            for rule_id, period in by_kind[kind]:
-                key = fold_cache.get((period, month))
-                if key is None:
-                    key = fold_cache[(period, month)] = span_of(
-                        period, dt.date(int(month[:4]), int(month[5:7]), 1)
-                    ).key
-                out[(rule_id, org_id, key)].update(ids)
-    for rule in rules:
-        if rule.per_member or rule.period != PeriodKind.ONCE:
-            continue
-        span = rule.spans(start, end)
-        if not span:
-            continue
-        s = span[0]
-        qs = ActivityKindEntry.objects.filter(
-            is_active=True, kind__in=rule.kinds, held_on__gte=s.start, held_on__lte=s.end
-        )
-        if org_ids is not None:
-            qs = qs.filter(org_id__in=list(org_ids))
-        for org_id, text in (
-            qs.values("org_id")
-            .annotate(ids=IdList("activity_id", distinct=True))
-            .values_list("org_id", "ids")
-        ):
-            out[(rule.id, org_id, s.key)].update(_ids(text))
-    return out
-
-
-def count_member_rules(
-    rules: list[Rule], *, org_ids: Iterable[int] | None, start: dt.date, end: dt.date
-) -> Bucket:
-    """Activity ids per (rule, member, period) attended by each member at their own org's activities."""
-    out: Bucket = defaultdict(set)
-    for rule in rules:
-        if not rule.per_member:
-            continue
-        spans = rule.spans(start, end)
-        if not spans:
-            continue
-        qs = Attendance.objects.filter(
-            status__in=ATTENDED,
-            member__org_id=F("activity__org_id"),
-            activity__deleted_at__isnull=True,
-            activity__held_on__gte=spans[0].start,
-            activity__held_on__lte=spans[-1].end,
-            activity__kinds__kind__in=rule.kinds,
-            activity__kinds__is_active=True,
-        )
-        if org_ids is not None:
-            qs = qs.filter(activity__org_id__in=list(org_ids))
-        if rule.period == PeriodKind.ONCE:
-            key = spans[0].key
-            for member_id, text in (
-                qs.values("member_id")
-                .annotate(ids=IdList("activity_id", distinct=True))
-                .values_list("member_id", "ids")
-            ):
-                out[(rule.id, member_id, key)].update(_ids(text))
-            continue
-        rows = (
-            qs.annotate(month=_month_of("activity__held_on"))
-            .values("member_id", "month")
-            .annotate(ids=IdList("activity_id", distinct=True))
-            .values_list("member_id", "month", "ids")
-        )
-        for member_id, month, text in rows.iterator(chunk_size=10000):
-            out[(rule.id, member_id, _fold_key(rule, month))].update(_ids(text))
-    return out
-
-
-# ---------------------------------------------------------------- evaluation
-
-# A wanted result row: everything but the requirement/org/period key.
-RowKey = tuple[int, int, str]  # (requirement id, org id, period key)
-
-
-@dataclass(slots=True)
-class Row:
-    org_path: str
-    period_start: dt.date
-    period_end: dt.date
-    status: str
-    count: int
-    required: int
-    explanation: str
-    record_ids: list[int]
-
-    def as_tuple(self) -> tuple:
-        return (
-            self.org_path,
-            self.period_start,
-            self.period_end,
-            self.status,
-            self.count,
-            self.required,
-            self.explanation,
-            list(self.record_ids),
-        )
-
-
+RowKey = tuple[int, int, str]  # (org id, requirement id, period key)
 MET, NOT_MET, NOT_DUE = str(Status.MET.value), str(Status.NOT_MET.value), str(Status.NOT_DUE.value)
 
+T_ORG = Org._meta.db_table
+T_MEMBER = Member._meta.db_table
+T_ENTRY = ActivityKindEntry._meta.db_table
+T_ACTIVITY = Activity._meta.db_table
+T_ATTENDANCE = Attendance._meta.db_table
+T_RESULT = ComplianceResult._meta.db_table
+T_ROLLUP = ComplianceRollup._meta.db_table
+T_TRACKED = TrackedOrg._meta.db_table
 
-def _status(count: int, required: int, span: Span, on: dt.date) -> str:
-    if count >= required:
-        return MET
-    return NOT_DUE if span.end >= on else NOT_MET
-
-
-def explain_org(rule: Rule, span: Span, count: int, status: str) -> str:
-    what = f"{rule.action}{rule.name}"
-    head = f"{span.label} 已{what} {count} 次，要求 {rule.times} 次"
-    if status == MET:
-        return head + "，已达标"
-    if status == NOT_DUE:
-        return head + "，期末前完成"
-    if count == 0:
-        return f"{span.label} 未{what}（要求 {rule.times} 次）"
-    return f"{span.label} {what}仅 {count} 次，少于要求的 {rule.times} 次"
-
-
-def explain_member(rule: Rule, span: Span, done: int, total: int, status: str) -> str:
-    head = f"{span.label} {total} 名党员中 {done} 名已参加{rule.name}（要求每人至少 {rule.times} 次）"
-    if status == Status.MET:
-        return head + "，已达标"
-    if status == Status.NOT_DUE:
-        return head + "，期末前完成"
-    return head + f"，{total - done} 名未参加，未达标"
-
-
-def evaluate(
-    rules: list[Rule],
-    orgs: dict[int, OrgFacts],
-    *,
-    on: dt.date,
-    dates: Iterable[dt.date] | None = None,
-) -> dict[RowKey, Row]:
-    """Wanted rows for ``orgs`` × ``rules``: every period of the window, or those containing ``dates``."""
-    start = window_start(on)
-    day_list = sorted({d for d in dates if start <= d <= on}) if dates is not None else None
-    spans_by_rule: dict[int, list[Span]] = {}
-    lo, hi = on, start
-    for rule in rules:
-        spans = rule.spans(start, on)
-        if day_list is not None:
-            spans = [s for s in spans if any(s.contains(d) for d in day_list)]
-        spans_by_rule[rule.id] = spans
-        if spans:
-            lo, hi = min(lo, spans[0].start), max(hi, spans[-1].end)
-    out: dict[RowKey, Row] = {}
-    if lo > hi or not orgs:
-        return out
-    org_filter = None if dates is None and len(orgs) > 200 else list(orgs)
-    org_counts = count_org_rules(rules, org_ids=org_filter, start=lo, end=hi)
-    member_counts = count_member_rules(rules, org_ids=org_filter, start=lo, end=hi)
-    empty: set[int] = set()
-    for rule in rules:
-        spans = spans_by_rule[rule.id]
-        if not spans:
-            continue
-        texts: dict[tuple[str, int, str], str] = {}  # explanations repeat: (period, count, status)
-        for org in orgs.values():
-            if not rule.applies(org):
-                continue
-            for span in spans:
-                if org.founded_on is not None and span.end < org.founded_on:
-                    continue
-                if rule.per_member:
-                    total = len(org.member_ids)
-                    done = 0
-                    ids: set[int] = set()
-                    for mid in org.member_ids:
-                        got = member_counts.get((rule.id, mid, span.key), empty)
-                        if len(got) >= rule.times:
-                            done += 1
-                        ids |= got
-                    status = _status(done, total, span, on)
-                    text = explain_member(rule, span, done, total, status)
-                    count, required = done, total
-                else:
-                    ids = org_counts.get((rule.id, org.id, span.key), empty)
-                    count, required = len(ids), rule.times
-                    status = _status(count, required, span, on)
-                    tk = (span.key, count, status)
-                    text = texts.get(tk)
-                    if text is None:
-                        text = texts[tk] = explain_org(rule, span, count, status)
-                out[(rule.id, org.id, span.key)] = Row(
-                    org.path,
-                    span.start,
-                    span.end,
-                    status,
-                    count,
-                    required,
-                    text,
-                    sorted(ids)[:MAX_RECORD_IDS],
-                )
-    return out
-
-
-# ---------------------------------------------------------------- rollups
-
-STATUS_INDEX = {Status.MET: 0, Status.NOT_MET: 1, Status.NOT_DUE: 2}
-RollKey = tuple[int, str, int]  # (requirement id, ancestor path, rel depth)
-
-
-def rollups_from_rows(rows: dict[RowKey, Row]) -> dict[tuple[int, str, str, int], list]:
-    """(requirement, period key, ancestor path, rel depth) -> [met, not_met, not_due, period_start].
-
-    Two passes: group by parent path and depth, then spread each group to the parent's
-    ancestors, so the work is the number of groups × depth rather than rows × depth.
-    """
-    groups: dict[tuple[int, str, str, int], list] = {}
-    for (rule_id, _org_id, key), row in rows.items():
-        path = row.org_path
-        if len(path) <= STEPLEN:
-            continue
-        gk = (rule_id, key, path[:-STEPLEN], len(path) // STEPLEN)
-        acc = groups.get(gk)
-        if acc is None:
-            acc = groups[gk] = [0, 0, 0, row.period_start]
-        acc[STATUS_INDEX[row.status]] += 1
-    out: dict[tuple[int, str, str, int], list] = {}
-    for (rule_id, key, parent, depth), acc in groups.items():
-        for d in range(1, len(parent) // STEPLEN + 1):
-            k = (rule_id, key, parent[: d * STEPLEN], depth - d)
-            cur = out.get(k)
-            if cur is None:
-                out[k] = [acc[0], acc[1], acc[2], acc[3]]
-            else:
-                cur[0] += acc[0]
-                cur[1] += acc[1]
-                cur[2] += acc[2]
-    return out
-
-
-# ---------------------------------------------------------------- writing
-
+# Columns of a result row, in the order the SELECTs below produce them.
 RESULT_COLUMNS = (
     "org_id",
     "requirement_id",
@@ -646,8 +379,7 @@ RESULT_COLUMNS = (
     "status",
     "count",
     "required",
-    "explanation",
-    "record_ids",
+    "activity_ids",
 )
 ROLLUP_COLUMNS = (
     "org_id",
@@ -662,38 +394,219 @@ ROLLUP_COLUMNS = (
 )
 
 
-def _insert(model: type[models.Model], columns: tuple[str, ...], tuples: Iterable[tuple]) -> int:
-    """Fast multi-row insert: COPY on PostgreSQL, executemany on SQLite."""
-    table = connection.ops.quote_name(model._meta.db_table)
-    cols = ", ".join(
-        connection.ops.quote_name(model._meta.get_field(c.removesuffix("_id")).column) for c in columns
+def _pg() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def _cols(columns: Iterable[str]) -> str:
+    return ", ".join(connection.ops.quote_name(c) for c in columns)
+
+
+def _sql_date(day: dt.date) -> Any:
+    return connection.ops.adapt_datefield_value(day)
+
+
+def _key_sql(period: str, col: str) -> str:
+    """SQL for the key of the ``period`` containing the date column ``col`` (see ``span_of``)."""
+    if _pg():
+        return {
+            PeriodKind.MONTH: f"to_char({col}, 'YYYY-MM')",
+            PeriodKind.QUARTER: f"to_char({col}, 'YYYY\"Q\"Q')",
+            PeriodKind.HALF_YEAR: f"to_char({col}, 'YYYY') || "
+            f"CASE WHEN EXTRACT(MONTH FROM {col}) <= 6 THEN 'H1' ELSE 'H2' END",
+            PeriodKind.YEAR: f"to_char({col}, 'YYYY')",
+        }[period]
+    # SQLite stores dates as ISO text.
+    return {
+        PeriodKind.MONTH: f"substr({col}, 1, 7)",
+        PeriodKind.QUARTER: f"substr({col}, 1, 4) || 'Q' || ((CAST(substr({col}, 6, 2) AS INTEGER) + 2) / 3)",
+        PeriodKind.HALF_YEAR: f"substr({col}, 1, 4) || CASE WHEN substr({col}, 6, 2) <= '06' THEN 'H1' ELSE 'H2' END",
+        PeriodKind.YEAR: f"substr({col}, 1, 4)",
+    }[period]
+
+
+def _in_ids(col: str, ids: list[int]) -> tuple[str, list]:
+    """``col`` is one of ``ids``, as a single parameter (an array / a JSON list)."""
+    if _pg():
+        return f"{col} = ANY(%s)", [ids]
+    return f"{col} IN (SELECT value FROM json_each(%s))", [json.dumps(ids)]  # noqa: S608
+
+
+def _id_list(col: str, distinct: bool) -> str:
+    """Comma-separated ids of a group (the order is not defined; readers sort)."""
+    d = "DISTINCT " if distinct else ""
+    if _pg():
+        return f"STRING_AGG({d}CAST({col} AS TEXT), ',')"
+    return f"GROUP_CONCAT({d}{col})"
+
+
+def _literals(values: Iterable[str]) -> str:
+    """Inline string constants (our own choice values: letters and underscores only)."""
+    out = []
+    for v in values:
+        if not str(v).replace("_", "").isalnum():
+            raise ValueError(f"unsafe literal {v!r}")
+        out.append(f"'{v}'")
+    return ", ".join(out)
+
+
+def _periods_sql(spans: list[Span]) -> tuple[str, list]:
+    parts, params = [], []
+    for i, s in enumerate(spans):
+        parts.append("SELECT %s AS k, %s AS s, %s AS e" if i == 0 else "SELECT %s, %s, %s")
+        params += [s.key, _sql_date(s.start), _sql_date(s.end)]
+    return " UNION ALL ".join(parts), params
+
+
+def rule_sql(rule: Rule, spans: list[Span], org_ids: list[int], on: dt.date) -> tuple[str, list]:
+    """One SELECT giving the result rows (``RESULT_COLUMNS``) of ``rule`` for ``org_ids`` × ``spans``.
+
+    ``org_ids`` are orgs the rule applies to; periods that ended before an org was founded are
+    left out. Status: count ≥ required → met; else not_due until the period's end, then not_met.
+    """
+    once = rule.period == PeriodKind.ONCE
+    lo, hi = _sql_date(spans[0].start), _sql_date(spans[-1].end)
+    kinds = _literals(rule.kinds)
+    periods, p_params = _periods_sql(spans)
+    o_in, o_params = _in_ids("o.id", org_ids)
+    status = (
+        f"CASE WHEN COALESCE(c.n, 0) >= {{required}} THEN '{MET}' "
+        f"WHEN p.e >= %s THEN '{NOT_DUE}' ELSE '{NOT_MET}' END"
     )
-    n = 0
+    e_in, e_params = _in_ids("e.org_id", org_ids)
+    if not rule.per_member:
+        key = "%s" if once else _key_sql(rule.period, "e.held_on")
+        distinct = len(rule.kinds) > 1  # an activity has each kind once
+        counts = (
+            f"SELECT e.org_id AS org_id, {key} AS k, COUNT({'DISTINCT ' if distinct else ''}e.activity_id) AS n, "  # noqa: S608
+            f"{_id_list('e.activity_id', distinct)} AS ids "
+            f"FROM {T_ENTRY} e WHERE e.kind IN ({kinds}) AND e.is_active "
+            f"AND e.held_on >= %s AND e.held_on <= %s AND {e_in} "
+            f"GROUP BY {'1' if once else '1, 2'}"
+        )
+        c_params = ([spans[0].key] if once else []) + [lo, hi, *e_params]
+        sql = (
+            f"SELECT o.id, {int(rule.id)}, p.k, o.path, p.s, p.e, {status.format(required=int(rule.times))}, "  # noqa: S608
+            f"COALESCE(c.n, 0), {int(rule.times)}, COALESCE(c.ids, '') "
+            f"FROM {T_ORG} o JOIN ({periods}) p ON (o.founded_on IS NULL OR p.e >= o.founded_on) "
+            f"LEFT JOIN ({counts}) c ON c.org_id = o.id AND c.k = p.k "
+            f"WHERE {o_in}"
+        )
+        return sql, [_sql_date(on), *p_params, *c_params, *o_params]
+    # Per member: "done" members attended at least ``times`` of the org's own activities of
+    # these kinds in the period; ``required`` is the org's members (alive, normal standing).
+    # The kind entries mirror their activity (org, date, deleted), so they stand for it here.
+    m_in, m_params = _in_ids("m.org_id", org_ids)
+    key = "%s" if once else _key_sql(rule.period, "e.held_on")
+    key_params = [spans[0].key] if once else []
+    entries = (
+        f"FROM {T_ENTRY} e WHERE e.kind IN ({kinds}) AND e.is_active AND e.held_on >= %s AND e.held_on <= %s "
+        f"AND {e_in}"
+    )
+    member_ok = f"m.org_id = e.org_id AND m.deleted_at IS NULL AND m.standing = '{Standing.NORMAL.value}'"
+    attended = f"t.status IN ({_literals(ATTENDED)})"
+    done = (
+        f"SELECT y.org_id AS org_id, y.k AS k, COUNT(*) AS n FROM ("  # noqa: S608
+        f"SELECT e.org_id AS org_id, {key} AS k FROM {T_ENTRY} e "
+        f"JOIN {T_ATTENDANCE} t ON t.activity_id = e.activity_id JOIN {T_MEMBER} m ON m.id = t.member_id "
+        f"WHERE e.kind IN ({kinds}) AND e.is_active AND e.held_on >= %s AND e.held_on <= %s AND {e_in} "
+        f"AND {attended} AND {member_ok} "
+        f"GROUP BY e.org_id, {'1' if once else key}, t.member_id "
+        f"HAVING COUNT(DISTINCT e.activity_id) >= {int(rule.times)}"
+        f") y GROUP BY y.org_id, y.k"
+    )
+    ids = (
+        f"SELECT e.org_id AS org_id, {key} AS k, {_id_list('e.activity_id', len(rule.kinds) > 1)} AS ids "  # noqa: S608
+        f"{entries} AND EXISTS (SELECT 1 FROM {T_ATTENDANCE} t JOIN {T_MEMBER} m ON m.id = t.member_id "
+        f"WHERE t.activity_id = e.activity_id AND {attended} AND {member_ok}) "
+        f"GROUP BY {'1' if once else '1, 2'}"
+    )
+    members = (
+        f"SELECT m.org_id AS org_id, COUNT(*) AS total FROM {T_MEMBER} m "  # noqa: S608
+        f"WHERE m.deleted_at IS NULL AND m.standing = '{Standing.NORMAL.value}' AND {m_in} GROUP BY m.org_id"
+    )
+    x_params = [*key_params, lo, hi, *e_params]
+    sql = (
+        f"SELECT o.id, {int(rule.id)}, p.k, o.path, p.s, p.e, {status.format(required='tm.total')}, "  # noqa: S608
+        f"COALESCE(c.n, 0), tm.total, COALESCE(d.ids, '') "
+        f"FROM {T_ORG} o JOIN ({members}) tm ON tm.org_id = o.id "
+        f"JOIN ({periods}) p ON (o.founded_on IS NULL OR p.e >= o.founded_on) "
+        f"LEFT JOIN ({done}) c ON c.org_id = o.id AND c.k = p.k "
+        f"LEFT JOIN ({ids}) d ON d.org_id = o.id AND d.k = p.k "
+        f"WHERE {o_in}"
+    )
+    return sql, [_sql_date(on), *m_params, *p_params, *x_params, *x_params, *o_params]
+
+
+def cell_queries(
+    rules: list[Rule],
+    orgs: dict[int, OrgFacts],
+    *,
+    on: dt.date,
+    dates: Iterable[dt.date] | None = None,
+) -> list[tuple[Rule, str, list]]:
+    """(rule, SELECT, params) for ``orgs`` × ``rules``: every period of the window, or those
+    containing ``dates``."""
+    start = window_start(on)
+    day_list = sorted({d for d in dates if start <= d <= on}) if dates is not None else None
+    out = []
+    for rule in rules:
+        spans = rule.spans(start, on)
+        if day_list is not None:
+            spans = [s for s in spans if any(s.contains(d) for d in day_list)]
+        if not spans:
+            continue
+        ids = sorted(o.id for o in orgs.values() if rule.applies(o))
+        if ids:
+            out.append((rule, *rule_sql(rule, spans, ids, on)))
+    return out
+
+
+def evaluate(
+    rules: list[Rule],
+    orgs: dict[int, OrgFacts],
+    *,
+    on: dt.date,
+    dates: Iterable[dt.date] | None = None,
+) -> dict[RowKey, tuple]:
+    """Wanted rows {(org, requirement, period key): the other ``RESULT_COLUMNS``}, in one query."""
+    queries = cell_queries(rules, orgs, on=on, dates=dates)
+    if not queries:
+        return {}
+    sql = " UNION ALL ".join(q[1] for q in queries)
+    params = [p for q in queries for p in q[2]]
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            raw = cursor.cursor
-            with raw.copy(f"COPY {table} ({cols}) FROM STDIN") as copy:
-                for t in tuples:
-                    copy.write_row(t)
-                    n += 1
-            return n
-        marks = ", ".join(["%s"] * len(columns))
-        sql = f"INSERT INTO {table} ({cols}) VALUES ({marks})"  # noqa: S608 - identifiers are ours
-        batch: list[tuple] = []
-        for t in tuples:
-            batch.append(t)
-            if len(batch) >= 20000:
-                cursor.executemany(sql, batch)
-                n += len(batch)
-                batch = []
-        if batch:
-            cursor.executemany(sql, batch)
-            n += len(batch)
-    return n
+        cursor.execute(sql, params)
+        return {(r[0], r[1], r[2]): r[3:] for r in cursor.fetchall()}
 
 
-def _json(ids: list[int]) -> str:
-    return "[" + ", ".join(map(str, ids)) + "]"
+def status_of(count: int, required: int, span: Span, on: dt.date) -> str:
+    """The status rule of ``rule_sql``, for readers that have the figures in hand."""
+    if count >= required:
+        return MET
+    return NOT_DUE if span.end >= on else NOT_MET
+
+
+def explain_org(rule: Rule, span: Span, count: int, status: str) -> str:
+    return explain(
+        action=rule.action, name=rule.name, per_member=False, times=rule.times, key=span.key,
+        count=count, required=rule.times, status=status,
+    )  # fmt: skip
+
+
+def explain_member(rule: Rule, span: Span, done: int, total: int, status: str) -> str:
+    return explain(
+        action=rule.action, name=rule.name, per_member=True, times=rule.times, key=span.key,
+        count=done, required=total, status=status,
+    )  # fmt: skip
+
+
+def same_ids(a: str, b: str) -> bool:
+    """Whether two comma-separated id lists hold the same ids (order is not defined)."""
+    return a == b or sorted(a.split(",")) == sorted(b.split(","))
+
+
+# ---------------------------------------------------------------- the full rebuild
 
 
 @dataclass
@@ -704,112 +617,98 @@ class RecomputeReport:
     requirements: int = 0
 
 
-def _table_sync(
-    model: type[models.Model],
-    key_len: int,
-    columns: tuple[str, ...],
-    wanted: dict[tuple, tuple],
-    existing_qs: QuerySet,
-    *,
-    bulk_indexes: bool,
-    always_bulk: bool = False,
-) -> int:
-    """Make the rows of ``existing_qs`` equal ``wanted`` ({key columns: other columns}).
+def _secondary_indexes(model: type[models.Model]) -> list[tuple[str, str]]:
+    qn = connection.ops.quote_name
+    return [
+        (qn(index.name), ", ".join(qn(model._meta.get_field(f).column) for f in index.fields))
+        for index in model._meta.indexes
+    ]
 
-    Unchanged rows are left alone (a daily run rewrites only what changed); when most rows
-    change, the scope is deleted and inserted again in key order, with the secondary indexes
-    dropped and rebuilt around the insert when ``bulk_indexes``.
+
+def rollup_sql(rule_ids: list[int] | None) -> tuple[str, list]:
+    """INSERT … SELECT of every roll-up row from the result rows (of ``rule_ids``, or all).
+
+    Results are first grouped by (rule, period, parent path, depth), then each group is added
+    to every ancestor of its parent at its relative depth.
     """
-    db_table = connection.ops.quote_name(model._meta.db_table)
-    existing: dict[tuple, tuple[int, tuple]] = {}
-    if always_bulk:
-        bulk, has_rows = True, existing_qs.exists()
-    else:
-        for row in _raw_rows(existing_qs.values_list("pk", *columns)):
-            existing[row[1 : key_len + 1]] = (row[0], row[key_len + 1 :])
-        changed = sum(1 for k, v in wanted.items() if existing.get(k, (0, None))[1] != v)
-        gone = [pk for k, (pk, _v) in existing.items() if k not in wanted]
-        bulk, has_rows = not existing or changed + len(gone) > len(existing) // 2, bool(existing)
-    if bulk:
-        ordered = ((*k, *wanted[k]) for k in sorted(wanted))
-        if has_rows:
-            if existing_qs.query.where:
-                existing_qs._raw_delete(existing_qs.db)
-            else:
-                with connection.cursor() as cursor:
-                    cursor.execute(f"DELETE FROM {db_table}")  # noqa: S608 - our table name
-        # SQLite: rebuilding the index after the insert beats maintaining it row by row.
-        # PostgreSQL keeps it (COPY is fast, and deferred FK checks forbid CREATE INDEX here).
-        if not bulk_indexes or not model._meta.indexes or connection.vendor != "sqlite":
-            return _insert(model, columns, ordered)
-        qn = connection.ops.quote_name
-        indexes = [
-            (qn(index.name), ", ".join(qn(model._meta.get_field(f).column) for f in index.fields))
-            for index in model._meta.indexes
-        ]
-        with connection.cursor() as cursor:
-            for name, _cols in indexes:
-                cursor.execute(f"DROP INDEX {name}")
-            n = _insert(model, columns, ordered)
-            for name, cols in indexes:
-                cursor.execute(f"CREATE INDEX {name} ON {db_table} ({cols})")
-        return n
-    inserts = [(*k, *v) for k, v in wanted.items() if k not in existing]
-    updates = [(*v, existing[k][0]) for k, v in wanted.items() if k in existing and existing[k][1] != v]
-    value_cols = columns[key_len:]
+    step = STEPLEN
+    where, params = "", []
+    if rule_ids is not None:
+        w, params = _in_ids("r.requirement_id", sorted(rule_ids))
+        where = f" AND {w}"
     with connection.cursor() as cursor:
-        if updates:
-            sets = ", ".join(
-                f"{connection.ops.quote_name(model._meta.get_field(c.removesuffix('_id')).column)} = %s"
-                for c in value_cols
-            )
-            cursor.executemany(f"UPDATE {db_table} SET {sets} WHERE id = %s", updates)  # noqa: S608
-        for i in range(0, len(gone), 5000):
-            chunk = gone[i : i + 5000]
-            marks = ", ".join(["%s"] * len(chunk))
-            cursor.execute(f"DELETE FROM {db_table} WHERE id IN ({marks})", chunk)  # noqa: S608
-    _insert(model, columns, iter(inserts))
-    return len(wanted)
+        cursor.execute(f"SELECT MAX(LENGTH(path)) FROM {T_ORG}")  # noqa: S608 - our table
+        max_len = cursor.fetchone()[0] or 0
+    levels = " UNION ALL ".join(
+        f"SELECT {d} AS d" if d == 1 else f"SELECT {d}" for d in range(1, max(max_len // step, 2))
+    )
+    count = "SUM(CASE WHEN r.status = '{}' THEN 1 ELSE 0 END)"
+    groups = (
+        f"SELECT r.requirement_id AS rid, r.period_key AS k, MIN(r.period_start) AS s, "  # noqa: S608
+        f"SUBSTR(r.org_path, 1, LENGTH(r.org_path) - {step}) AS parent, LENGTH(r.org_path) / {step} AS depth, "
+        f"{count.format(MET)} AS met, {count.format(NOT_MET)} AS not_met, {count.format(NOT_DUE)} AS not_due "
+        f"FROM {T_RESULT} r WHERE LENGTH(r.org_path) > {step}{where} "
+        f"GROUP BY r.requirement_id, r.period_key, SUBSTR(r.org_path, 1, LENGTH(r.org_path) - {step}), "
+        f"LENGTH(r.org_path) / {step}"
+    )
+    sql = (
+        f"INSERT INTO {T_ROLLUP} ({_cols(ROLLUP_COLUMNS)}) "  # noqa: S608
+        f"SELECT a.id, g.rid, g.k, g.depth - lv.d, a.path, MIN(g.s), SUM(g.met), SUM(g.not_met), SUM(g.not_due) "
+        f"FROM ({groups}) g JOIN ({levels}) lv ON lv.d * {step} <= LENGTH(g.parent) "
+        f"JOIN {T_ORG} a ON a.path = SUBSTR(g.parent, 1, lv.d * {step}) "
+        f"GROUP BY a.id, g.rid, g.k, g.depth - lv.d, a.path"
+    )
+    return sql, params
 
 
 @transaction.atomic
 def recompute_all(*, on: dt.date | None = None, rule_ids: Iterable[int] | None = None) -> RecomputeReport:
     """Rebuild results and roll-ups from the records (for every active rule, or only ``rule_ids``).
 
-    Everything is recomputed; only rows whose values differ are written.
+    The rows in scope are deleted and written again by INSERT … SELECT, one statement per rule.
     """
     on = on or today()
-    rule_ids = list(rule_ids) if rule_ids is not None else None
+    rule_ids = sorted(set(rule_ids)) if rule_ids is not None else None
     rules = active_rules(rule_ids)
     orgs = load_org_facts(None, need_members=any(r.per_member for r in rules))
-    rows = evaluate(rules, orgs, on=on)
-    by_path = dict(Org.objects.values_list("path", "pk").iterator(chunk_size=10000))
-    results = ComplianceResult.objects.all()
-    rollups = ComplianceRollup.objects.all()
-    if rule_ids is not None:
-        # Rules dropped or deactivated lose their rows too.
-        results = results.filter(requirement_id__in=rule_ids)
-        rollups = rollups.filter(requirement_id__in=rule_ids)
-    wanted_results = {
-        (oid, rid, key): (r.org_path, r.period_start, r.period_end, r.status, r.count, r.required,
-                          r.explanation, _json(r.record_ids))
-        for (rid, oid, key), r in rows.items()
-    }  # fmt: skip
-    n = _table_sync(
-        ComplianceResult, 3, RESULT_COLUMNS, wanted_results, results, bulk_indexes=rule_ids is None
-    )
-    roll = rollups_from_rows(rows)
-    wanted_rollups = {
-        (by_path[path], rid, key, rel): (path, acc[3], acc[0], acc[1], acc[2])
-        for (rid, key, path, rel), acc in roll.items()
-    }
-    m = _table_sync(
-        ComplianceRollup, 4, ROLLUP_COLUMNS, wanted_rollups, rollups, bulk_indexes=False, always_bulk=True
-    )
-    if rule_ids is None:
-        tracked = {(f.id,): (f.path,) for f in orgs.values()}
-        _table_sync(TrackedOrg, 1, ("org_id", "path"), tracked, TrackedOrg.objects.all(), bulk_indexes=False)
+    queries = cell_queries(rules, orgs, on=on)
+    insert = f"INSERT INTO {T_RESULT} ({_cols(RESULT_COLUMNS)}) "
+    n = m = 0
+    with connection.cursor() as cursor:
+        if _pg():
+            cursor.execute("SET LOCAL synchronous_commit = off")
+        if rule_ids is None:
+            cursor.execute(f"DELETE FROM {T_RESULT}")  # noqa: S608 - our tables
+            cursor.execute(f"DELETE FROM {T_ROLLUP}")  # noqa: S608
+        elif rule_ids:
+            w, params = _in_ids("requirement_id", rule_ids)
+            cursor.execute(f"DELETE FROM {T_RESULT} WHERE {w}", params)  # noqa: S608
+            cursor.execute(f"DELETE FROM {T_ROLLUP} WHERE {w}", params)  # noqa: S608
+        # SQLite: building the secondary index after the insert beats maintaining it row by row.
+        indexes = _secondary_indexes(ComplianceResult) if rule_ids is None and not _pg() else []
+        for name, _columns in indexes:
+            cursor.execute(f"DROP INDEX {name}")
+        for _rule, sql, params in queries:
+            cursor.execute(insert + sql, params)
+            n += cursor.rowcount
+        for name, cols in indexes:
+            cursor.execute(f"CREATE INDEX {name} ON {T_RESULT} ({cols})")
+        if rule_ids is None or rule_ids:
+            sql, params = rollup_sql(rule_ids)
+            cursor.execute(sql, params)
+            m = cursor.rowcount
+        if rule_ids is None:
+            cursor.execute(f"DELETE FROM {T_TRACKED}")  # noqa: S608
+            cursor.execute(
+                f"INSERT INTO {T_TRACKED} (org_id, path) "  # noqa: S608
+                f"SELECT id, path FROM {T_ORG} WHERE deleted_at IS NULL"
+            )
     return RecomputeReport(results=n, rollups=m, orgs=len(orgs), requirements=len(rules))
+
+
+# ---------------------------------------------------------------- incremental updates
+
+STATUS_INDEX = {MET: 0, NOT_MET: 1, NOT_DUE: 2}
 
 
 def _apply_rollup_deltas(deltas: dict[tuple[int, str, int], list], org_paths: dict[int, str]) -> None:
@@ -894,7 +793,8 @@ def sync_orgs(
     date_list = sorted(set(dates)) if dates is not None else None
     orgs = load_org_facts(ids, need_members=any(r.per_member for r in rules))
     wanted = evaluate(rules, orgs, on=on, dates=date_list) if rules else {}
-    existing_qs = ComplianceResult.objects.filter(org_id__in=ids)
+    o_in, params = _in_ids("org_id", sorted(ids))
+    where = o_in
     scope_keys: set[tuple[int, str]] | None = None
     if date_list is not None:
         start = window_start(on)
@@ -907,20 +807,27 @@ def sync_orgs(
         }
         # Keys of rules deactivated since are left to the full recompute; a touched date only
         # concerns the periods that contain it.
-        existing_qs = existing_qs.filter(period_key__in={k for _r, k in scope_keys} or {""})
-    existing: dict[RowKey, ComplianceResult] = {}
-    for r in existing_qs:
-        if scope_keys is not None and (r.requirement_id, r.period_key) not in scope_keys:
-            continue
-        existing[(r.requirement_id, r.org_id, r.period_key)] = r
-    creates, updates, deletes = [], [], []
+        k_in, k_params = _in_ids("period_key", sorted({k for _r, k in scope_keys}) or [""])
+        where += f" AND {k_in}"
+        params += k_params
+    existing: dict[RowKey, tuple] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT id, {_cols(RESULT_COLUMNS)} FROM {T_RESULT} WHERE {where}",  # noqa: S608
+            params,
+        )
+        for row in cursor.fetchall():
+            if scope_keys is not None and (row[2], row[3]) not in scope_keys:
+                continue
+            existing[(row[1], row[2], row[3])] = (row[0], row[4:])
+    inserts, updates = [], []
     deltas: dict[tuple[int, str, int], list] = {}
     org_paths: dict[int, str] = {}
 
-    def delta(key: RowKey, path: str, start: dt.date, old: str | None, new: str | None) -> None:
+    def delta(key: RowKey, path: str, start: Any, old: str | None, new: str | None) -> None:
         if old == new:
             return
-        rid, oid, pkey = key
+        oid, rid, pkey = key
         org_paths[oid] = path
         d = deltas.setdefault((rid, pkey, oid), [0, 0, 0, start])
         if old is not None:
@@ -931,47 +838,31 @@ def sync_orgs(
     for key, row in wanted.items():
         cur = existing.pop(key, None)
         if cur is None:
-            creates.append(
-                ComplianceResult(
-                    requirement_id=key[0], org_id=key[1], period_key=key[2], org_path=row.org_path,
-                    period_start=row.period_start, period_end=row.period_end, status=row.status,
-                    count=row.count, required=row.required, explanation=row.explanation,
-                    record_ids=row.record_ids,
-                )
-            )  # fmt: skip
-            delta(key, row.org_path, row.period_start, None, row.status)
+            inserts.append((*key, *row))
+            delta(key, row[0], row[1], None, row[3])
             continue
-        old_status = cur.status
-        current = (cur.org_path, cur.period_start, cur.period_end, cur.status, cur.count, cur.required,
-                   cur.explanation, list(cur.record_ids))  # fmt: skip
-        if current != row.as_tuple():
-            (cur.org_path, cur.period_start, cur.period_end, cur.status, cur.count, cur.required,
-             cur.explanation, cur.record_ids) = row.as_tuple()  # fmt: skip
-            updates.append(cur)
-            delta(key, row.org_path, row.period_start, old_status, row.status)
-    for key, cur in existing.items():
-        deletes.append(cur.pk)
-        delta(key, cur.org_path, cur.period_start, cur.status, None)
-    if creates:
-        ComplianceResult.objects.bulk_create(creates)
-    if updates:
-        ComplianceResult.objects.bulk_update(
-            updates,
-            [
-                "org_path",
-                "period_start",
-                "period_end",
-                "status",
-                "count",
-                "required",
-                "explanation",
-                "record_ids",
-            ],
-        )
-    if deletes:
-        ComplianceResult.objects.filter(pk__in=deletes).delete()
+        pk, old = cur
+        if old[:-1] != row[:-1] or not same_ids(old[-1], row[-1]):
+            updates.append((*row, pk))
+            delta(key, row[0], row[1], old[3], row[3])
+    deletes = [pk for pk, _old in existing.values()]
+    for key, (_pk, old) in existing.items():
+        delta(key, old[0], old[1], old[3], None)
+    with connection.cursor() as cursor:
+        if inserts:
+            marks = ", ".join(["%s"] * len(RESULT_COLUMNS))
+            cursor.executemany(
+                f"INSERT INTO {T_RESULT} ({_cols(RESULT_COLUMNS)}) VALUES ({marks})",  # noqa: S608
+                inserts,
+            )
+        if updates:
+            sets = ", ".join(f"{connection.ops.quote_name(c)} = %s" for c in RESULT_COLUMNS[3:])
+            cursor.executemany(f"UPDATE {T_RESULT} SET {sets} WHERE id = %s", updates)  # noqa: S608
+        if deletes:
+            d_in, d_params = _in_ids("id", deletes)
+            cursor.execute(f"DELETE FROM {T_RESULT} WHERE {d_in}", d_params)  # noqa: S608
     _apply_rollup_deltas(deltas, org_paths)
-    return len(creates) + len(updates) + len(deletes)
+    return len(inserts) + len(updates) + len(deletes)
 
 
 def rebuild_rollups_for(ancestor_ids: Iterable[int]) -> None:

@@ -84,18 +84,66 @@ class Requirement(TimestampedModel):
         return f"{self.code} {self.name}"
 
 
+MAX_RECORD_IDS = 50
+
+
+def explain(
+    *, action: str, name: str, per_member: bool, times: int, key: str, count: int, required: int, status: str
+) -> str:
+    """The reason of a status, in words ("2024年第二季度 未召开支部党员大会（要求 1 次）").
+
+    Derived when read from the stored figures, so the rows stay small and a renamed
+    requirement reads right at once.
+    """
+    from .engine import span_label  # the period names live with the periods
+
+    label = span_label(key)
+    if per_member:
+        head = f"{label} {required} 名党员中 {count} 名已参加{name}（要求每人至少 {times} 次）"
+        if status == Status.MET:
+            return head + "，已达标"
+        if status == Status.NOT_DUE:
+            return head + "，期末前完成"
+        return head + f"，{required - count} 名未参加，未达标"
+    what = f"{action}{name}"
+    if status == Status.MET:
+        return f"{label} 已{what} {count} 次，要求 {required} 次，已达标"
+    if status == Status.NOT_DUE:
+        return f"{label} 已{what} {count} 次，要求 {required} 次，期末前完成"
+    if count == 0:
+        return f"{label} 未{what}（要求 {required} 次）"
+    return f"{label} {what}仅 {count} 次，少于要求的 {required} 次"
+
+
 class ComplianceResult(models.Model):
-    """Whether one org met one requirement in one period, with the reason and the records.
+    """Whether one org met one requirement in one period, with the records that counted.
 
     Only orgs the requirement applies to have rows; a missing row reads as NOT_APPLICABLE.
     ``count``/``required`` are activities held / required, or members who met the rule / all
-    members for a per-member requirement.
+    members for a per-member requirement. ``explanation`` and ``record_ids`` are derived from
+    the stored figures when read.
+
+    The table is derived data, rebuilt in bulk by the engine: its foreign keys carry no
+    database constraint or index of their own (the unique key leads with the org, the
+    secondary index with the requirement; deletes cascade through Django).
     """
 
     requirement = models.ForeignKey(
-        Requirement, verbose_name="要求", on_delete=models.CASCADE, related_name="results"
+        Requirement,
+        verbose_name="要求",
+        on_delete=models.CASCADE,
+        related_name="results",
+        db_index=False,
+        db_constraint=False,
     )
-    org = models.ForeignKey(Org, verbose_name="组织", on_delete=models.CASCADE, related_name="+")
+    org = models.ForeignKey(
+        Org,
+        verbose_name="组织",
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
+    )
     org_path = models.CharField("组织路径", max_length=255)
     period_key = models.CharField("期间", max_length=16)
     period_start = models.DateField("期间开始")
@@ -103,8 +151,7 @@ class ComplianceResult(models.Model):
     status = models.CharField("状态", max_length=16, choices=Status.choices)
     count = models.PositiveIntegerField("完成数")
     required = models.PositiveIntegerField("要求数")
-    explanation = models.CharField("说明", max_length=300)
-    record_ids = models.JSONField("计入的记录", default=list)
+    activity_ids = models.TextField("计入的记录", blank=True, default="", help_text="记录编号，逗号分隔")
 
     class Meta:
         verbose_name = "达标结果"
@@ -126,6 +173,25 @@ class ComplianceResult(models.Model):
     def __str__(self) -> str:
         return self.explanation
 
+    @property
+    def record_ids(self) -> list[int]:
+        """The activities that counted (at most ``MAX_RECORD_IDS``, lowest ids first)."""
+        return sorted({int(x) for x in self.activity_ids.split(",") if x})[:MAX_RECORD_IDS]
+
+    @property
+    def explanation(self) -> str:
+        req = self.requirement
+        return explain(
+            action=req.action or "开展",
+            name=req.name,
+            per_member=req.judged == Judged.MEMBER,
+            times=req.times,
+            key=self.period_key,
+            count=self.count,
+            required=self.required,
+            status=self.status,
+        )
+
 
 class ComplianceRollup(models.Model):
     """Counts of the results of ``org``'s descendants at ``rel_depth`` levels below it.
@@ -135,9 +201,21 @@ class ComplianceRollup(models.Model):
     """
 
     requirement = models.ForeignKey(
-        Requirement, verbose_name="要求", on_delete=models.CASCADE, related_name="rollups"
+        Requirement,
+        verbose_name="要求",
+        on_delete=models.CASCADE,
+        related_name="rollups",
+        db_index=False,
+        db_constraint=False,
     )
-    org = models.ForeignKey(Org, verbose_name="组织", on_delete=models.CASCADE, related_name="+")
+    org = models.ForeignKey(
+        Org,
+        verbose_name="组织",
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
+    )
     org_path = models.CharField("组织路径", max_length=255)
     period_key = models.CharField("期间", max_length=16)
     period_start = models.DateField("期间开始")

@@ -104,7 +104,7 @@ def snapshot() -> tuple[set, set]:
     results = {
         (r.requirement_id, r.org_id, r.period_key, r.org_path, r.period_start, r.period_end, r.status,
          r.count, r.required, r.explanation, tuple(r.record_ids))
-        for r in ComplianceResult.objects.all()
+        for r in ComplianceResult.objects.select_related("requirement")
     }  # fmt: skip
     rollups = {
         (r.requirement_id, r.org_id, r.org_path, r.period_key, r.period_start, r.rel_depth, r.met,
