@@ -3,8 +3,10 @@
 Uses the database bench_demo leaves in var/bench/yanbian.sqlite3 (generated first if missing).
 A bench user gets ORG_ADMIN on the county-level org whose subtree holds about 2,000 members; wrk
 loads each page for 20 s over loopback with that user's session cookie. Targets (issue 3):
-p95 < 150 ms, ≥ 300 req/s on the member list. One warm request per page is then profiled with
-cProfile; the profile goes to bench/results/web_profile.txt.
+p95 < 150 ms, ≥ 300 req/s on the member list. Each row also gives the CPU milliseconds per
+request of the server (gunicorn master and workers) and of wrk, and the load average: on a shared
+machine req/s follow the other work running, CPU per request much less. One warm request per
+page is then profiled with cProfile; the profile goes to bench/results/web_profile.txt.
 
 Options after ``make bench web --``: ``--duration 20`` ``--connections 4``, ``--only /members/``
 (load only the pages whose path contains it), ``--no-profile``.
