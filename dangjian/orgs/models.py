@@ -161,6 +161,12 @@ class Member(SoftDeleteModel):
             models.Index(fields=["org_path", "status"]),
             models.Index(fields=["org", "status"]),
             models.Index(fields=["name"]),
+            # The member list: a subtree's live members in name order, read as an index range.
+            models.Index(
+                fields=["org_path", "name", "id"],
+                condition=Q(deleted_at__isnull=True),
+                name="member_alive_path_name",
+            ),
         ]
         constraints = [
             models.CheckConstraint(

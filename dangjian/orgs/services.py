@@ -358,9 +358,10 @@ def _after_commit_recount(*org_ids: int) -> None:
 
 @transaction.atomic
 def member_create(*, org: Org, actor: Any, **data: Any) -> Member:
-    _raise_if(member_check(data, org=org))
-    if member_by_id_number(data["id_number"]) is not None:
-        raise ValidationError({"id_number": "该身份证号已登记为党员"})
+    errors = member_check(data, org=org)
+    if "id_number" not in errors and member_by_id_number(data["id_number"]) is not None:
+        errors["id_number"] = "该身份证号已登记为党员"
+    _raise_if(errors)
     member = Member(org=org)
     member_apply(member, data)
     member.created_by = actor if getattr(actor, "is_authenticated", False) else None
@@ -374,11 +375,12 @@ def member_create(*, org: Org, actor: Any, **data: Any) -> Member:
 @transaction.atomic
 def member_update(*, member: Member, actor: Any, **data: Any) -> Member:
     current = {f: getattr(member, f) for f in MEMBER_FIELDS}
-    _raise_if(member_check(current | data, org=member.org))
-    if "id_number" in data:
+    errors = member_check(current | data, org=member.org)
+    if "id_number" in data and "id_number" not in errors:
         other = member_by_id_number(data["id_number"])
         if other is not None and other.pk != member.pk:
-            raise ValidationError({"id_number": "该身份证号已登记为其他党员"})
+            errors["id_number"] = "该身份证号已登记为其他党员"
+    _raise_if(errors)  # every field's problem at once, the duplicate number included
     changed = sorted(k for k, v in data.items() if k in MEMBER_FIELDS and current.get(k) != v)
     if (
         "id_number" in data
