@@ -122,6 +122,11 @@ class ActivityKindEntry(models.Model):
         indexes = [
             models.Index(fields=["kind", "org", "held_on"]),
             models.Index(fields=["org_path", "kind", "held_on"]),
+            # Covers the compliance engine's counting (kind, org, period → activities) without
+            # touching the table.
+            models.Index(
+                fields=["kind", "org", "held_on", "is_active", "activity"], name="kind_entry_count_idx"
+            ),
         ]
 
     def __str__(self) -> str:
