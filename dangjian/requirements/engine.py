@@ -176,6 +176,24 @@ def window_start(on: dt.date) -> dt.date:
 # ---------------------------------------------------------------- rules and org facts
 
 
+@functools.lru_cache(maxsize=4096)
+def _rule_spans(
+    period: str,
+    deadline: dt.date | None,
+    effective_from: dt.date | None,
+    effective_to: dt.date | None,
+    start: dt.date,
+    end: dt.date,
+) -> tuple[Span, ...]:
+    lo = max(start, effective_from) if effective_from else start
+    hi = min(end, effective_to) if effective_to else end
+    if period == PeriodKind.ONCE:
+        assert deadline is not None
+        span = Span(f"D{deadline.isoformat()}", effective_from or start, deadline)
+        return (span,) if span.end >= start and span.start <= end else ()
+    return tuple(s for s in spans_overlapping(period, lo, hi) if s.start <= end)
+
+
 @dataclass(slots=True)
 class Rule:
     """A Requirement compiled for evaluation."""
@@ -235,17 +253,9 @@ class Rule:
     def per_member(self) -> bool:
         return self.judged == Judged.MEMBER
 
-    def spans(self, start: dt.date, end: dt.date) -> list[Span]:
+    def spans(self, start: dt.date, end: dt.date) -> tuple[Span, ...]:
         """This rule's periods overlapping [start, end] and its effective dates."""
-        lo = max(start, self.effective_from) if self.effective_from else start
-        hi = min(end, self.effective_to) if self.effective_to else end
-        if self.period == PeriodKind.ONCE:
-            assert self.deadline is not None
-            s = self.effective_from or start
-            span = Span(f"D{self.deadline.isoformat()}", s, self.deadline)
-            return [span] if span.end >= start and span.start <= end else []
-        out = spans_overlapping(self.period, lo, hi)
-        return [s for s in out if s.start <= end]
+        return _rule_spans(self.period, self.deadline, self.effective_from, self.effective_to, start, end)
 
     def applies(self, org: OrgFacts) -> bool:
         if org.kind not in self.org_kinds:
@@ -295,53 +305,39 @@ def active_rules(rule_ids: Iterable[int] | None = None) -> list[Rule]:
 
 
 def load_org_facts(org_ids: Iterable[int] | None = None, *, need_members: bool = True) -> dict[int, OrgFacts]:
-    """Facts the applicability conditions read, for alive orgs (all when ``org_ids`` is None)."""
-    orgs = Org.objects.filter(deleted_at__isnull=True)
+    """Facts the applicability conditions read, for alive orgs (all when ``org_ids`` is None).
+
+    One query: committee posts held, whether a 党小组 hangs below, members in normal standing.
+    """
+    where, params = "", []
     if org_ids is not None:
-        ids = list(set(org_ids))
+        ids = sorted({int(i) for i in org_ids})
         if not ids:
             return {}
-        orgs = orgs.filter(pk__in=ids)
-    facts = {
-        row[0]: OrgFacts(*row)
-        for row in _raw_rows(
-            orgs.order_by().values_list(
-                "pk", "path", "kind", "sector", "leadership_team", "full_count", "founded_on"
-            )
-        )
-    }
-    if not facts:
-        return facts
-    positions = Position.objects.filter(ended_on__isnull=True, title__in=COMMITTEE_TITLES)
-    groups = Org.objects.filter(deleted_at__isnull=True).filter(kind=OrgKind.GROUP)
-    members = Member.objects.alive().filter(standing=Standing.NORMAL)
-    if org_ids is not None:
-        positions = positions.filter(org_id__in=facts)
-        members = members.filter(org_id__in=facts)
-        if len(facts) <= 50:
-            q = Q()
-            for p in (f.path for f in facts.values()):
-                q |= Q(path__startswith=p, depth=len(p) // STEPLEN + 1)
-            groups = groups.filter(q)
-    for org_id, n in _raw_rows(
-        positions.order_by()
-        .values("org_id")
-        .annotate(n=Count("member_id", distinct=True))
-        .values_list("org_id", "n")
-    ):
-        if org_id in facts:
-            facts[org_id].committee_positions = n
-    by_path = {f.path: f for f in facts.values()}
-    for (path,) in _raw_rows(groups.order_by().values_list("path")):
-        parent = by_path.get(path[:-STEPLEN])
-        if parent is not None:
-            parent.has_groups = True
-    if need_members:
-        for org_id, n in _raw_rows(
-            members.order_by().values("org_id").annotate(n=Count("pk")).values_list("org_id", "n")
-        ):
-            if org_id in facts:
-                facts[org_id].member_count = n
+        w, params = _in_ids("o.id", ids)
+        where = f" AND {w}"
+    last = Org.alphabet[-1] * STEPLEN  # children of o: paths in (o.path, o.path || 'ZZZZ']
+    members = (
+        f"(SELECT COUNT(*) FROM {T_MEMBER} m WHERE m.org_id = o.id AND m.deleted_at IS NULL "  # noqa: S608
+        f"AND m.standing = '{Standing.NORMAL.value}')"
+        if need_members
+        else "0"
+    )
+    sql = (
+        f"SELECT o.id, o.path, o.kind, o.sector, o.leadership_team, o.full_count, o.founded_on, "  # noqa: S608
+        f"(SELECT COUNT(DISTINCT p.member_id) FROM {T_POSITION} p WHERE p.org_id = o.id "
+        f"AND p.ended_on IS NULL AND p.title IN ({_literals(sorted(COMMITTEE_TITLES))})), "
+        f"CASE WHEN EXISTS (SELECT 1 FROM {T_ORG} g WHERE g.path > o.path AND g.path <= o.path || '{last}' "
+        f"AND g.depth = o.depth + 1 AND g.kind = '{OrgKind.GROUP.value}' AND g.deleted_at IS NULL) "
+        f"THEN 1 ELSE 0 END, {members} "
+        f"FROM {T_ORG} o WHERE o.deleted_at IS NULL{where}"
+    )
+    facts: dict[int, OrgFacts] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        while batch := cursor.fetchmany(20000):
+            for row in batch:
+                facts[row[0]] = OrgFacts(*row[:8], bool(row[8]), row[9])
     return facts
 
 
@@ -361,6 +357,7 @@ MET, NOT_MET, NOT_DUE = str(Status.MET.value), str(Status.NOT_MET.value), str(St
 
 T_ORG = Org._meta.db_table
 T_MEMBER = Member._meta.db_table
+T_POSITION = Position._meta.db_table
 T_ENTRY = ActivityKindEntry._meta.db_table
 T_ACTIVITY = Activity._meta.db_table
 T_ATTENDANCE = Attendance._meta.db_table
@@ -777,27 +774,20 @@ STATUS_INDEX = {MET: 0, NOT_MET: 1, NOT_DUE: 2}
 
 
 def _apply_rollup_deltas(deltas: dict[tuple[int, str, int], list], org_paths: dict[int, str]) -> None:
-    """Add ``deltas`` ((rule, period key, org id) -> [dmet, dnot_met, dnot_due, start]) to ancestors."""
-    if not deltas:
-        return
-    ancestor_paths = {
-        org_paths[oid][: d * STEPLEN]
-        for (_r, _k, oid) in deltas
-        for d in range(1, len(org_paths[oid]) // STEPLEN)
-    }
-    if not ancestor_paths:
-        return
-    anc_ids = dict(Org.objects.filter(path__in=ancestor_paths).values_list("path", "pk"))
-    wanted: dict[tuple[int, int, str, int], list] = {}
+    """Add ``deltas`` ((rule, period key, org id) -> [dmet, dnot_met, dnot_due, start]) to ancestors.
+
+    One query reads the ancestors' ids and their roll-up rows concerned; then one statement per
+    kind of write (update, insert, delete).
+    """
+    wanted: dict[tuple[str, int, str, int], list] = {}  # (ancestor path, rule, key, rel depth)
     for (rule_id, key, oid), delta in deltas.items():
         path = org_paths[oid]
         depth = len(path) // STEPLEN
         for d in range(1, depth):
-            anc = path[: d * STEPLEN]
-            k = (anc_ids[anc], rule_id, key, depth - d)
+            k = (path[: d * STEPLEN], rule_id, key, depth - d)
             cur = wanted.get(k)
             if cur is None:
-                wanted[k] = [delta[0], delta[1], delta[2], delta[3], anc]
+                wanted[k] = [delta[0], delta[1], delta[2], delta[3]]
             else:
                 cur[0] += delta[0]
                 cur[1] += delta[1]
@@ -805,38 +795,48 @@ def _apply_rollup_deltas(deltas: dict[tuple[int, str, int], list], org_paths: di
     wanted = {k: v for k, v in wanted.items() if v[0] or v[1] or v[2]}
     if not wanted:
         return
-    existing = {
-        (r.org_id, r.requirement_id, r.period_key, r.rel_depth): r
-        for r in ComplianceRollup.objects.filter(
-            org_id__in={k[0] for k in wanted},
-            requirement_id__in={k[1] for k in wanted},
-            period_key__in={k[2] for k in wanted},
+    a_in, a_params = _in_ids("a.path", sorted({k[0] for k in wanted}), sql_type="text")
+    r_in, r_params = _in_ids("r.requirement_id", sorted({k[1] for k in wanted}))
+    k_in, k_params = _in_ids("r.period_key", sorted({k[2] for k in wanted}), sql_type="text")
+    anc_ids: dict[str, int] = {}
+    existing: dict[tuple[str, int, str, int], tuple] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT a.path, a.id, r.id, r.requirement_id, r.period_key, r.rel_depth, r.met, r.not_met, "  # noqa: S608
+            f"r.not_due FROM {T_ORG} a LEFT JOIN {T_ROLLUP} r ON r.org_id = a.id AND {r_in} AND {k_in} "
+            f"WHERE {a_in}",
+            [*r_params, *k_params, *a_params],
         )
-    }
-    creates, updates, deletes = [], [], []
-    for k, (dm, dn, dd, start, anc) in wanted.items():
-        row = existing.get(k)
-        if row is None:
-            creates.append(
-                ComplianceRollup(
-                    org_id=k[0], requirement_id=k[1], org_path=anc, period_key=k[2], period_start=start,
-                    rel_depth=k[3], met=dm, not_met=dn, not_due=dd,
-                )
-            )  # fmt: skip
-            continue
-        row.met += dm
-        row.not_met += dn
-        row.not_due += dd
-        if row.met == row.not_met == row.not_due == 0:
-            deletes.append(row.pk)
-        else:
-            updates.append(row)
-    if creates:
-        ComplianceRollup.objects.bulk_create(creates)
-    if updates:
-        ComplianceRollup.objects.bulk_update(updates, ["met", "not_met", "not_due"])
-    if deletes:
-        ComplianceRollup.objects.filter(pk__in=deletes).delete()
+        for path, anc_id, pk, rid, key, rel, met, not_met, not_due in cursor.fetchall():
+            anc_ids[path] = anc_id
+            if pk is not None:
+                existing[(path, rid, key, rel)] = (pk, met, not_met, not_due)
+        inserts, updates, deletes = [], [], []
+        for k, (dm, dn, dd, start) in wanted.items():
+            row = existing.get(k)
+            if row is None:
+                inserts.append((anc_ids[k[0]], k[1], k[2], k[3], k[0], start, dm, dn, dd))
+                continue
+            pk, met, not_met, not_due = row
+            met, not_met, not_due = met + dm, not_met + dn, not_due + dd
+            if met == not_met == not_due == 0:
+                deletes.append(pk)
+            else:
+                updates.append((met, not_met, not_due, pk))
+        if updates:
+            cursor.executemany(
+                f"UPDATE {T_ROLLUP} SET met = %s, not_met = %s, not_due = %s WHERE id = %s",  # noqa: S608
+                updates,
+            )
+        if inserts:
+            marks = ", ".join(["%s"] * len(ROLLUP_COLUMNS))
+            cursor.executemany(
+                f"INSERT INTO {T_ROLLUP} ({_cols(ROLLUP_COLUMNS)}) VALUES ({marks})",  # noqa: S608
+                inserts,
+            )
+        if deletes:
+            d_in, d_params = _in_ids("id", deletes)
+            cursor.execute(f"DELETE FROM {T_ROLLUP} WHERE {d_in}", d_params)  # noqa: S608
 
 
 def sync_orgs(
