@@ -297,11 +297,25 @@ class OrgFacts:
         return len(self.path) // STEPLEN
 
 
+_RULES: dict[str, tuple[tuple, list[Rule]]] = {}  # per database: (version, active rules)
+
+
 def active_rules(rule_ids: Iterable[int] | None = None) -> list[Rule]:
+    """The active requirements, compiled. All of them are kept per process and read again only
+    when the table changed (row count, last modification, active count: one cheap query)."""
     qs = Requirement.objects.filter(is_active=True)
     if rule_ids is not None:
-        qs = qs.filter(pk__in=list(rule_ids))
-    return [Rule.of(r) for r in qs.order_by("order", "code")]
+        return [Rule.of(r) for r in qs.filter(pk__in=list(rule_ids)).order_by("order", "code")]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT COUNT(*), MAX(updated_at), SUM(CASE WHEN is_active THEN 1 ELSE 0 END) "  # noqa: S608
+            f"FROM {Requirement._meta.db_table}"
+        )
+        version = tuple(cursor.fetchone())
+    cached = _RULES.get(connection.alias)
+    if cached is None or cached[0] != version:
+        cached = _RULES[connection.alias] = (version, [Rule.of(r) for r in qs.order_by("order", "code")])
+    return list(cached[1])
 
 
 def load_org_facts(org_ids: Iterable[int] | None = None, *, need_members: bool = True) -> dict[int, OrgFacts]:
@@ -577,9 +591,27 @@ def evaluate(
         return {}
     sql = " UNION ALL ".join(q[1] for q in queries)
     params = [p for q in queries for p in q[2]]
+    return {(r[0], r[1], r[2]): r[3:] for r in _fetch_all(sql, params, prepare=True)}
+
+
+def _fetch_all(sql: str, params: list, *, prepare: bool = False) -> list[tuple]:
+    """Rows of one query. With ``prepare`` on PostgreSQL the statement is prepared on the server
+    (its text does not depend on the values), so repeated small evaluations skip planning."""
+    if prepare and _pg() and connection.in_atomic_block and getattr(settings, "COMPLIANCE_PREPARE", True):
+        import psycopg
+
+        connection.ensure_connection()
+        raw = connection.connection
+        if raw.prepare_threshold is None:  # Django turns preparing off; its own cursors never prepare
+            raw.prepare_threshold = 5
+        with psycopg.Cursor(raw) as cursor:
+            # The plan for a few orgs suits any few orgs: plan once per connection, not per call.
+            cursor.execute("SET LOCAL plan_cache_mode = force_generic_plan")
+            cursor.execute(sql, params, prepare=True)
+            return cursor.fetchall()
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return {(r[0], r[1], r[2]): r[3:] for r in cursor.fetchall()}
+        return cursor.fetchall()
 
 
 def status_of(count: int, required: int, span: Span, on: dt.date) -> str:
