@@ -420,16 +420,18 @@ def _sql_date(day: dt.date) -> Any:
 
 
 def _key_sql(period: str, col: str) -> str:
-    """SQL for the key of the ``period`` containing the date column ``col`` (see ``span_of``)."""
+    """SQL naming the ``period`` that contains the date column ``col``, to join with the periods
+    of ``_periods_sql`` on ``PERIOD_JOIN``: on SQLite the key text (see ``span_of``), on
+    PostgreSQL the period's first day (date_trunc is much cheaper than to_char)."""
     if _pg():
-        ts = f"CAST({col} AS timestamp)"  # to_char of a date would go through timestamptz
-        return {
-            PeriodKind.MONTH: f"to_char({ts}, 'YYYY-MM')",
-            PeriodKind.QUARTER: f"to_char({ts}, 'YYYY\"Q\"Q')",
-            PeriodKind.HALF_YEAR: f"to_char({ts}, 'YYYY') || "
-            f"CASE WHEN EXTRACT(MONTH FROM {col}) <= 6 THEN 'H1' ELSE 'H2' END",
-            PeriodKind.YEAR: f"to_char({ts}, 'YYYY')",
-        }[period]
+        ts = f"CAST({col} AS timestamp)"  # a bare date would go through timestamptz
+        if period == PeriodKind.HALF_YEAR:
+            return (
+                f"CAST(date_trunc('year', {ts}) + CASE WHEN EXTRACT(MONTH FROM {col}) > 6 "
+                f"THEN INTERVAL '6 months' ELSE INTERVAL '0 months' END AS date)"
+            )
+        unit = {PeriodKind.MONTH: "month", PeriodKind.QUARTER: "quarter", PeriodKind.YEAR: "year"}[period]
+        return f"CAST(date_trunc('{unit}', {ts}) AS date)"
     # SQLite stores dates as ISO text.
     return {
         PeriodKind.MONTH: f"substr({col}, 1, 7)",
@@ -437,6 +439,15 @@ def _key_sql(period: str, col: str) -> str:
         PeriodKind.HALF_YEAR: f"substr({col}, 1, 4) || CASE WHEN substr({col}, 6, 2) <= '06' THEN 'H1' ELSE 'H2' END",
         PeriodKind.YEAR: f"substr({col}, 1, 4)",
     }[period]
+
+
+def _period_join() -> str:
+    """The column of the periods subquery that ``_key_sql`` values match."""
+    return "s" if _pg() else "k"
+
+
+def _once_key(span: Span) -> Any:
+    return _sql_date(span.start) if _pg() else span.key
 
 
 def _in_ids(col: str, ids: list, *, sql_type: str = "bigint") -> tuple[str, list]:
@@ -500,12 +511,12 @@ def rule_sql(rule: Rule, spans: list[Span], org_ids: list[int], on: dt.date) -> 
             f"AND e.held_on >= %s AND e.held_on <= %s AND {e_in} "
             f"GROUP BY {'1' if once else '1, 2'}"
         )
-        c_params = ([spans[0].key] if once else []) + [lo, hi, *e_params]
+        c_params = ([_once_key(spans[0])] if once else []) + [lo, hi, *e_params]
         sql = (
             f"SELECT o.id, {int(rule.id)}, p.k, o.path, p.s, p.e, {status.format(required=int(rule.times))}, "  # noqa: S608
             f"COALESCE(c.n, 0), {int(rule.times)}, COALESCE(c.ids, '') "
             f"FROM {T_ORG} o JOIN ({periods}) p ON (o.founded_on IS NULL OR p.e >= o.founded_on) "
-            f"LEFT JOIN ({counts}) c ON c.org_id = o.id AND c.k = p.k "
+            f"LEFT JOIN ({counts}) c ON c.org_id = o.id AND c.k = p.{_period_join()} "
             f"WHERE {o_in}"
         )
         return sql, [_sql_date(on), *p_params, *c_params, *o_params]
@@ -514,7 +525,7 @@ def rule_sql(rule: Rule, spans: list[Span], org_ids: list[int], on: dt.date) -> 
     # The kind entries mirror their activity (org, date, deleted), so they stand for it here.
     m_in, m_params = _in_ids("m.org_id", org_ids)
     key = "%s" if once else _key_sql(rule.period, "e.held_on")
-    key_params = [spans[0].key] if once else []
+    key_params = [_once_key(spans[0])] if once else []
     entries = (
         f"FROM {T_ENTRY} e WHERE e.kind IN ({kinds}) AND e.is_active AND e.held_on >= %s AND e.held_on <= %s "
         f"AND {e_in}"
@@ -547,8 +558,8 @@ def rule_sql(rule: Rule, spans: list[Span], org_ids: list[int], on: dt.date) -> 
         f"COALESCE(c.n, 0), tm.total, COALESCE(d.ids, '') "
         f"FROM {T_ORG} o JOIN ({members}) tm ON tm.org_id = o.id "
         f"JOIN ({periods}) p ON (o.founded_on IS NULL OR p.e >= o.founded_on) "
-        f"LEFT JOIN ({done}) c ON c.org_id = o.id AND c.k = p.k "
-        f"LEFT JOIN ({ids}) d ON d.org_id = o.id AND d.k = p.k "
+        f"LEFT JOIN ({done}) c ON c.org_id = o.id AND c.k = p.{_period_join()} "
+        f"LEFT JOIN ({ids}) d ON d.org_id = o.id AND d.k = p.{_period_join()} "
         f"WHERE {o_in}"
     )
     return sql, [_sql_date(on), *m_params, *p_params, *x_params, *x_params, *o_params]
@@ -685,57 +696,70 @@ def rollup_select(source: str) -> str:
 
 
 def _stage(cursor, name: str, table: str, columns: tuple[str, ...]) -> str:
-    """An empty temporary table with ``columns`` of ``table`` (dropped at the end of the run)."""
-    cols = _cols(columns)
-    if _pg():
-        cursor.execute(f"DROP TABLE IF EXISTS {name}")
-        cursor.execute(
-            f"CREATE TEMPORARY TABLE {name} ON COMMIT DROP AS SELECT {cols} FROM {table} WITH NO DATA"  # noqa: S608
-        )
-    else:
-        cursor.execute(f"DROP TABLE IF EXISTS temp.{name}")
-        cursor.execute(f"CREATE TEMPORARY TABLE {name} AS SELECT {cols} FROM {table} WHERE 0")  # noqa: S608
+    """SQLite: an empty temporary table (in memory) with ``columns`` of ``table``."""
+    cursor.execute(f"DROP TABLE IF EXISTS temp.{name}")
+    cursor.execute(f"CREATE TEMPORARY TABLE {name} AS SELECT {_cols(columns)} FROM {table} WHERE 0")  # noqa: S608
     return name
 
 
-def _merge(
-    cursor,
-    stage: str,
-    table: str,
-    columns: tuple[str, ...],
-    key_len: int,
-    scope: tuple[str, list],
-    pk: str = "id",
-) -> int:
-    """Make the rows of ``table`` within ``scope`` (a WHERE clause on alias ``t``) equal those
-    of ``stage``: delete the rows gone, update the rows that differ, insert the new ones.
+@dataclass
+class MergeSpec:
+    """Rows of ``table`` within ``scope`` (a WHERE clause on alias ``t``) that must equal the rows
+    of the SELECT ``source`` (``columns`` in order; the first ``key_len`` are the unique key)."""
 
-    Unchanged rows are not written, so a daily run writes little (and PostgreSQL logs little).
-    Returns the number of rows written.
+    name: str
+    source: tuple[str, list]
+    table: str
+    columns: tuple[str, ...]
+    key_len: int
+    scope: tuple[str, list] = ("1 = 1", [])
+    pk: str = "id"
+
+
+def _merge_pg(cursor, specs: list[MergeSpec]) -> list[tuple[int, int]]:
+    """PostgreSQL: apply every spec in one statement. Per spec, the source is materialized once
+    (later sources may read earlier ones by name); a hashed FULL JOIN with the table finds the
+    rows gone, changed and new, and data-modifying CTEs apply them. Unchanged rows are not
+    written, so a daily run writes (and logs) little. Returns (rows wanted, rows written) per spec.
     """
+    qn = connection.ops.quote_name
+    ctes, params, counts = [], [], []
+    for m in specs:
+        keys = [qn(c) for c in m.columns[: m.key_len]]
+        values = [qn(c) for c in m.columns[m.key_len :]]
+        all_cols = ", ".join((*keys, *values))
+        on = " AND ".join(f"s.{k} = t.{k}" for k in keys)
+        differs = f"({', '.join(f't.{v}' for v in values)}) IS DISTINCT FROM ({', '.join(f's.{v}' for v in values)})"
+        sets = ", ".join(f"{v} = d.{v}" for v in values)
+        n, pk, key0 = m.name, m.pk, keys[0]
+        ctes += [
+            f"{n} ({all_cols}) AS MATERIALIZED ({m.source[0]})",
+            f"{n}_t AS (SELECT * FROM {m.table} t WHERE {m.scope[0]})",  # noqa: S608
+            f"{n}_d AS (SELECT t.{pk} AS target, s.* FROM {n} s FULL JOIN {n}_t t ON {on} "  # noqa: S608
+            f"WHERE t.{pk} IS NULL OR s.{key0} IS NULL OR {differs})",
+            f"{n}_gone AS (DELETE FROM {m.table} WHERE {pk} IN (SELECT target FROM {n}_d WHERE {key0} IS NULL))",  # noqa: S608
+            f"{n}_changed AS (UPDATE {m.table} AS u SET {sets} FROM {n}_d d "  # noqa: S608
+            f"WHERE u.{pk} = d.target AND d.{key0} IS NOT NULL)",
+            f"{n}_added AS (INSERT INTO {m.table} ({all_cols}) SELECT {all_cols} FROM {n}_d WHERE target IS NULL)",  # noqa: S608
+        ]
+        params += [*m.source[1], *m.scope[1]]
+        counts += [f"(SELECT COUNT(*) FROM {n})", f"(SELECT COUNT(*) FROM {n}_d)"]  # noqa: S608
+    cursor.execute(f"WITH {', '.join(ctes)} SELECT {', '.join(counts)}", params)
+    row = cursor.fetchone()
+    return [(row[2 * i], row[2 * i + 1]) for i in range(len(specs))]
+
+
+def _merge_sqlite(
+    cursor, stage: str, table: str, columns: tuple[str, ...], key_len: int, scope: tuple[str, list]
+) -> int:
+    """SQLite: make the rows of ``table`` within ``scope`` (a WHERE clause on alias ``t``) equal
+    those of the temporary table ``stage``: one upsert pass through the unique key (rows that
+    differ are updated, new ones inserted, unchanged ones left alone), then deletes only if
+    rows are left over. Returns the number of rows written."""
     qn = connection.ops.quote_name
     keys = [qn(c) for c in columns[:key_len]]
     values = [qn(c) for c in columns[key_len:]]
-    on = " AND ".join(f"s.{k} = t.{k}" for k in keys)
-    where, params = scope
     all_cols = ", ".join((*keys, *values))
-    if _pg():
-        # One hashed FULL JOIN finds the three kinds of difference; data-modifying CTEs apply them.
-        cursor.execute(f"ANALYZE {stage}")
-        differs = f"({', '.join(f't.{v}' for v in values)}) IS DISTINCT FROM ({', '.join(f's.{v}' for v in values)})"
-        sets = ", ".join(f"{v} = d.{v}" for v in values)
-        cursor.execute(
-            f"WITH t AS (SELECT * FROM {table} t WHERE {where}), "  # noqa: S608
-            f"d AS (SELECT t.{pk} AS target, s.* FROM {stage} s FULL JOIN t ON {on} "
-            f"WHERE t.{pk} IS NULL OR s.{keys[0]} IS NULL OR {differs}), "
-            f"gone AS (DELETE FROM {table} WHERE {pk} IN (SELECT target FROM d WHERE {keys[0]} IS NULL)), "
-            f"changed AS (UPDATE {table} AS u SET {sets} FROM d WHERE u.{pk} = d.target AND d.{keys[0]} IS NOT NULL), "
-            f"added AS (INSERT INTO {table} ({all_cols}) SELECT {all_cols} FROM d WHERE d.target IS NULL) "
-            f"SELECT COUNT(*) FROM d",
-            params,
-        )
-        return cursor.fetchone()[0]
-    # SQLite: one upsert pass through the unique key, then deletes only if rows are left over.
     differs = (
         f"({', '.join(f'{table}.{v}' for v in values)}) <> ({', '.join(f'excluded.{v}' for v in values)})"
     )
@@ -745,10 +769,12 @@ def _merge(
         f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {sets} WHERE {differs}"
     )
     written = cursor.rowcount
+    where, params = scope
     cursor.execute(f"SELECT COUNT(*) FROM {table} t WHERE {where}", params)  # noqa: S608
     have = cursor.fetchone()[0]
     cursor.execute(f"SELECT COUNT(*) FROM {stage}")  # noqa: S608
     if have > cursor.fetchone()[0]:
+        on = " AND ".join(f"s.{k} = t.{k}" for k in keys)
         cursor.execute(f"CREATE INDEX temp.{stage}_key ON {stage} ({', '.join(keys)})")
         cursor.execute(
             f"DELETE FROM {table} AS t WHERE {where} AND NOT EXISTS (SELECT 1 FROM {stage} s WHERE {on})",  # noqa: S608
@@ -762,8 +788,9 @@ def _merge(
 def recompute_all(*, on: dt.date | None = None, rule_ids: Iterable[int] | None = None) -> RecomputeReport:
     """Rebuild results and roll-ups from the records (for every active rule, or only ``rule_ids``).
 
-    The wanted rows are computed into temporary tables by INSERT … SELECT (one statement per
-    rule, one for the roll-ups), then merged: only rows whose values differ are written.
+    The wanted rows come from one SELECT per rule (and one for the roll-ups) and are merged
+    into the tables: only rows whose values differ are written. PostgreSQL merges each SELECT
+    in one statement; SQLite collects them in an in-memory temporary table first.
     """
     on = on or today()
     rule_ids = sorted(set(rule_ids)) if rule_ids is not None else None
@@ -774,30 +801,53 @@ def recompute_all(*, on: dt.date | None = None, rule_ids: Iterable[int] | None =
     if rule_ids is not None:
         scope = _in_ids("t.requirement_id", rule_ids or [0])
     report = RecomputeReport(orgs=len(orgs), requirements=len(rules))
+    tracked = (f"SELECT id, path FROM {T_ORG} WHERE deleted_at IS NULL", [])  # noqa: S608
     with connection.cursor() as cursor:
         if _pg():
             cursor.execute("SET LOCAL synchronous_commit = off")
-            cursor.execute("SET LOCAL work_mem = '128MB'")  # sorts and hashes of ~600k rows in memory
+            cursor.execute("SET LOCAL work_mem = '128MB'")  # hashes of ~600k rows in memory
             cursor.execute("SET LOCAL enable_mergejoin = off")  # hashing beats sorting text keys here
-        results = _stage(cursor, "compliance_stage_results", T_RESULT, RESULT_COLUMNS)
+            cursor.execute("SET LOCAL jit = off")  # compiling costs more than it saves on these queries
+            # One statement: every rule's rows (rows of rules not evaluated are deleted), then the
+            # roll-ups counted from those rows, then the tree snapshot.
+            cells = (
+                " UNION ALL ".join(q[1] for q in queries)
+                or f"SELECT {_cols(RESULT_COLUMNS)} FROM {T_RESULT} WHERE 1 = 0",  # noqa: S608
+                [p for q in queries for p in q[2]],
+            )
+            specs = [
+                MergeSpec("results", cells, T_RESULT, RESULT_COLUMNS, 3, scope),
+                MergeSpec("rollups", (rollup_select("results"), []), T_ROLLUP, ROLLUP_COLUMNS, 4, scope),
+            ]
+            if rule_ids is None:
+                specs.append(MergeSpec("tracked", tracked, T_TRACKED, ("org_id", "path"), 1, pk="org_id"))
+            done = _merge_pg(cursor, specs)
+            report.results, report.written = done[0]
+            report.rollups = done[1][0]
+            report.written += done[1][1]
+            return report
+        stages = [_stage(cursor, f"compliance_stage_{n}", t, c) for n, t, c in STAGES]
+        results, rollups, tracked_stage = stages
         for _rule, sql, params in queries:
             cursor.execute(f"INSERT INTO {results} ({_cols(RESULT_COLUMNS)}) {sql}", params)
             report.results += cursor.rowcount
-        report.written = _merge(cursor, results, T_RESULT, RESULT_COLUMNS, 3, scope)
-        rollups = _stage(cursor, "compliance_stage_rollups", T_ROLLUP, ROLLUP_COLUMNS)
+        report.written = _merge_sqlite(cursor, results, T_RESULT, RESULT_COLUMNS, 3, scope)
         cursor.execute(f"INSERT INTO {rollups} ({_cols(ROLLUP_COLUMNS)}) {rollup_select(results)}")
         report.rollups = cursor.rowcount
-        report.written += _merge(cursor, rollups, T_ROLLUP, ROLLUP_COLUMNS, 4, scope)
+        report.written += _merge_sqlite(cursor, rollups, T_ROLLUP, ROLLUP_COLUMNS, 4, scope)
         if rule_ids is None:
-            tracked = _stage(cursor, "compliance_stage_tracked", T_TRACKED, ("org_id", "path"))
-            cursor.execute(
-                f"INSERT INTO {tracked} (org_id, path) SELECT id, path FROM {T_ORG} WHERE deleted_at IS NULL"  # noqa: S608
-            )
-            _merge(cursor, tracked, T_TRACKED, ("org_id", "path"), 1, ("1 = 1", []), pk="org_id")
-        if not _pg():
-            for name in (results, rollups, "compliance_stage_tracked"):
-                cursor.execute(f"DROP TABLE IF EXISTS temp.{name}")
+            cursor.execute(f"INSERT INTO {tracked_stage} (org_id, path) {tracked[0]}")
+            _merge_sqlite(cursor, tracked_stage, T_TRACKED, ("org_id", "path"), 1, ("1 = 1", []))
+        for name in stages:
+            cursor.execute(f"DROP TABLE IF EXISTS temp.{name}")
     return report
+
+
+STAGES = (
+    ("results", T_RESULT, RESULT_COLUMNS),
+    ("rollups", T_ROLLUP, ROLLUP_COLUMNS),
+    ("tracked", T_TRACKED, ("org_id", "path")),
+)
 
 
 # ---------------------------------------------------------------- incremental updates
