@@ -385,6 +385,30 @@ def worker(source: str) -> None:
     n_entries = ActivityKindEntry.objects.filter(is_active=True).count()
     data = f"{source}: {n_orgs} orgs, {n_entries} kind entries"
 
+    def vacuum() -> None:
+        """What autovacuum does between runs in production (PostgreSQL only)."""
+        if vendor == "PostgreSQL":
+            with connection.cursor() as cursor:
+                for table in (
+                    "requirements_complianceresult",
+                    "requirements_compliancerollup",
+                    "activities_activitykindentry",
+                    "activities_attendance",
+                    "orgs_member",
+                    "orgs_org",
+                ):
+                    cursor.execute(f"VACUUM ANALYZE {table}")
+
+    # From empty tables (first deployment: every row written), then the daily run (the
+    # data unchanged since the last run: rows are compared, few written).
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM requirements_complianceresult")
+        cursor.execute("DELETE FROM requirements_compliancerollup")
+    vacuum()
+    t = time.perf_counter()
+    report = engine.recompute_all()
+    from_empty = time.perf_counter() - t
+    vacuum()
     runs = []
     for _ in range(2):
         t = time.perf_counter()
@@ -395,10 +419,13 @@ def worker(source: str) -> None:
     emit(
         {
             "name": f"compliance full recompute ({vendor})",
+            "command": "manage.py recompute_compliance (engine.recompute_all)",
             "data": data,
             "results": report.results,
             "rollups": report.rollups,
-            "seconds_first": round(runs[0], 2),
+            "rows_written": report.written,
+            "seconds_from_empty": round(from_empty, 2),
+            "seconds_daily": [round(r, 2) for r in runs],
             "seconds_best": round(full, 2),
             "target_s": target,
             "ok": full < target,
@@ -422,6 +449,7 @@ def worker(source: str) -> None:
             "sample_seconds": round(naive_sample, 2),
             "extrapolated_seconds": round(naive_total, 1),
             "ratio_naive_over_full": round(naive_total / full, 1),
+            "ratio_naive_over_from_empty": round(naive_total / from_empty, 1),
             "target_ratio": 50,
             "ok": naive_total / full >= 50,
         }
