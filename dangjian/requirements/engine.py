@@ -40,7 +40,7 @@ from django.db.models import Count, Q
 from django.db.models.functions import Substr
 from django.utils import timezone
 
-from dangjian.activities.models import Activity, ActivityKind, ActivityKindEntry, Attendance, AttendanceStatus
+from dangjian.activities.models import ActivityKind, ActivityKindEntry, Attendance, AttendanceStatus
 from dangjian.orgs.choices import COMMITTEE_TITLES, OrgKind, Standing
 from dangjian.orgs.models import Member, Org, Position
 
@@ -52,7 +52,6 @@ from .models import (
     Requirement,
     Status,
     TrackedOrg,
-    explain,
 )
 
 STEPLEN = Org.steplen
@@ -355,15 +354,6 @@ def load_org_facts(org_ids: Iterable[int] | None = None, *, need_members: bool =
     return facts
 
 
-def _raw_rows(queryset) -> Iterable[tuple]:
-    """Rows of a values_list queryset straight from the cursor (no per-value converters)."""
-    sql, params = queryset.query.sql_with_params()
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        while batch := cursor.fetchmany(20000):
-            yield from batch
-
-
 # ---------------------------------------------------------------- the SQL of one rule
 
 RowKey = tuple[int, int, str]  # (org id, requirement id, period key)
@@ -373,7 +363,6 @@ T_ORG = Org._meta.db_table
 T_MEMBER = Member._meta.db_table
 T_POSITION = Position._meta.db_table
 T_ENTRY = ActivityKindEntry._meta.db_table
-T_ACTIVITY = Activity._meta.db_table
 T_ATTENDANCE = Attendance._meta.db_table
 T_RESULT = ComplianceResult._meta.db_table
 T_ROLLUP = ComplianceRollup._meta.db_table
@@ -630,20 +619,6 @@ def status_of(count: int, required: int, span: Span, on: dt.date) -> str:
     if count >= required:
         return MET
     return NOT_DUE if span.end >= on else NOT_MET
-
-
-def explain_org(rule: Rule, span: Span, count: int, status: str) -> str:
-    return explain(
-        action=rule.action, name=rule.name, per_member=False, times=rule.times, key=span.key,
-        count=count, required=rule.times, status=status,
-    )  # fmt: skip
-
-
-def explain_member(rule: Rule, span: Span, done: int, total: int, status: str) -> str:
-    return explain(
-        action=rule.action, name=rule.name, per_member=True, times=rule.times, key=span.key,
-        count=done, required=total, status=status,
-    )  # fmt: skip
 
 
 def same_ids(a: str, b: str) -> bool:
