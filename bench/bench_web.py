@@ -154,6 +154,8 @@ def main(args, rest) -> list[dict]:
         ("组织树下级（htmx 局部）", f"/orgs/{info['child_id']}/children/", True),
         ("党员列表 第1页（本辖区）", f"/members/?org={info['org_id']}", False),
         (f"党员列表 第{later}页", f"/members/?org={info['org_id']}&page={later}", False),
+        ("达标看板（本辖区）", f"/compliance/?org={info['org_id']}", False),
+        ("达标下钻（本辖区）", f"/compliance/drill/?org={info['org_id']}", False),
     ]
     if opts.only:
         targets = [t for t in targets if opts.only in t[1]]
