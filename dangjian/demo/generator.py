@@ -3,7 +3,7 @@
 Same shape + seed → the same tree, names, 身份证号 and ids (dates are relative to today, so that
 some orgs are always overdue for 换届 and 预备党员 are always recent). Names come from Faker
 ``zh_CN`` seeded with the seed; every 身份证号 is valid (GB 11643 check digit) and stored the way
-the member services store it (Fernet-encrypted, keyed hash, masked copy).
+the member services store it (encrypted, keyed hash, masked copy).
 
 Rows are bulk-inserted (``writer.TableWriter``) without simple-history rows; member counts are
 rebuilt once at the end with ``org_recount``.

@@ -116,8 +116,12 @@ class Member(SoftDeleteModel):
     lists (see ``dangjian.core.pii``); never read ``id_number_encrypted`` outside the selectors.
     """
 
-    org = models.ForeignKey(Org, verbose_name="所在党组织", on_delete=models.PROTECT, related_name="members")
-    org_path = models.CharField("组织路径", max_length=255, db_index=True, editable=False)
+    # No single-column indexes on org and org_path: (org, status) and (org_path, status) lead with
+    # them, and every index is paid for on each insert (a 176k-row roster import).
+    org = models.ForeignKey(
+        Org, verbose_name="所在党组织", on_delete=models.PROTECT, related_name="members", db_index=False
+    )
+    org_path = models.CharField("组织路径", max_length=255, editable=False)
     party_group = models.ForeignKey(
         Org,
         verbose_name="党小组",
@@ -151,7 +155,11 @@ class Member(SoftDeleteModel):
     leading_cadre = models.BooleanField("县处级以上领导干部", default=False)
     note = models.CharField("备注", max_length=200, blank=True)
 
-    history = HistoricalRecords(excluded_fields=["org_path", "name_initials", "name_pinyin"])
+    history = HistoricalRecords(
+        excluded_fields=["org_path", "name_initials", "name_pinyin"],
+        # History is read per member (by id) and by date; other indexes would only slow imports.
+        no_db_index=["org", "party_group", "created_by", "id_number_hash"],
+    )
 
     class Meta:
         verbose_name = "党员"

@@ -253,13 +253,16 @@ NO_PROBATION_TO = dt.date(1977, 8, 31)
 MIN_AGE_TO_JOIN = 18
 
 
-def member_check(data: Mapping[str, Any], *, org: Org | None = None) -> dict[str, str]:
+def member_check(
+    data: Mapping[str, Any], *, org: Org | None = None, on: dt.date | None = None
+) -> dict[str, str]:
     """Domain checks shared by forms, the API and the importer. Returns {field: 中文原因}.
 
-    ``data`` holds cleaned values; ``id_number`` is the plain number when given.
+    ``data`` holds cleaned values; ``id_number`` is the plain number when given. ``on`` is the
+    day dates are checked against (today; the importer passes it once for all rows).
     """
     errors: dict[str, str] = {}
-    now = today()
+    now = on or today()
     info = None
     if "id_number" in data:
         try:

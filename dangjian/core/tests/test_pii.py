@@ -1,8 +1,13 @@
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import hashlib
+import hmac
 
 import pytest
+from cryptography.exceptions import InvalidTag
+from cryptography.fernet import Fernet
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -63,6 +68,32 @@ def test_encryption_round_trip_and_lookup_hash_is_stable_and_keyed(settings):
     assert h1 == pii.lookup_hash("22240119800101123X")
     settings.PII_KEY = "another-key"
     assert pii.lookup_hash("22240119800101123X") != h1
+
+
+def test_encryption_uses_a_fresh_nonce_and_detects_tampering(settings):
+    a, b = pii.encrypt("13912345678"), pii.encrypt("13912345678")
+    assert a != b
+    assert pii.decrypt(a) == pii.decrypt(b) == "13912345678"
+    flipped = a[:-2] + ("A" if a[-2] != "A" else "B") + a[-1]
+    with pytest.raises(InvalidTag):
+        pii.decrypt(flipped)
+    settings.PII_KEY = "another-key"
+    with pytest.raises(InvalidTag):
+        pii.decrypt(a)
+
+
+def test_values_written_as_fernet_tokens_are_still_read(settings):
+    root = hashlib.sha256(("dangjian-pii:" + settings.PII_KEY).encode()).digest()
+    legacy = Fernet(base64.urlsafe_b64encode(hashlib.sha256(root + b"enc").digest()))
+    assert pii.decrypt(legacy.encrypt(b"22240119800101123X").decode()) == "22240119800101123X"
+
+
+def test_lookup_hash_is_hmac_sha256_with_the_derived_key(settings):
+    root = hashlib.sha256(("dangjian-pii:" + settings.PII_KEY).encode()).digest()
+    key = hashlib.sha256(root + b"mac").digest()
+    expected = hmac.new(key, b"22240119800101123X", hashlib.sha256).hexdigest()
+    assert pii.lookup_hash("22240119800101123X") == expected
+    assert pii.lookup_hash("") == ""
 
 
 def test_mobile_validation():

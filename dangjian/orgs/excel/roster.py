@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from simple_history.utils import bulk_update_with_history
 
@@ -163,18 +163,21 @@ def roster_validate(*, path: str | Path, user: Any, file_name: str = "") -> Rost
             sheet_org = resolver.resolve(sheet.name)
         except CellError:
             pass
+        column_items = list(sheet.columns.items())
         for row_number, cells in sheet.rows:
             row_errors: list[RowError] = []
+            width = len(cells)
+            values = {key: cells[i] if i < width else None for key, i in column_items}
 
             def err(
                 key: str, reason: str, _row: int = row_number, _errs: list = row_errors, _label: str = label
             ) -> None:
                 _errs.append(RowError(_row, LABELS.get(key, key), reason, _label))
 
-            parsed = _parse_row(sheet, cells, err)
-            org = _resolve_org(sheet, cells, resolver, sheet_org, err)
-            id_number = pii.normalize_id_number(text(sheet.cell(cells, "id_number")))
-            raw_id = sheet.cell(cells, "id_number")
+            parsed = _parse_row(values, err)
+            org = _resolve_org(values, resolver, sheet_org, err)
+            raw_id = values.get("id_number")
+            id_number = pii.normalize_id_number(text(raw_id))
             if isinstance(raw_id, float):
                 err("id_number", "身份证号被存成了数字，末几位已丢失；请把该列设为“文本”格式后重新填写")
             elif not id_number:
@@ -186,7 +189,7 @@ def roster_validate(*, path: str | Path, user: Any, file_name: str = "") -> Rost
                 check_data["id_number"] = id_number
                 if "phone" in sheet.columns:
                     check_data["phone"] = parsed.get("_phone", "")
-                reasons = services.member_check(check_data, org=org)
+                reasons = services.member_check(check_data, org=org, on=now)
                 for key, reason in reasons.items():
                     if key == "org" and org is None:
                         continue
@@ -226,19 +229,17 @@ def roster_validate(*, path: str | Path, user: Any, file_name: str = "") -> Rost
     return plan
 
 
-def _parse_row(sheet, cells, err) -> dict[str, Any]:
-    """Cleaned values of the columns present in the sheet; errors are reported through ``err``."""
+def _parse_row(columns: dict[str, Any], err) -> dict[str, Any]:
+    """Cleaned values of the columns present in the sheet (``columns``: key → raw cell);
+    errors are reported through ``err``."""
     out: dict[str, Any] = {}
-    columns = sheet.columns
-
-    def get(key: str) -> Any:
-        return sheet.cell(cells, key)
+    get = columns.get
 
     def parse(key: str, fn) -> None:
         if key not in columns:
             return
         try:
-            out[key] = fn(get(key))
+            out[key] = fn(columns[key])
         except CellError as exc:
             err(key, str(exc))
 
@@ -295,8 +296,8 @@ def _parse_row(sheet, cells, err) -> dict[str, Any]:
     return out
 
 
-def _resolve_org(sheet, cells, resolver: OrgResolver, sheet_org: Org | None, err) -> Org | None:
-    raw = text(sheet.cell(cells, "org"))
+def _resolve_org(columns: dict[str, Any], resolver: OrgResolver, sheet_org: Org | None, err) -> Org | None:
+    raw = text(columns.get("org"))
     if not raw:
         if sheet_org is not None:
             return sheet_org  # one sheet per 党支部, named after it
@@ -309,15 +310,32 @@ def _resolve_org(sheet, cells, resolver: OrgResolver, sheet_org: Org | None, err
         return None
 
 
+def _known_hashes(hashes: list[str]) -> list[str]:
+    """Which of ``hashes`` are already registered: a plain query per chunk, because preparing
+    176k parameters through the ORM costs seconds and a first import finds none of them."""
+    table = connection.ops.quote_name(Member._meta.db_table)
+    column = connection.ops.quote_name(Member._meta.get_field("id_number_hash").column)
+    known: list[str] = []
+    with connection.cursor() as cursor:
+        for start in range(0, len(hashes), LOOKUP_CHUNK):
+            chunk = hashes[start : start + LOOKUP_CHUNK]
+            cursor.execute(
+                f"SELECT {column} FROM {table} WHERE {column} IN ({', '.join(['%s'] * len(chunk))})",  # noqa: S608 - names from model meta
+                chunk,
+            )
+            known.extend(r[0] for r in cursor.fetchall())
+    return known
+
+
 def _match_existing(plan: RosterPlan, resolver: OrgResolver, now: dt.date) -> None:
     """One pass over the database for all numbers in the file (chunked IN lists)."""
-    hashes = [r.id_hash for r in plan.rows]
-    existing: dict[str, Member] = {}
-    for start in range(0, len(hashes), LOOKUP_CHUNK):
-        for m in Member.objects.filter(id_number_hash__in=hashes[start : start + LOOKUP_CHUNK]):
-            existing[m.id_number_hash] = m
-    if not existing:
+    known = _known_hashes([r.id_hash for r in plan.rows])
+    if not known:
         return
+    existing: dict[str, Member] = {}
+    for start in range(0, len(known), LOOKUP_CHUNK):
+        for m in Member.objects.filter(id_number_hash__in=known[start : start + LOOKUP_CHUNK]):
+            existing[m.id_number_hash] = m
     ids = [m.pk for m in existing.values()]
     for start in range(0, len(ids), LOOKUP_CHUNK):
         for rec in MobilityRecord.objects.filter(
@@ -352,7 +370,7 @@ def _match_existing(plan: RosterPlan, resolver: OrgResolver, now: dt.date) -> No
         member.org = org_cache.get(member.org_id) or member.org
         current = {f: getattr(member, f) for f in services.MEMBER_FIELDS}
         merged = current | row.data
-        reasons = services.member_check(merged, org=row.org)
+        reasons = services.member_check(merged, org=row.org, on=now)
         if reasons:
             for key, reason in reasons.items():
                 err(key, reason)
@@ -394,7 +412,8 @@ def roster_apply(*, plan: RosterPlan, actor: Any) -> RosterResult:
     now = timezone.now()
     pinyin = NamePinyin()
 
-    creates: list[Member] = []
+    user_pk = user.pk if user is not None else None
+    creates: list[dict[str, Any]] = []
     create_rows: list[RosterRow] = []
     updates: list[Member] = []
     update_fields: set[str] = set()
@@ -402,20 +421,22 @@ def roster_apply(*, plan: RosterPlan, actor: Any) -> RosterResult:
     touched: set[int] = set()
     for row in plan.rows:
         if row.existing is None:
-            info = pii.parse_id_number(row.id_number)
-            member = Member(
-                org=row.org, org_path=row.org.path, created_by=user, created_at=now, updated_at=now
-            )
-            for key, value in row.data.items():
-                setattr(member, key, value)
-            member.id_number_hash = row.id_hash
-            member.id_number_encrypted = pii.encrypt(info.number)
-            member.id_number_masked = pii.mask_id_number(info.number)
+            values = dict(row.data)  # cleaned Member fields, none of them a foreign key
             phone = row.phone or ""
-            member.phone_encrypted = pii.encrypt(phone)
-            member.phone_masked = pii.mask_phone(phone)
-            member.name_initials, member.name_pinyin = pinyin(member.name)
-            creates.append(member)
+            values.update(
+                org_id=row.org.pk,
+                org_path=row.org.path,
+                created_by_id=user_pk,
+                created_at=now,
+                updated_at=now,
+                id_number_hash=row.id_hash,
+                id_number_encrypted=pii.encrypt(row.id_number),
+                id_number_masked=pii.mask_id_number(row.id_number),
+                phone_encrypted=pii.encrypt(phone),
+                phone_masked=pii.mask_phone(phone),
+            )
+            values["name_initials"], values["name_pinyin"] = pinyin(values["name"])
+            creates.append(values)
             create_rows.append(row)
             touched.add(row.org.pk)
             continue
@@ -456,7 +477,7 @@ def roster_apply(*, plan: RosterPlan, actor: Any) -> RosterResult:
         touched.add(row.org.pk)
 
     try:
-        created = create_with_history(Member, creates, user=user, reason=TRANSFER_REASON, when=now)
+        created_ids = create_with_history(Member, creates, user=user, reason=TRANSFER_REASON, when=now)
     except IntegrityError as exc:  # a number registered meanwhile by someone else
         raise ImportRejected(
             [RowError(0, "", "导入期间有身份证号被他人登记，已全部撤销，请重新上传预览后再确认")]
@@ -473,7 +494,7 @@ def roster_apply(*, plan: RosterPlan, actor: Any) -> RosterResult:
     if transfers:
         Transfer.objects.bulk_create(transfers, batch_size=BATCH)
         _end_positions_after_transfer(transfers, today=today, user=user)
-    started, ended = _apply_mobility(plan, create_rows, created, today=today, now=now, user=user)
+    started, ended = _apply_mobility(plan, create_rows, created_ids, today=today, now=now, user=user)
     services.org_recount(touched)
     result = RosterResult(
         created=len(creates),
@@ -520,29 +541,29 @@ def _end_positions_after_transfer(transfers: list[Transfer], *, today: dt.date, 
 
 
 def _apply_mobility(
-    plan: RosterPlan, create_rows: list[RosterRow], created: list[Member], *, today, now, user
+    plan: RosterPlan, create_rows: list[RosterRow], created_ids: list[int], *, today, now, user
 ) -> tuple[int, int]:
     """是否为流动党员 / 外出流向: start or end an OUT record."""
-    new_records: list[MobilityRecord] = []
+    new_records: list[dict[str, Any]] = []
     ended: list[MobilityRecord] = []
 
-    def start(member: Member, place: str) -> None:
+    def start(member_id: int, org_path: str, place: str) -> None:
         new_records.append(
-            MobilityRecord(
-                member=member,
-                org_path=member.org_path,
-                direction=Mobility.OUT,
-                place=place,
-                started_on=today,
-                created_by=user,
-                created_at=now,
-                updated_at=now,
-            )
+            {
+                "member_id": member_id,
+                "org_path": org_path,
+                "direction": Mobility.OUT,
+                "place": place,
+                "started_on": today,
+                "created_by_id": user.pk if user is not None else None,
+                "created_at": now,
+                "updated_at": now,
+            }
         )
 
-    for row, member in zip(create_rows, created, strict=True):
+    for row, member_id in zip(create_rows, created_ids, strict=True):
         if row.mobile:
-            start(member, row.mobility_place)
+            start(member_id, row.org.path, row.mobility_place)
     for row in plan.rows:
         if row.existing is None or "mobility" not in row.changed:
             continue
@@ -552,7 +573,7 @@ def _apply_mobility(
             open_rec.updated_at = now
             ended.append(open_rec)
         if row.mobile:
-            start(row.existing, row.mobility_place)
+            start(row.existing.pk, row.existing.org_path, row.mobility_place)
     if ended:
         bulk_update_with_history(
             ended,

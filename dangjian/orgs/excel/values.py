@@ -33,6 +33,11 @@ def text(value: Any) -> str:
     """The cell as trimmed text; numbers without a fraction lose their ``.0``; 无/— become ""."""
     if value is None:
         return ""
+    if value.__class__ is str:  # nearly every cell: skip the type checks below
+        if "\u3000" in value:
+            value = value.replace("\u3000", " ")
+        value = value.strip()
+        return "" if value in EMPTY_MARKERS else value
     if isinstance(value, float):
         value = str(int(value)) if value.is_integer() else repr(value)
     elif isinstance(value, dt.datetime):
@@ -120,11 +125,20 @@ class CodeList:
             self.by_name[squash(name)] = code
         for alias, code in (aliases or {}).items():
             self.by_name[squash(alias)] = code
+        self._known: dict[str, str] = {}  # cell text → code, for the few spellings a file repeats
 
     def parse(self, value: Any) -> str:
         raw = text(value)
         if not raw:
             return ""
+        code = self._known.get(raw)
+        if code is None:
+            code = self._parse(raw)
+            if len(self._known) < 10_000:
+                self._known[raw] = code
+        return code
+
+    def _parse(self, raw: str) -> str:
         m = _CODE.match(raw)
         if m and m[1]:
             code = self.by_code.get(m[1].lstrip("0") or "0")
@@ -146,7 +160,11 @@ class CodeList:
 
 
 def parse_choice(value: Any, mapping: dict[str, str], *, hint: str) -> str:
-    raw = squash(text(value))
+    raw = text(value)
+    code = mapping.get(raw)
+    if code is not None:
+        return code
+    raw = squash(raw)
     if not raw:
         return ""
     try:
