@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import OrderedDict
 from typing import Any
 
+from django.core.exceptions import EmptyResultSet
+from django.core.paginator import Page, Paginator
 from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
@@ -12,6 +15,7 @@ from django.utils import timezone
 from dangjian.core import pii, policy
 from dangjian.core.audit import audit
 from dangjian.core.permissions import Perm
+from dangjian.core.rows import fetch_one, values_by_ids
 
 from .choices import COMMITTEE_TITLES, OrgKind
 from .models import Member, MobilityRecord, Org, Position, Transfer
@@ -35,9 +39,12 @@ def org_visible(*, user: Any, perm: str = Perm.ORG_VIEW) -> QuerySet[Org]:
 def access_org(*, user: Any, pk: Any, perm: str = Perm.ORG_VIEW) -> Org:
     """Fetch and authorise in one step: missing and out-of-scope both raise 404."""
     try:
-        return org_visible(user=user, perm=perm).get(pk=int(pk))
-    except (Org.DoesNotExist, TypeError, ValueError):
+        org = fetch_one(Org, "id = %s AND deleted_at IS NULL", [int(pk)])
+    except (TypeError, ValueError, OverflowError):
         raise policy.not_found() from None
+    if org is None or not policy.allows_path(user, perm, org.path):  # scope_q's test, on the row
+        raise policy.not_found()
+    return org
 
 
 def org_roots(*, user: Any) -> QuerySet[Org]:
@@ -229,12 +236,62 @@ MEMBER_ROW_FIELDS = (
 )
 
 
-def member_rows(*, members: QuerySet[Member], start: int, stop: int) -> QuerySet[Member]:
-    """Rows ``start:stop`` of ``members`` (an ordered ``member_list`` result) as dicts of
-    ``MEMBER_ROW_FIELDS``. The page is picked by id first, so that the database sorts and skips
-    ids rather than whole rows joined with their org's name; the rows are then read by id."""
-    page_ids = members.values("pk")[start:stop]
-    return members.filter(pk__in=page_ids).values(*MEMBER_ROW_FIELDS)
+# Compiled SQL of member-list queries, keyed by everything the SQL is built from: the user's
+# grants (as loaded for this request), their member id, and the cleaned filters. The ORM builds
+# each query once; paging through a list, or another request with the same scope and filters,
+# runs the stored SQL instead of building it again (building cost more than running it).
+_PAGE_SQL: OrderedDict[tuple, tuple[str, tuple, str, tuple] | None] = OrderedDict()
+_PAGE_SQL_SIZE = 512
+
+
+def _filters_key(filters: dict[str, Any]) -> tuple:
+    return tuple(sorted((k, ("org", v.pk, v.path) if isinstance(v, Org) else v) for k, v in filters.items()))
+
+
+def _member_page_sql(*, user: Any, filters: dict[str, Any]) -> tuple[str, tuple, str, tuple] | None:
+    """(count SQL, params, ordered-ids SQL, params) of ``member_list``; None when it selects
+    nothing whatever the data (no grant that shows members)."""
+    key = (policy.user_grants(user), getattr(user, "member_id", None), _filters_key(filters))
+    if key in _PAGE_SQL:
+        _PAGE_SQL.move_to_end(key)
+        return _PAGE_SQL[key]
+    ids = member_list(user=user, filters=filters).values_list("pk", flat=True)
+    try:
+        count_sql, count_params = ids.order_by().query.sql_with_params()
+        ids_sql, ids_params = ids.query.sql_with_params()
+        compiled: tuple[str, tuple, str, tuple] | None = (
+            f"SELECT COUNT(*) FROM ({count_sql}) counted",  # noqa: S608 - SQL compiled by the ORM
+            tuple(count_params),
+            f"{ids_sql} LIMIT %s OFFSET %s",
+            tuple(ids_params),
+        )
+    except EmptyResultSet:
+        compiled = None
+    _PAGE_SQL[key] = compiled
+    if len(_PAGE_SQL) > _PAGE_SQL_SIZE:
+        _PAGE_SQL.popitem(last=False)
+    return compiled
+
+
+def member_page(
+    *, user: Any, filters: dict[str, Any], number: Any, per_page: int
+) -> tuple[Page, list[dict[str, Any]]]:
+    """One page of ``member_list(user, filters)``: Django's ``Page`` (numbering, links) and the
+    rows as dicts of ``MEMBER_ROW_FIELDS`` in list order. Counted and paged with the stored
+    SQL of ``_member_page_sql``; the rows are then read by id."""
+    compiled = _member_page_sql(user=user, filters=filters)
+    count = 0
+    if compiled is not None:
+        with connection.cursor() as cursor:
+            cursor.execute(compiled[0], compiled[1])
+            count = cursor.fetchone()[0]
+    page = Paginator(range(count), per_page).get_page(number)
+    if not count:
+        return page, []
+    with connection.cursor() as cursor:
+        cursor.execute(compiled[2], (*compiled[3], per_page, page.start_index() - 1))
+        ids = [r[0] for r in cursor.fetchall()]
+    return page, values_by_ids(Member, MEMBER_ROW_FIELDS, ids)
 
 
 def open_mobility_directions(*, member_ids: list[int]) -> dict[int, str]:

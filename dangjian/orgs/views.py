@@ -402,11 +402,13 @@ def _member_rows_html(values: Any, *, detail_url: Callable[[int], str]) -> SafeS
 @require_GET
 def member_list(request: HttpRequest) -> HttpResponse:
     fs = MemberFilterSet(request.GET or None, user=request.user)
-    # Counted on the plain queryset (no join); the page's rows are then read as plain values.
-    page = Paginator(fs.qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    values = []
-    if page.paginator.count:
-        values = selectors.member_rows(members=fs.qs, start=page.start_index() - 1, stop=page.end_index())
+    number = request.GET.get("page")
+    if fs.is_bound and not fs.is_valid():  # an org id out of scope: say so, list nothing
+        page, values = Paginator([], PAGE_SIZE).get_page(number), []
+    else:
+        page, values = selectors.member_page(
+            user=request.user, filters=fs.filter_values(), number=number, per_page=PAGE_SIZE
+        )
     rows = _member_rows_html(values, detail_url=_url_maker("members:detail"))
     org = fs.form.cleaned_data.get("org") if fs.is_bound and fs.is_valid() else None
     query = request.GET.copy()

@@ -1,0 +1,114 @@
+"""Fetching one model instance by a fixed condition without building an ORM query.
+
+A page request authenticates its user and fetches the org it is about; through the ORM each of
+those lookups spends most of its time cloning and compiling the query rather than in the
+database. Here the SELECT is written once per model from its metadata, values pass through the
+same database converters the ORM applies, and the instance is made with ``Model.from_db`` as a
+QuerySet would. Use it only for hot, fixed lookups; anything scoped still goes through the
+selectors, which call it.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+from django.db import connection, models
+
+
+def _converters(fields: list[models.Field], tables: list[str]) -> list[tuple[int, list, Any]]:
+    """(position, converters, column) for the selected columns that need converting."""
+    out = []
+    for i, (field, table) in enumerate(zip(fields, tables, strict=True)):
+        col = field.get_col(table)
+        found = connection.ops.get_db_converters(col) + field.get_db_converters(connection)
+        if found:
+            out.append((i, found, col))
+    return out
+
+
+def convert(row: tuple, converters: list[tuple[int, list, Any]]) -> list[Any]:
+    """A raw row's values as the ORM would return them (dates, booleans, decimals …)."""
+    values = list(row)
+    for i, found, col in converters:
+        value = values[i]
+        for fn in found:
+            value = fn(value, col, connection)
+        values[i] = value
+    return values
+
+
+@lru_cache(maxsize=32)
+def _plan(model: type[models.Model], vendor: str) -> tuple[str, list[str], list[tuple[int, list, Any]]]:
+    qn = connection.ops.quote_name
+    table = model._meta.db_table
+    fields = list(model._meta.concrete_fields)
+    columns = ", ".join(f"{qn(table)}.{qn(f.column)}" for f in fields)
+    select = f"SELECT {columns} FROM {qn(table)}"  # noqa: S608 - from model meta
+    return select, [f.attname for f in fields], _converters(fields, [table] * len(fields))
+
+
+@lru_cache(maxsize=32)
+def values_plan(
+    model: type[models.Model], names: tuple[str, ...], vendor: str
+) -> tuple[str, list[tuple[int, list, Any]]]:
+    """``SELECT`` of ``names`` (own fields, ``pk``, or ``fk__field`` one relation away, joined
+    with LEFT JOIN) for ``values_by_ids``."""
+    qn = connection.ops.quote_name
+    table = model._meta.db_table
+    fields, tables, columns, joins = [], [], [], {}
+    for name in names:
+        if name == "pk":
+            field, where = model._meta.pk, table
+        elif "__" in name:
+            relation, attr = name.split("__", 1)
+            fk = model._meta.get_field(relation)
+            target = fk.related_model
+            alias = joins.setdefault(relation, f"j{len(joins)}")
+            field, where = target._meta.get_field(attr), alias
+            fields.append(field)
+            tables.append(alias)
+            columns.append(f"{alias}.{qn(field.column)}")
+            continue
+        else:
+            field, where = model._meta.get_field(name), table
+        fields.append(field)
+        tables.append(where)
+        columns.append(f"{qn(where)}.{qn(field.column)}")
+    sql = f"SELECT {', '.join(columns)} FROM {qn(table)}"  # noqa: S608 - from model meta
+    for relation, alias in joins.items():
+        fk = model._meta.get_field(relation)
+        target = fk.related_model._meta
+        sql += (
+            f" LEFT JOIN {qn(target.db_table)} {alias}"
+            f" ON {alias}.{qn(target.pk.column)} = {qn(table)}.{qn(fk.column)}"
+        )
+    return sql, _converters(fields, tables)
+
+
+def values_by_ids(model: type[models.Model], names: tuple[str, ...], ids: list[int]) -> list[dict[str, Any]]:
+    """Rows of ``model`` with primary key in ``ids`` as dicts of ``names`` (as ``.values()``
+    gives them), in the order of ``ids``. The ids must come from a scoped query."""
+    if not ids:
+        return []
+    select, converters = values_plan(model, names, connection.vendor)
+    pk = f"{connection.ops.quote_name(model._meta.db_table)}.{connection.ops.quote_name(model._meta.pk.column)}"
+    with connection.cursor() as cursor:
+        cursor.execute(f"{select} WHERE {pk} IN ({', '.join(['%s'] * len(ids))})", [int(i) for i in ids])
+        rows = [dict(zip(names, convert(r, converters), strict=True)) for r in cursor.fetchall()]
+    if "pk" not in names:
+        return rows
+    position = {pk: i for i, pk in enumerate(ids)}
+    return sorted(rows, key=lambda r: position[r["pk"]])
+
+
+def fetch_one(model: type[models.Model], where: str, params: list[Any]) -> models.Model | None:
+    """The first ``model`` row matching ``where`` (SQL over the model's own columns, e.g.
+    ``"id = %s AND deleted_at IS NULL"``), or None."""
+    select, attnames, converters = _plan(model, connection.vendor)
+    with connection.cursor() as cursor:
+        cursor.execute(f"{select} WHERE {where} LIMIT 1", params)
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    return model.from_db(connection.alias, attnames, convert(row, converters))

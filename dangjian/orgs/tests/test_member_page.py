@@ -1,0 +1,137 @@
+"""The member list's paging path (stored SQL, rows read by id) gives what the ORM selector gives."""
+
+from __future__ import annotations
+
+import pytest
+from django.db.models import Q
+from django.http import Http404
+
+from dangjian.accounts.models import RoleGrant
+from dangjian.core import policy
+from dangjian.core.permissions import Perm, Role
+from dangjian.core.testing import make_member, make_user
+from dangjian.orgs import selectors
+from dangjian.orgs.models import MobilityRecord, Org
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def members(tree):
+    made = []
+    for i in range(7):
+        made.append(
+            make_member(tree["branch_a1"], name=f"甲{i}", status="probationary" if i % 3 == 0 else "full")
+        )
+    for i in range(4):
+        made.append(make_member(tree["branch_b1"], name=f"乙{i}", leading_cadre=i == 1))
+    return made
+
+
+def orm_rows(user, filters):
+    return list(selectors.member_list(user=user, filters=filters).values(*selectors.MEMBER_ROW_FIELDS))
+
+
+@pytest.mark.parametrize(
+    "role,org_key,filters",
+    [
+        (Role.SYSTEM_ADMIN, None, {}),
+        (Role.SYSTEM_ADMIN, None, {"status": "probationary"}),
+        (Role.ORG_ADMIN, "county_a", {}),
+        (Role.ORG_ADMIN, "city", {"leading_cadre": True}),
+        (Role.ORG_ADMIN, "city", {"q": "乙"}),
+        (Role.BRANCH_SECRETARY, "branch_b1", {"mobility": "none"}),
+        (Role.SUPERVISOR, "county_b", {}),
+    ],
+)
+def test_every_page_matches_the_orm_selector(tree, members, role, org_key, filters):
+    user = make_user(role, tree[org_key] if org_key else None)
+    expected = orm_rows(user, filters)
+    got = []
+    for number in range(1, 6):
+        page, rows = selectors.member_page(user=user, filters=filters, number=number, per_page=3)
+        assert page.paginator.count == len(expected)
+        if number > page.paginator.num_pages:
+            assert page.number == page.paginator.num_pages  # past the end: the last page again
+            continue
+        got.extend(rows)
+    assert got == expected
+    assert got, "the case should list someone"
+
+
+def test_org_filter_and_member_role(tree, members):
+    admin = make_user(Role.SYSTEM_ADMIN)
+    page, rows = selectors.member_page(user=admin, filters={"org": tree["branch_b1"]}, number=1, per_page=50)
+    assert [r["name"] for r in rows] == ["乙0", "乙1", "乙2", "乙3"]
+    assert {r["org__name"] for r in rows} == {"乙县第一支部"}
+    own = members[0]
+    user = make_user(Role.MEMBER, tree["branch_a1"], member=own)
+    page, rows = selectors.member_page(user=user, filters={}, number=1, per_page=50)
+    assert [r["pk"] for r in rows] == [own.pk] and page.paginator.count == 1
+
+
+def test_no_grant_lists_nobody(tree, members):
+    page, rows = selectors.member_page(user=make_user(), filters={}, number=1, per_page=50)
+    assert (page.paginator.count, rows) == (0, [])
+
+
+def test_stored_sql_follows_grant_changes_and_new_rows(tree, members):
+    user = make_user(Role.ORG_ADMIN, tree["county_a"])
+    page, _ = selectors.member_page(user=user, filters={}, number=1, per_page=50)
+    assert page.paginator.count == 7
+    RoleGrant.objects.create(user=user, role=Role.ORG_ADMIN, org=tree["county_b"])
+    policy.clear_cache(user)  # a new request loads the grants again
+    page, rows = selectors.member_page(user=user, filters={}, number=1, per_page=50)
+    assert page.paginator.count == 11
+    RoleGrant.objects.filter(user=user, org=tree["county_a"]).delete()
+    policy.clear_cache(user)
+    page, rows = selectors.member_page(user=user, filters={}, number=1, per_page=50)
+    assert {r["name"][0] for r in rows} == {"乙"}
+    make_member(tree["branch_b1"], name="乙新")
+    page, rows = selectors.member_page(user=user, filters={}, number=1, per_page=50)
+    assert page.paginator.count == 5
+
+
+def test_mobility_filter_reads_open_records(tree, members):
+    admin = make_user(Role.SYSTEM_ADMIN)
+    MobilityRecord.objects.create(
+        member=members[1],
+        org_path=members[1].org_path,
+        direction="out",
+        place="深圳",
+        started_on="2025-01-01",
+    )
+    _, rows = selectors.member_page(user=admin, filters={"mobility": "out"}, number=1, per_page=50)
+    assert [r["pk"] for r in rows] == [members[1].pk]
+
+
+@pytest.mark.parametrize(
+    "role,org_key,descendants",
+    [
+        (Role.SYSTEM_ADMIN, None, True),
+        (Role.ORG_ADMIN, "county_a", True),
+        (Role.ORG_ADMIN, "county_a", False),
+        (Role.BRANCH_SECRETARY, "branch_a1", True),
+        (Role.MEMBER, "branch_a1", False),
+        (Role.SUPERVISOR, "county_b", True),
+    ],
+)
+def test_allows_path_is_scope_q_in_python(tree, role, org_key, descendants):
+    user = make_user(role, tree[org_key] if org_key else None, include_descendants=descendants)
+    for perm in (Perm.ORG_VIEW, Perm.ORG_CHANGE, Perm.MEMBER_VIEW):
+        in_sql = set(Org.objects.filter(Q(deleted_at__isnull=True) & policy.scope_q(user, perm)))
+        in_python = {
+            o for o in Org.objects.filter(deleted_at__isnull=True) if policy.allows_path(user, perm, o.path)
+        }
+        assert in_sql == in_python
+
+
+def test_access_org_refuses_missing_deleted_out_of_scope_and_junk_ids(tree):
+    user = make_user(Role.ORG_ADMIN, tree["county_a"])
+    assert selectors.access_org(user=user, pk=tree["branch_a1"].pk) == tree["branch_a1"]
+    for pk in (tree["county_b"].pk, 999_999, "abc", None, 2**70):
+        with pytest.raises(Http404):
+            selectors.access_org(user=user, pk=pk)
+    Org.objects.filter(pk=tree["general"].pk).update(deleted_at="2025-01-01T00:00:00Z")
+    with pytest.raises(Http404):
+        selectors.access_org(user=user, pk=tree["general"].pk)
