@@ -6,6 +6,7 @@ permission the page needs, answers 404 (``selectors.access_*`` with the page's p
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import lru_cache
 from html import escape
 from typing import Any
 
@@ -13,9 +14,11 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch, get_script_prefix, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
@@ -113,10 +116,22 @@ _URL_SENTINEL = 987654321
 
 
 def _url_maker(name: str) -> Callable[[int], str]:
-    """``reverse(name, args=[pk])`` for a whole page of rows at the cost of one reverse(): the
-    URL of a sentinel id, split around it."""
-    head, tail = reverse(name, args=[_URL_SENTINEL]).rsplit(str(_URL_SENTINEL), 1)
+    """``reverse(name, args=[pk])`` for a whole page of rows without a reverse() per row: the
+    URL of a sentinel id, split around it (resolved once per process and script prefix)."""
+    head, tail = _url_parts(name, get_script_prefix())
     return lambda pk: f"{head}{int(pk)}{tail}"
+
+
+@lru_cache(maxsize=64)
+def _url_parts(name: str, script_prefix: str) -> tuple[str, str]:
+    head, tail = reverse(name, args=[_URL_SENTINEL]).rsplit(str(_URL_SENTINEL), 1)
+    return head, tail
+
+
+@receiver(setting_changed)
+def _clear_url_parts(**kwargs: Any) -> None:
+    _url_parts.cache_clear()
+    _static_url.cache_clear()
 
 
 def _tree_nodes(orgs: list[Org], totals: dict[int, dict[str, int]]) -> list[dict[str, Any]]:
@@ -305,16 +320,24 @@ def org_overdue(request: HttpRequest) -> HttpResponse:
 # ---------------------------------------------------------------- members
 
 
-def _export_url(request: HttpRequest) -> str | None:
+def _export_url(request: HttpRequest, query: str | None = None) -> str | None:
+    """The member export with the list's filters; ``query``: the filters already encoded."""
     if not policy.has_perm(request.user, Perm.EXPORT):
         return None
     try:
-        url = reverse("imports:export_members")
+        url = _static_url("imports:export_members", get_script_prefix())
     except NoReverseMatch:
         return None
-    query = request.GET.copy()
-    query.pop("page", None)
-    return f"{url}?{query.urlencode()}" if query else url
+    if query is None:
+        params = request.GET.copy()
+        params.pop("page", None)
+        query = params.urlencode()
+    return f"{url}?{query}" if query else url
+
+
+@lru_cache(maxsize=64)
+def _static_url(name: str, script_prefix: str) -> str:
+    return reverse(name)
 
 
 _GENDER_LABELS = dict(Gender.choices)
@@ -411,16 +434,17 @@ def member_list(request: HttpRequest) -> HttpResponse:
         )
     rows = _member_rows_html(values, detail_url=_url_maker("members:detail"))
     org = fs.form.cleaned_data.get("org") if fs.is_bound and fs.is_valid() else None
-    query = request.GET.copy()
-    query.pop("page", None)
+    params = request.GET.copy()
+    params.pop("page", None)
+    query = params.urlencode()
     htmx = _htmx(request)
     context = {
         "filter": fs,
         "page": page,
         "rows": rows,
         "org": org,
-        "query": query.urlencode(),
-        "export_url": _export_url(request),
+        "query": query,
+        "export_url": _export_url(request, query),
         "can_add": org is not None
         and org.kind != OrgKind.GROUP
         and policy.has_perm_for_path(request.user, Perm.MEMBER_CHANGE, org.path),
