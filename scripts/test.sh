@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=.venv/bin/python
-bash scripts/ensure_chromium.sh || { [ "${CI:-}" = "true" ] && exit 1; echo "警告：没有 Chromium，浏览器测试将失败"; }
+bash scripts/ensure_deb.sh chromium /usr/bin/chromium 浏览器测试 || { [ "${CI:-}" = "true" ] && exit 1; echo "警告：没有 Chromium，浏览器测试将失败"; }
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
 .venv/bin/python manage.py makemigrations --check --dry-run >/dev/null || {
