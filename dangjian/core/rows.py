@@ -49,57 +49,23 @@ def _plan(model: type[models.Model], vendor: str) -> tuple[str, list[str], list[
 
 
 @lru_cache(maxsize=32)
-def values_plan(
+def value_converters(
     model: type[models.Model], names: tuple[str, ...], vendor: str
-) -> tuple[str, list[tuple[int, list, Any]]]:
-    """``SELECT`` of ``names`` (own fields, ``pk``, or ``fk__field`` one relation away, joined
-    with LEFT JOIN) for ``values_by_ids``."""
-    qn = connection.ops.quote_name
-    table = model._meta.db_table
-    fields, tables, columns, joins = [], [], [], {}
+) -> list[tuple[int, list, Any]]:
+    """Converters for rows of ``model.objects.values(*names)`` read with a plain cursor
+    (``names``: own fields, ``pk``, or ``fk__field`` one relation away)."""
+    fields, tables = [], []
     for name in names:
         if name == "pk":
-            field, where = model._meta.pk, table
+            field = model._meta.pk
         elif "__" in name:
             relation, attr = name.split("__", 1)
-            fk = model._meta.get_field(relation)
-            target = fk.related_model
-            alias = joins.setdefault(relation, f"j{len(joins)}")
-            field, where = target._meta.get_field(attr), alias
-            fields.append(field)
-            tables.append(alias)
-            columns.append(f"{alias}.{qn(field.column)}")
-            continue
+            field = model._meta.get_field(relation).related_model._meta.get_field(attr)
         else:
-            field, where = model._meta.get_field(name), table
+            field = model._meta.get_field(name)
         fields.append(field)
-        tables.append(where)
-        columns.append(f"{qn(where)}.{qn(field.column)}")
-    sql = f"SELECT {', '.join(columns)} FROM {qn(table)}"  # noqa: S608 - from model meta
-    for relation, alias in joins.items():
-        fk = model._meta.get_field(relation)
-        target = fk.related_model._meta
-        sql += (
-            f" LEFT JOIN {qn(target.db_table)} {alias}"
-            f" ON {alias}.{qn(target.pk.column)} = {qn(table)}.{qn(fk.column)}"
-        )
-    return sql, _converters(fields, tables)
-
-
-def values_by_ids(model: type[models.Model], names: tuple[str, ...], ids: list[int]) -> list[dict[str, Any]]:
-    """Rows of ``model`` with primary key in ``ids`` as dicts of ``names`` (as ``.values()``
-    gives them), in the order of ``ids``. The ids must come from a scoped query."""
-    if not ids:
-        return []
-    select, converters = values_plan(model, names, connection.vendor)
-    pk = f"{connection.ops.quote_name(model._meta.db_table)}.{connection.ops.quote_name(model._meta.pk.column)}"
-    with connection.cursor() as cursor:
-        cursor.execute(f"{select} WHERE {pk} IN ({', '.join(['%s'] * len(ids))})", [int(i) for i in ids])
-        rows = [dict(zip(names, convert(r, converters), strict=True)) for r in cursor.fetchall()]
-    if "pk" not in names:
-        return rows
-    position = {pk: i for i, pk in enumerate(ids)}
-    return sorted(rows, key=lambda r: position[r["pk"]])
+        tables.append(field.model._meta.db_table)
+    return _converters(fields, tables)
 
 
 def fetch_one(model: type[models.Model], where: str, params: list[Any]) -> models.Model | None:

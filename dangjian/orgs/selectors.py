@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import OrderedDict
+from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import EmptyResultSet
@@ -15,7 +16,7 @@ from django.utils import timezone
 from dangjian.core import pii, policy
 from dangjian.core.audit import audit
 from dangjian.core.permissions import Perm
-from dangjian.core.rows import fetch_one, values_by_ids
+from dangjian.core.rows import convert, fetch_one, value_converters
 
 from .choices import COMMITTEE_TITLES, OrgKind
 from .models import Member, MobilityRecord, Org, Position, Transfer
@@ -236,35 +237,28 @@ MEMBER_ROW_FIELDS = (
 )
 
 
-# Compiled SQL of member-list queries, keyed by everything the SQL is built from: the user's
-# grants (as loaded for this request), their member id, and the cleaned filters. The ORM builds
-# each query once; paging through a list, or another request with the same scope and filters,
-# runs the stored SQL instead of building it again (building cost more than running it).
-_PAGE_SQL: OrderedDict[tuple, tuple[str, tuple, str, tuple] | None] = OrderedDict()
-_PAGE_SQL_SIZE = 512
+# Compiled SQL of member-list pages, keyed by everything the SQL is built from: the user's
+# grants (as loaded for this request), their member id, the cleaned filters and the page bounds.
+# The ORM builds each query once; another request for the same page of the same list runs the
+# stored SQL instead of building it again (building cost more than running it). Nothing in
+# ``member_list`` depends on the date or on settings; a condition that did would belong in the key.
+_PAGE_SQL: OrderedDict[tuple, tuple[str, tuple] | None] = OrderedDict()
+_PAGE_SQL_SIZE = 1024
 
 
 def _filters_key(filters: dict[str, Any]) -> tuple:
     return tuple(sorted((k, ("org", v.pk, v.path) if isinstance(v, Org) else v) for k, v in filters.items()))
 
 
-def _member_page_sql(*, user: Any, filters: dict[str, Any]) -> tuple[str, tuple, str, tuple] | None:
-    """(count SQL, params, ordered-ids SQL, params) of ``member_list``; None when it selects
-    nothing whatever the data (no grant that shows members)."""
-    key = (policy.user_grants(user), getattr(user, "member_id", None), _filters_key(filters))
+def _stored_sql(key: tuple, build: Callable[[], QuerySet]) -> tuple[str, tuple] | None:
+    """SQL and params of the query ``build()`` returns, compiled once per ``key``; None when the
+    query selects nothing whatever the data (e.g. no grant that shows members)."""
     if key in _PAGE_SQL:
         _PAGE_SQL.move_to_end(key)
         return _PAGE_SQL[key]
-    ids = member_list(user=user, filters=filters).values_list("pk", flat=True)
     try:
-        count_sql, count_params = ids.order_by().query.sql_with_params()
-        ids_sql, ids_params = ids.query.sql_with_params()
-        compiled: tuple[str, tuple, str, tuple] | None = (
-            f"SELECT COUNT(*) FROM ({count_sql}) counted",  # noqa: S608 - SQL compiled by the ORM
-            tuple(count_params),
-            f"{ids_sql} LIMIT %s OFFSET %s",
-            tuple(ids_params),
-        )
+        sql, params = build().query.sql_with_params()
+        compiled: tuple[str, tuple] | None = (sql, tuple(params))
     except EmptyResultSet:
         compiled = None
     _PAGE_SQL[key] = compiled
@@ -277,21 +271,36 @@ def member_page(
     *, user: Any, filters: dict[str, Any], number: Any, per_page: int
 ) -> tuple[Page, list[dict[str, Any]]]:
     """One page of ``member_list(user, filters)``: Django's ``Page`` (numbering, links) and the
-    rows as dicts of ``MEMBER_ROW_FIELDS`` in list order. Counted and paged with the stored
-    SQL of ``_member_page_sql``; the rows are then read by id."""
-    compiled = _member_page_sql(user=user, filters=filters)
+    rows as dicts of ``MEMBER_ROW_FIELDS`` in list order. The page is picked by id first, so the
+    database skips index entries rather than whole rows joined with their org's name."""
+    scope = (policy.user_grants(user), getattr(user, "member_id", None), _filters_key(filters))
+
+    def members() -> QuerySet[Member]:
+        return member_list(user=user, filters=filters)
+
+    counted = _stored_sql(("count", *scope), lambda: members().order_by().values("pk"))
     count = 0
-    if compiled is not None:
+    if counted is not None:
         with connection.cursor() as cursor:
-            cursor.execute(compiled[0], compiled[1])
+            cursor.execute(f"SELECT COUNT(*) FROM ({counted[0]}) counted", counted[1])  # noqa: S608 - SQL compiled by the ORM
             count = cursor.fetchone()[0]
     page = Paginator(range(count), per_page).get_page(number)
     if not count:
         return page, []
+    start, stop = page.start_index() - 1, page.end_index()
+
+    def rows() -> QuerySet[Member]:
+        qs = members()
+        return qs.filter(pk__in=qs.values("pk")[start:stop]).values(*MEMBER_ROW_FIELDS)
+
+    sql, params = _stored_sql(("rows", start, stop, *scope), rows)  # type: ignore[misc]  # count > 0
+    converters = value_converters(Member, MEMBER_ROW_FIELDS, connection.vendor)
     with connection.cursor() as cursor:
-        cursor.execute(compiled[2], (*compiled[3], per_page, page.start_index() - 1))
-        ids = [r[0] for r in cursor.fetchall()]
-    return page, values_by_ids(Member, MEMBER_ROW_FIELDS, ids)
+        cursor.execute(sql, params)
+        if tuple(d[0] for d in cursor.description) != MEMBER_ROW_FIELDS:
+            raise RuntimeError("member page columns differ from MEMBER_ROW_FIELDS")
+        found = cursor.fetchall()
+    return page, [dict(zip(MEMBER_ROW_FIELDS, convert(r, converters), strict=True)) for r in found]
 
 
 def open_mobility_directions(*, member_ids: list[int]) -> dict[int, str]:

@@ -6,7 +6,7 @@ import pytest
 
 from dangjian.accounts.backends import UserBackend
 from dangjian.core.permissions import Role
-from dangjian.core.rows import fetch_one, values_by_ids
+from dangjian.core.rows import convert, fetch_one, value_converters
 from dangjian.core.testing import make_member, make_user
 from dangjian.orgs.models import Member, Org
 
@@ -24,13 +24,19 @@ def test_fetch_one_equals_orm_get_field_by_field(tree):
     assert fetch_one(Org, "id = %s", [-1]) is None
 
 
-def test_values_by_ids_equals_orm_values_in_the_given_order(tree):
+def test_value_converters_turn_raw_rows_into_orm_values(tree):
+    from django.db import connection
+
     a = make_member(tree["branch_a1"], name="甲", leading_cadre=True)
-    b = make_member(tree["branch_b1"], name="乙", lost_contact=True, lost_contact_on="2024-05-01")
-    ids = [b.pk, a.pk]
-    orm = {r["pk"]: r for r in Member.objects.filter(pk__in=ids).values(*FIELDS)}
-    assert values_by_ids(Member, FIELDS, ids) == [orm[b.pk], orm[a.pk]]
-    assert values_by_ids(Member, FIELDS, []) == []
+    make_member(tree["branch_b1"], name="乙", lost_contact=True, lost_contact_on="2024-05-01")
+    qs = Member.objects.order_by("pk").values(*FIELDS)
+    sql, params = qs.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        raw = cursor.fetchall()
+    converters = value_converters(Member, FIELDS, connection.vendor)
+    assert [dict(zip(FIELDS, convert(r, converters), strict=True)) for r in raw] == list(qs)
+    assert list(qs)[0]["pk"] == a.pk
 
 
 def test_backend_get_user(tree):
