@@ -6,6 +6,8 @@ from django.core.signals import setting_changed
 from django.dispatch import receiver
 from django.templatetags.static import static
 from django.urls import get_script_prefix, reverse
+from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
 
 from .permissions import Perm
 from .policy import has_perm, is_system_admin
@@ -42,24 +44,87 @@ def _frame_urls(script_prefix: str) -> dict[str, dict[str, str]]:
     }
 
 
+# The sidebar's module links: (flag in ``nav``, URL key, data-nav, title); None: always shown.
+_NAV_LINKS = (
+    (None, "home", "", "工作台"),
+    ("orgs", "orgs", "orgs", "组织"),
+    ("members", "members", "members", "党员"),
+    ("activities", "activities", "activities", "组织生活"),
+    ("compliance", "compliance", "compliance", "达标情况"),
+    ("import", "imports", "imports", "Excel 导入"),
+)
+_NAV_COMING = ("主题教育", "调研与案例", "检视整改")
+
+
+@lru_cache(maxsize=64)
+def _frame_html(script_prefix: str, flags: tuple[tuple[str, bool], ...]) -> dict[str, SafeString]:
+    """The page head's assets and the sidebar's items as HTML, once per set of visible modules
+    (rendering them node by node on every page cost more than a page's own content)."""
+    frame = _frame_urls(script_prefix)
+    urls, assets, shown = frame["urls"], frame["assets"], dict(flags)
+    head = format_html(
+        '<link rel="stylesheet" href="{}">\n  <link rel="stylesheet" href="{}">\n'
+        '  <script src="{}" defer></script>\n  <script src="{}" defer></script>\n'
+        '  <script src="{}" defer></script>\n  <script src="{}" defer></script>',
+        assets["tabler_css"],
+        assets["app_css"],
+        assets["htmx_js"],
+        assets["tabler_js"],
+        assets["app_js"],
+        assets["orgs_js"],
+    )
+    items = [
+        format_html(
+            '<li class="nav-item"><a class="nav-link" href="{}"{}><span class="nav-link-title">{}</span></a></li>',
+            urls[key],
+            format_html(' data-nav="{}"', data_nav) if data_nav else "",
+            title,
+        )
+        for flag, key, data_nav, title in _NAV_LINKS
+        if flag is None or shown.get(flag)
+    ]
+    items += [
+        format_html(
+            '<li class="nav-item"><span class="nav-link disabled" title="后续模块">'
+            '<span class="nav-link-title">{}（建设中）</span></span></li>',
+            title,
+        )
+        for title in _NAV_COMING
+    ]
+    items.append(
+        format_html(
+            '<li class="nav-item"><a class="nav-link" href="{}"><span class="nav-link-title">API 令牌</span></a></li>',
+            urls["tokens"],
+        )
+    )
+    if shown.get("admin"):
+        items.append(
+            format_html(
+                '<li class="nav-item"><a class="nav-link" href="{}"><span class="nav-link-title">后台管理</span></a></li>',
+                urls["admin"],
+            )
+        )
+    return {"head": head, "nav": mark_safe("\n          ".join(items))}  # noqa: S308 - built with format_html
+
+
 @receiver(setting_changed)
 def _clear_frame_urls(**kwargs) -> None:
     _frame_urls.cache_clear()
+    _frame_html.cache_clear()
 
 
 def navigation(request):
-    frame = _frame_urls(get_script_prefix())
+    prefix = get_script_prefix()
+    frame = _frame_urls(prefix)
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {"frame": frame}
-    return {
-        "frame": frame,
-        "nav": {
-            "orgs": has_perm(user, Perm.ORG_VIEW),
-            "members": has_perm(user, Perm.MEMBER_VIEW),
-            "import": has_perm(user, Perm.IMPORT),
-            "activities": has_perm(user, Perm.ACTIVITY_VIEW),
-            "compliance": has_perm(user, Perm.COMPLIANCE_VIEW),
-            "admin": is_system_admin(user) and user.is_staff,
-        },
+        return {"frame": frame, "frame_html": _frame_html(prefix, ())}
+    nav = {
+        "orgs": has_perm(user, Perm.ORG_VIEW),
+        "members": has_perm(user, Perm.MEMBER_VIEW),
+        "import": has_perm(user, Perm.IMPORT),
+        "activities": has_perm(user, Perm.ACTIVITY_VIEW),
+        "compliance": has_perm(user, Perm.COMPLIANCE_VIEW),
+        "admin": is_system_admin(user) and user.is_staff,
     }
+    return {"frame": frame, "nav": nav, "frame_html": _frame_html(prefix, tuple(sorted(nav.items())))}
