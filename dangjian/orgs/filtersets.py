@@ -74,6 +74,22 @@ class _OrgFilterForm(_ScopedFilterForm):
     org_fields = ("subtree",)
 
 
+class _QueryData(QueryDict):
+    """A query string whose ``get`` of an absent key is a dict lookup: QueryDict raises and
+    catches an exception for each absent key, and a filter form asks for every field."""
+
+    @classmethod
+    def of(cls, data: QueryDict) -> _QueryData:
+        copy = cls(mutable=True)
+        for key, values in data.lists():
+            copy.setlist(key, values)
+        copy._mutable = False
+        return copy
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return super().get(key, default) if key in self else default
+
+
 class _ScopedFilterSet(django_filters.FilterSet):
     """A FilterSet bound to a user whose ``qs`` comes from a scoped selector."""
 
@@ -91,7 +107,7 @@ class _ScopedFilterSet(django_filters.FilterSet):
         # filtering), so they are shared and the form class is built once per FilterSet class.
         self.user = user if user is not None else getattr(request, "user", None)
         self.is_bound = data is not None
-        self.data = data or QueryDict()
+        self.data = _QueryData.of(data) if isinstance(data, QueryDict) else (data or QueryDict())
         self.queryset = queryset
         self.request = request
         self.form_prefix = prefix

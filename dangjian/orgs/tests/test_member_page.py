@@ -135,3 +135,16 @@ def test_access_org_refuses_missing_deleted_out_of_scope_and_junk_ids(tree):
     Org.objects.filter(pk=tree["general"].pk).update(deleted_at="2025-01-01T00:00:00Z")
     with pytest.raises(Http404):
         selectors.access_org(user=user, pk=tree["general"].pk)
+
+
+def test_filter_query_data_keeps_every_value_and_answers_absent_keys():
+    from django.http import QueryDict
+
+    from dangjian.orgs.filtersets import _QueryData
+
+    data = _QueryData.of(QueryDict("status=full&q=%E5%BC%A0&q=li"))
+    assert data.get("status") == "full"
+    assert data.getlist("q") == ["张", "li"]
+    assert data.get("q") == "li"  # the last value, as QueryDict.get gives it
+    assert data.get("org") is None and data.get("org", "x") == "x"
+    assert not data._mutable
