@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
@@ -244,6 +245,7 @@ MEMBER_ROW_FIELDS = (
 # ``member_list`` depends on the date or on settings; a condition that did would belong in the key.
 _PAGE_SQL: OrderedDict[tuple, tuple[str, tuple] | None] = OrderedDict()
 _PAGE_SQL_SIZE = 1024
+_PAGE_SQL_LOCK = threading.Lock()
 
 
 def _filters_key(filters: dict[str, Any]) -> tuple:
@@ -253,17 +255,19 @@ def _filters_key(filters: dict[str, Any]) -> tuple:
 def _stored_sql(key: tuple, build: Callable[[], QuerySet]) -> tuple[str, tuple] | None:
     """SQL and params of the query ``build()`` returns, compiled once per ``key``; None when the
     query selects nothing whatever the data (e.g. no grant that shows members)."""
-    if key in _PAGE_SQL:
-        _PAGE_SQL.move_to_end(key)
-        return _PAGE_SQL[key]
+    with _PAGE_SQL_LOCK:  # threaded servers: a lookup must not race an eviction
+        if key in _PAGE_SQL:
+            _PAGE_SQL.move_to_end(key)
+            return _PAGE_SQL[key]
     try:
         sql, params = build().query.sql_with_params()
         compiled: tuple[str, tuple] | None = (sql, tuple(params))
     except EmptyResultSet:
         compiled = None
-    _PAGE_SQL[key] = compiled
-    if len(_PAGE_SQL) > _PAGE_SQL_SIZE:
-        _PAGE_SQL.popitem(last=False)
+    with _PAGE_SQL_LOCK:
+        _PAGE_SQL[key] = compiled
+        if len(_PAGE_SQL) > _PAGE_SQL_SIZE:
+            _PAGE_SQL.popitem(last=False)
     return compiled
 
 

@@ -148,3 +148,14 @@ def test_filter_query_data_keeps_every_value_and_answers_absent_keys():
     assert data.get("q") == "li"  # the last value, as QueryDict.get gives it
     assert data.get("org") is None and data.get("org", "x") == "x"
     assert not data._mutable
+
+
+def test_stored_sql_is_bounded_and_evicted_entries_are_rebuilt(tree, members, monkeypatch):
+    monkeypatch.setattr(selectors, "_PAGE_SQL_SIZE", 3)
+    monkeypatch.setattr(selectors, "_PAGE_SQL", type(selectors._PAGE_SQL)())
+    admin = make_user(Role.SYSTEM_ADMIN)
+    for status in ("full", "probationary", "full", None):
+        filters = {"status": status} if status else {}
+        page, rows = selectors.member_page(user=admin, filters=filters, number=1, per_page=50)
+        assert rows == orm_rows(admin, filters)
+        assert len(selectors._PAGE_SQL) <= 3
