@@ -1,4 +1,6 @@
-"""Fetching one model instance by a fixed condition without building an ORM query.
+"""Reading rows without building an ORM query: one instance by a fixed condition
+(``fetch_one``), and the converters that turn raw cursor rows into the values the ORM would give
+(``value_converters`` / ``convert``, for SQL the ORM compiled once and a caller stored).
 
 A page request authenticates its user and fetches the org it is about; through the ORM each of
 those lookups spends most of its time cloning and compiling the query rather than in the
@@ -38,6 +40,7 @@ def convert(row: tuple, converters: list[tuple[int, list, Any]]) -> list[Any]:
     return values
 
 
+# ``vendor`` only keys the caches: converters differ between SQLite and PostgreSQL.
 @lru_cache(maxsize=32)
 def _plan(model: type[models.Model], vendor: str) -> tuple[str, list[str], list[tuple[int, list, Any]]]:
     qn = connection.ops.quote_name

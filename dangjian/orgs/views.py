@@ -128,6 +128,11 @@ def _url_parts(name: str, script_prefix: str) -> tuple[str, str]:
     return head, tail
 
 
+@lru_cache(maxsize=64)
+def _static_url(name: str, script_prefix: str) -> str:
+    return reverse(name)
+
+
 @receiver(setting_changed)
 def _clear_url_parts(**kwargs: Any) -> None:
     _url_parts.cache_clear()
@@ -320,24 +325,15 @@ def org_overdue(request: HttpRequest) -> HttpResponse:
 # ---------------------------------------------------------------- members
 
 
-def _export_url(request: HttpRequest, query: str | None = None) -> str | None:
-    """The member export with the list's filters; ``query``: the filters already encoded."""
+def _export_url(request: HttpRequest, query: str) -> str | None:
+    """The member export with the list's filters (``query``: already encoded, without page)."""
     if not policy.has_perm(request.user, Perm.EXPORT):
         return None
     try:
         url = _static_url("imports:export_members", get_script_prefix())
     except NoReverseMatch:
         return None
-    if query is None:
-        params = request.GET.copy()
-        params.pop("page", None)
-        query = params.urlencode()
     return f"{url}?{query}" if query else url
-
-
-@lru_cache(maxsize=64)
-def _static_url(name: str, script_prefix: str) -> str:
-    return reverse(name)
 
 
 _GENDER_LABELS = dict(Gender.choices)
