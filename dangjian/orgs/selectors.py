@@ -12,6 +12,7 @@ from django.core.exceptions import EmptyResultSet
 from django.core.paginator import Page, Paginator
 from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
+from django.db.models.functions import Substr
 from django.utils import timezone
 
 from dangjian.core import pii, policy
@@ -97,15 +98,16 @@ def org_subtree_totals(*, org: Org) -> dict[str, int]:
 
 
 def org_subtree_totals_many(*, orgs: list[Org]) -> dict[int, dict[str, int]]:
-    """Subtree totals for several sibling orgs in one query (for a tree level)."""
+    """Subtree totals for several sibling orgs in one query (for a tree level), with the number
+    of live orgs below each (``descendants``): treebeard's ``numchild`` still counts children
+    that were removed (soft-deleted), so the tree's expand arrow follows this instead."""
     if not orgs:
         return {}
     depth = orgs[0].depth
     steplen = Org.steplen
     parent_prefix = orgs[0].path[: steplen * (depth - 1)]
     by_path = {o.path: o.pk for o in orgs}
-    totals = {o.pk: {"full": 0, "probationary": 0, "total": 0} for o in orgs}
-    from django.db.models.functions import Substr
+    totals = {o.pk: {"full": 0, "probationary": 0, "total": 0, "descendants": 0} for o in orgs}
 
     # One org (e.g. the tree's scope root): its own subtree, not all of its parent's.
     prefix = orgs[0].path if len(orgs) == 1 else parent_prefix
@@ -115,7 +117,7 @@ def org_subtree_totals_many(*, orgs: list[Org]) -> dict[int, dict[str, int]]:
         .order_by()  # treebeard orders by path, which would split the groups
         .annotate(top=Substr("path", 1, steplen * depth))
         .values("top")
-        .annotate(full=Sum("full_count"), prob=Sum("probationary_count"))
+        .annotate(full=Sum("full_count"), prob=Sum("probationary_count"), orgs=Count("pk"))
     )
     for row in rows:
         pk = by_path.get(row["top"])
@@ -123,6 +125,7 @@ def org_subtree_totals_many(*, orgs: list[Org]) -> dict[int, dict[str, int]]:
             t = totals[pk]
             t["full"], t["probationary"] = row["full"] or 0, row["prob"] or 0
             t["total"] = t["full"] + t["probationary"]
+            t["descendants"] = row["orgs"] - 1
     return totals
 
 

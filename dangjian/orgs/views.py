@@ -143,12 +143,12 @@ def _tree_nodes(orgs: list[Org], totals: dict[int, dict[str, int]]) -> list[dict
     """Tree nodes as plain display values; URLs built from one reverse() each, not per node."""
     today = timezone.localdate()
     detail_url, children_url = _url_maker("orgs:detail"), _url_maker("orgs:children")
-    empty = {"full": 0, "probationary": 0, "total": 0}
+    empty = {"full": 0, "probationary": 0, "total": 0, "descendants": 0}
     return [
         {
             "pk": o.pk,
             "name": o.name,
-            "numchild": o.numchild,
+            "has_children": totals.get(o.pk, empty)["descendants"] > 0,
             "kind": _KIND_LABELS.get(o.kind, o.kind),
             "detail_url": detail_url(o.pk),
             "children_url": children_url(o.pk),

@@ -45,6 +45,18 @@ def test_tree_shows_scope_root_and_lazy_children(admin_client, tree, zsf):
     assert "1 人" in part  # subtree total of the branch
 
 
+def test_tree_expand_arrow_follows_live_children(admin_client, tree):
+    arrow = 'aria-label="展开 甲县第一支部"'
+
+    def level() -> str:
+        return admin_client.get(f"/orgs/{tree['general'].pk}/children/", **HTMX).content.decode()
+
+    assert arrow in level()  # the branch holds a 党小组
+    services.org_delete(org=tree["group_a1"], actor=None)
+    html = level()
+    assert arrow not in html and "甲县第一支部" in html  # still listed, now as a leaf
+
+
 def test_org_search_partial(admin_client, tree):
     part = admin_client.get("/orgs/search/?q=第一", **HTMX).content.decode()
     assert "甲县第一支部" in part and "乙县第一支部" not in part and "<html" not in part
