@@ -125,14 +125,28 @@ class OrgAdmin(SystemAdminMixin, _HistoryMixin, SimpleHistoryAdmin, TreeAdmin):
         return HttpResponse("OK")
 
 
+class DeletedFilter(admin.SimpleListFilter):
+    title = "是否已删除"
+    parameter_name = "deleted"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [("yes", "已删除"), ("no", "未删除")]
+
+    def queryset(self, request: HttpRequest, queryset: Any) -> Any:
+        if self.value() in ("yes", "no"):
+            return queryset.filter(deleted_at__isnull=self.value() == "no")
+        return queryset
+
+
 @admin.register(Member)
 class MemberAdmin(ReadOnlyAdminMixin, _HistoryMixin, SimpleHistoryAdmin):
     """Read-only: maintained on the member pages. Only masked PII is ever shown."""
 
     history_excluded_fields = PII_FIELDS
     list_display = ("name", "org", "status", "id_number_masked", "phone_masked", "joined_on", "deleted_at")
-    list_filter = ("status", "standing", "gender", "leading_cadre", "lost_contact")
+    list_filter = ("status", "standing", "gender", "leading_cadre", "lost_contact", DeletedFilter)
     search_fields = ("name", "=name_initials")
+    actions = ["restore"]
     list_select_related = ("org",)
     show_full_result_count = False
     fields = (
@@ -160,6 +174,21 @@ class MemberAdmin(ReadOnlyAdminMixin, _HistoryMixin, SimpleHistoryAdmin):
         "deleted_at",
     )
     readonly_fields = fields
+
+    @admin.action(description="恢复所选的已删除党员记录")
+    def restore(self, request: HttpRequest, queryset: Any) -> None:
+        restored, refused = 0, []
+        for member in queryset.select_related("org"):
+            try:
+                services.member_restore(member=member, actor=request.user)
+            except ValidationError as exc:
+                refused.append(f"{member.name}：{'；'.join(exc.messages)}")
+            else:
+                restored += 1
+        if restored:
+            messages.success(request, f"已恢复 {restored} 名党员的记录")
+        for line in refused:
+            messages.error(request, line)
 
 
 @admin.register(Position)

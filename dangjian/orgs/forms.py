@@ -226,6 +226,10 @@ class PositionAssignForm(StyledForm):
         )
 
 
+class MemberDeleteForm(StyledForm):
+    reason = forms.CharField(label="删除原因", max_length=200, error_messages={"required": "请填写删除原因"})
+
+
 class EndDateForm(StyledForm):
     """The end date of a post or of a 流动 period."""
 

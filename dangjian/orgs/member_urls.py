@@ -10,6 +10,7 @@ urlpatterns = [
     path("<int:pk>/pii/", views.member_pii, name="pii"),
     path("<int:pk>/edit/", views.member_edit, name="edit"),
     path("<int:pk>/transfer/", views.member_transfer, name="transfer"),
+    path("<int:pk>/delete/", views.member_delete, name="delete"),
     path("<int:pk>/positions/new/", views.position_assign, name="position_assign"),
     path("positions/<int:pk>/end/", views.position_end, name="position_end"),
     path("<int:pk>/mobility/new/", views.mobility_start, name="mobility_start"),

@@ -362,8 +362,13 @@ def _after_commit_recount(*org_ids: int) -> None:
 @transaction.atomic
 def member_create(*, org: Org, actor: Any, **data: Any) -> Member:
     errors = member_check(data, org=org)
-    if "id_number" not in errors and member_by_id_number(data["id_number"]) is not None:
-        errors["id_number"] = "该身份证号已登记为党员"
+    known = member_by_id_number(data["id_number"]) if "id_number" not in errors else None
+    if known is not None:
+        errors["id_number"] = (
+            "该身份证号已登记为党员"
+            if known.deleted_at is None
+            else "该身份证号对应的党员记录已被删除，请联系系统管理员恢复"
+        )
     _raise_if(errors)
     member = Member(org=org)
     member_apply(member, data)
@@ -451,13 +456,38 @@ def member_transfer(*, member: Member, to_org: Org, on: dt.date, reason: str, ac
 
 @transaction.atomic
 def member_delete(*, member: Member, actor: Any, reason: str) -> None:
-    """Soft-delete a member entered by mistake (transfers out use member_transfer)."""
+    """Soft-delete a member entered by mistake or twice (transfers out use member_transfer).
+
+    Open posts and open 流动 records end today, so the org's committee and the mobility lists
+    stop showing the record; the row itself, its history and the reason are kept."""
     if not (reason or "").strip():
         raise ValidationError({"reason": "请填写删除原因"})
+    if member.deleted_at is not None:
+        raise ValidationError({"reason": "该党员记录已删除"})
+    on = today()
+    posts = Position.objects.filter(member=member, ended_on__isnull=True)
+    post_orgs = set(posts.values_list("org_id", flat=True))
+    posts.update(ended_on=on)
+    MobilityRecord.objects.filter(member=member, ended_on__isnull=True).update(ended_on=on)
     member.deleted_at = timezone.now()
     member.save(update_fields=["deleted_at", "updated_at"])
-    audit(actor=actor, verb="member.delete", target=member, org_path=member.org_path, reason=reason)
+    audit(actor=actor, verb="member.delete", target=member, org_path=member.org_path, reason=reason.strip())
+    _after_commit_recount(member.org_id, *post_orgs)
+
+
+@transaction.atomic
+def member_restore(*, member: Member, actor: Any) -> Member:
+    """Undo ``member_delete`` (system administrators, from the admin site). Posts and 流动 records
+    ended by the delete stay ended: they are registered again on the member page if still true."""
+    if member.deleted_at is None:
+        raise ValidationError("该党员记录未被删除，无需恢复")
+    if member.org.deleted_at is not None:
+        raise ValidationError(f"{member.name}所在的“{member.org.name}”已撤销，请先恢复该组织")
+    member.deleted_at = None
+    member.save(update_fields=["deleted_at", "updated_at"])
+    audit(actor=actor, verb="member.restore", target=member, org_path=member.org_path)
     _after_commit_recount(member.org_id)
+    return member
 
 
 @transaction.atomic

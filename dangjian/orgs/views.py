@@ -32,6 +32,7 @@ from .choices import Gender, MemberStatus, Mobility, Occupation, OrgKind, Standi
 from .filtersets import MemberFilterSet, OrgFilterSet
 from .forms import (
     EndDateForm,
+    MemberDeleteForm,
     MemberForm,
     MobilityStartForm,
     OrgForm,
@@ -547,6 +548,31 @@ def member_transfer(request: HttpRequest, pk: int) -> HttpResponse:
         cancel_url=reverse("members:detail", args=[member.pk]),
         pickers={"to_org": "transfer"},
         submit="转接",
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def member_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    member = selectors.access_member(user=request.user, pk=pk, perm=Perm.MEMBER_CHANGE)
+    form = MemberDeleteForm(request.POST or None)
+
+    def save(form: MemberDeleteForm) -> str:
+        services.member_delete(member=member, actor=request.user, **form.cleaned_data)
+        messages.success(request, f"已删除党员记录“{member.name}”（删除原因已保留）")
+        return reverse("orgs:detail", args=[member.org_id])
+
+    return _form_page(
+        request,
+        form=form,
+        title=f"删除党员记录：{member.name}（{member.org.name}）",
+        intro=(
+            "只用于误登记或重复登记的党员。组织关系转出请用“组织关系转接”。"
+            "删除后此人不再计入党员数和达标统计，其职务和流动登记同时结束；记录、修改历史和删除原因保留。"
+        ),
+        on_valid=save,
+        cancel_url=reverse("members:detail", args=[member.pk]),
+        submit="删除",
     )
 
 

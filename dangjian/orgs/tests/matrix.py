@@ -237,6 +237,20 @@ ENDPOINTS = [
         },
     ),
     Endpoint(
+        "members:delete",
+        lambda w, s: f"/members/{_other(w, s).pk}/delete/",
+        inside=MEMBER_CHANGE_IN,
+        outside=READ_OUT,
+    ),
+    Endpoint(
+        "members:delete",
+        lambda w, s: f"/members/{_other(w, s).pk}/delete/",
+        inside=MEMBER_CHANGE_POST_IN,
+        outside=POST_OUT,
+        method="POST",
+        data=lambda w, s: {"reason": "重复登记"},
+    ),
+    Endpoint(
         "members:position_assign",
         lambda w, s: f"/members/{_other(w, s).pk}/positions/new/",
         inside=MEMBER_CHANGE_IN,

@@ -177,3 +177,71 @@ def test_add_years_handles_leap_day_and_the_last_year():
     assert add_years(dt.date(2024, 2, 29), 3) == dt.date(2027, 2, 28)
     assert add_years(dt.date(2024, 2, 29), 4) == dt.date(2028, 2, 29)
     assert add_years(dt.date(9998, 5, 1), 18) == dt.date(9999, 5, 1)
+
+
+def test_member_delete_ends_posts_and_mobility_and_keeps_the_row(
+    tree, actor, django_capture_on_commit_callbacks
+):
+    m = make_member(tree["branch_a1"], status=MemberStatus.FULL)
+    post = services.position_assign(
+        member=m, org=tree["branch_a1"], title="secretary", started_on=dt.date(2020, 1, 1), actor=actor
+    )
+    rec = services.mobility_start(
+        member=m, direction="out", place="广东省深圳市", started_on=dt.date(2024, 1, 1), actor=actor
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        services.member_delete(member=m, actor=actor, reason="  重复登记  ")
+    m.refresh_from_db()
+    post.refresh_from_db()
+    rec.refresh_from_db()
+    assert m.deleted_at is not None
+    assert post.ended_on == services.today() and rec.ended_on == services.today()
+    tree["branch_a1"].refresh_from_db()
+    assert tree["branch_a1"].full_count == 0
+    event = AuditEvent.objects.get(verb="member.delete")
+    assert (event.target_id, event.data["reason"]) == (str(m.pk), "重复登记")
+    assert m.history.count() >= 2  # the change history is kept with the row
+
+
+def test_member_delete_refused_writes_nothing(tree, actor):
+    m = make_member(tree["branch_a1"])
+    with pytest.raises(ValidationError) as exc:
+        services.member_delete(member=m, actor=actor, reason="  ")
+    assert exc.value.message_dict["reason"] == ["请填写删除原因"]
+    m.refresh_from_db()
+    assert m.deleted_at is None and AuditEvent.objects.count() == 0
+    services.member_delete(member=m, actor=actor, reason="误登记")
+    with pytest.raises(ValidationError) as exc:
+        services.member_delete(member=m, actor=actor, reason="误登记")
+    assert exc.value.message_dict["reason"] == ["该党员记录已删除"]
+    assert _verbs() == ["member.delete"]
+
+
+def test_deleted_member_number_is_not_registered_again_but_restored(
+    tree, actor, django_capture_on_commit_callbacks
+):
+    data = member_data(name="张三丰")
+    m = services.member_create(org=tree["branch_a1"], actor=actor, **data)
+    services.member_delete(member=m, actor=actor, reason="误登记")
+    with pytest.raises(ValidationError) as exc:
+        services.member_create(org=tree["branch_b1"], actor=actor, **data)
+    assert exc.value.message_dict["id_number"] == ["该身份证号对应的党员记录已被删除，请联系系统管理员恢复"]
+    with django_capture_on_commit_callbacks(execute=True):
+        services.member_restore(member=m, actor=actor)
+    m.refresh_from_db()
+    tree["branch_a1"].refresh_from_db()
+    assert m.deleted_at is None and tree["branch_a1"].full_count == 1
+    with pytest.raises(ValidationError, match="未被删除"):
+        services.member_restore(member=m, actor=actor)
+    assert _verbs() == ["member.create", "member.delete", "member.restore"]
+
+
+def test_member_restore_refused_when_the_org_is_gone(tree, actor):
+    org = services.org_create(parent=tree["county_a"], actor=actor, name="临时支部", kind=OrgKind.BRANCH)
+    m = make_member(org)
+    services.member_delete(member=m, actor=actor, reason="误登记")
+    services.org_delete(org=org, actor=actor)
+    with pytest.raises(ValidationError, match="“临时支部”已撤销"):
+        services.member_restore(member=m, actor=actor)
+    m.refresh_from_db()
+    assert m.deleted_at is not None

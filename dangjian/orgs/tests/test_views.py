@@ -279,3 +279,33 @@ def test_admin_org_create_and_edit_go_through_services(client, tree):
     org.refresh_from_db()
     assert org.path.startswith(tree["county_b"].path)
     assert AuditEvent.objects.filter(verb="org.move").exists()
+
+
+def test_member_delete_page_needs_a_reason_then_hides_the_member(admin_client, tree, zsf):
+    url = f"/members/{zsf.pk}/delete/"
+    assert "误登记或重复登记" in admin_client.get(url).content.decode()
+    r = admin_client.post(url, {"reason": ""})
+    assert r.status_code == 200 and 'data-error-for="reason">请填写删除原因<' in r.content.decode()
+    assert Member.objects.get(pk=zsf.pk).deleted_at is None
+    r = admin_client.post(url, {"reason": "重复登记"})
+    assert r.status_code == 302 and r["Location"] == f"/orgs/{tree['branch_a1'].pk}/"
+    assert admin_client.get(f"/members/{zsf.pk}/").status_code == 404
+    assert "data-member-name>张三丰<" not in admin_client.get("/members/").content.decode()
+
+
+def test_member_detail_shows_delete_only_to_those_who_may(client, tree, zsf):
+    client.force_login(make_user(Role.SUPERVISOR, tree["county_a"]))
+    assert f"/members/{zsf.pk}/delete/" not in client.get(f"/members/{zsf.pk}/").content.decode()
+    client.force_login(make_user(Role.BRANCH_SECRETARY, tree["branch_a1"]))
+    assert f"/members/{zsf.pk}/delete/" in client.get(f"/members/{zsf.pk}/").content.decode()
+
+
+def test_admin_restores_deleted_members_through_the_service(client, tree, zsf):
+    services.member_delete(member=zsf, actor=None, reason="误删")
+    client.force_login(make_user(Role.SYSTEM_ADMIN, None, is_staff=True))
+    html = client.get("/admin/orgs/member/?deleted=yes").content.decode()
+    assert "张三丰" in html and "恢复所选的已删除党员记录" in html
+    r = client.post("/admin/orgs/member/", {"action": "restore", "_selected_action": [zsf.pk]}, follow=True)
+    assert "已恢复 1 名党员的记录" in r.content.decode()
+    assert Member.objects.get(pk=zsf.pk).deleted_at is None
+    assert AuditEvent.objects.filter(verb="member.restore", target_id=str(zsf.pk)).exists()
