@@ -17,6 +17,7 @@ _NAV_URL_NAMES = {
     "home": "home",
     "orgs": "orgs:tree",
     "members": "members:list",
+    "org_search": "orgs:search",
     "activities": "activities:list",
     "compliance": "compliance:dashboard",
     "imports": "imports:index",

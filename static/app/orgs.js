@@ -1,4 +1,5 @@
-// Org tree (expand / collapse, current node) and the org picker used by transfer and move forms.
+// Org tree (expand / collapse, current node) and the org picker of the transfer and move forms
+// and of the member list's filter.
 document.addEventListener("DOMContentLoaded", function () {
   document.body.addEventListener("click", function (evt) {
     var toggle = evt.target.closest("[data-tree-toggle]");
@@ -18,15 +19,37 @@ document.addEventListener("DOMContentLoaded", function () {
     }
     var pick = evt.target.closest("[data-pick]");
     if (pick) {
-      var box = document.querySelector('[data-picker="' + pick.dataset.pick + '"]');
-      if (!box) return;
-      box.querySelector('input[type="hidden"]').value = pick.dataset.pickId;
-      box.querySelector("[data-picker-label]").textContent = "已选择：" + pick.dataset.pickLabel;
-      box.querySelector(".picker-results").innerHTML = "";
-      var search = box.querySelector('input[type="search"]');
-      if (search) search.value = "";
+      choose(pick.dataset.pick, pick.dataset.pickId, "已选择：" + pick.dataset.pickLabel);
+      return;
     }
+    var clear = evt.target.closest("[data-picker-clear]");
+    if (clear) choose(clear.dataset.pickerClear, "", "");
   });
+  // Put the chosen org into the picker's hidden input; a filter's picker (data-picker-submit)
+  // then submits its form, so the list follows at once.
+  function choose(name, id, label) {
+    var box = document.querySelector('[data-picker="' + name + '"]');
+    if (!box) return;
+    box.querySelector('input[type="hidden"]').value = id;
+    var shown = box.querySelector("[data-picker-label]");
+    shown.textContent = label;
+    if (id && box.hasAttribute("data-picker-submit")) {
+      var again = document.createElement("button");
+      again.type = "button";
+      again.className = "btn btn-link btn-sm p-0 align-baseline ms-1";
+      again.dataset.pickerClear = name;
+      again.textContent = "改为全部";
+      shown.appendChild(again);
+    }
+    box.querySelector(".picker-results").innerHTML = "";
+    var search = box.querySelector('input[type="search"]');
+    if (search) {
+      search.value = "";
+      if (box.hasAttribute("data-picker-submit")) search.placeholder = id ? label.replace("已选择：", "") : "全部";
+    }
+    var form = box.closest("form");
+    if (form && box.hasAttribute("data-picker-submit")) form.requestSubmit();
+  }
   // The picker's search box must not submit the surrounding form on Enter.
   document.body.addEventListener("keydown", function (evt) {
     if (evt.key === "Enter" && evt.target.closest(".org-picker input[type=search]")) evt.preventDefault();

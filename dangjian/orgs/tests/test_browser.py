@@ -73,3 +73,22 @@ def test_member_search_by_pinyin_initials_and_reveal(page, world):
     page.locator("#show-pii").click()
     page.locator("#pii-phone", has_text="13912345678").wait_for()
     assert "*" not in page.locator("#pii-id-number").inner_text()
+
+
+def test_member_list_org_picker_narrows_and_widens_the_list(page, world):
+    extra = make_member(world["general"], name="周总支")  # in 甲县委's scope, outside 甲县第一支部
+    browser_login(page, "county_admin")
+    page.goto(page.base + "/members/")
+    names = page.locator("[data-member-name]")
+    names.filter(has_text=extra.name).wait_for()
+    page.fill("#picker-org", "第一支部")
+    page.locator('[data-pick="org"]', has_text="甲县第一支部").first.click()
+    page.wait_for_function("() => !document.body.innerText.includes('周总支')")
+    assert sorted(names.all_inner_texts()) == sorted(["张三丰", "李四", "赵尚方"])
+    assert f"org={world['branch_a1'].pk}" in page.url
+    assert page.locator("[data-picker-label]").inner_text().startswith("已选择：甲县第一支部")
+    # The org search text was not sent as a member name filter.
+    assert "q=%E7%AC%AC" not in page.url and "q=第一" not in page.url
+    page.locator('[data-picker-clear="org"]').click()
+    names.filter(has_text=extra.name).wait_for()
+    assert f"org={world['branch_a1'].pk}" not in page.url
