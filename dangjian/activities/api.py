@@ -56,7 +56,7 @@ class ActivityFilters(Schema):
     """Query parameters of GET /activities (the ActivityFilterSet's fields)."""
 
     org: int | None = Field(None, ge=1, le=MAX_ID, description="组织 id（含下级）")
-    kind: ActivityKind | None = Field(None, description="类型")
+    kind: list[ActivityKind] | None = Field(None, description="类型，可重复给出（任一类型即符合）")
     period: str | None = Field(None, max_length=10, description="期间：2026、2026Q3、2026H1 或 2026-05")
     date_from: dt.date | None = Field(None, description="起始日期（含）")
     date_to: dt.date | None = Field(None, description="截止日期（含）")
@@ -256,11 +256,9 @@ TEXT_FIELDS = (
 @router.get("/activities", response=ActivityPage, summary="组织生活记录列表")
 def activity_list(request: HttpRequest, filters: Query[ActivityFilters]) -> dict[str, Any]:
     user = _user(request)
-    data = {
-        k: v.value if isinstance(v, ActivityKind) else v
-        for k, v in filters.dict(exclude={"limit", "offset"}).items()
-        if v is not None
-    }
+    data = {k: v for k, v in filters.dict(exclude={"limit", "offset"}).items() if v is not None}
+    if "kind" in data:
+        data["kind"] = [k.value for k in data["kind"]]
     filterset = ActivityFilterSet(data, user=user)
     if not filterset.is_valid():
         raise _query_error(filterset)

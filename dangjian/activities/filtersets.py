@@ -76,13 +76,13 @@ def _noop(queryset: Any, name: str, value: Any) -> Any:
 
 
 class ActivityFilterSet(django_filters.FilterSet):
-    """Filters: org (id; its subtree), kind, period (2026 / 2026Q3 / 2026H1 / 2026-05),
+    """Filters: org (id; its subtree), kind (one or more), period (2026 / 2026Q3 / 2026H1 / 2026-05),
     date_from, date_to, q (topic contains). Build with ``user=``; ``qs`` is scoped to the user."""
 
     org = django_filters.NumberFilter(label="组织（含下级）", method=_noop)
-    kind = django_filters.ChoiceFilter(
-        label="类型", choices=ActivityKind.choices, method=_noop, empty_label="全部类型"
-    )
+    # Several kinds may be asked for at once (?kind=party_lecture&kind=special_lecture): a
+    # requirement that counts 党课 and 专题党课 links to the records of both.
+    kind = django_filters.MultipleChoiceFilter(label="类型", choices=ActivityKind.choices, method=_noop)
     period = django_filters.CharFilter(label="期间", method=_noop)
     date_from = django_filters.DateFilter(
         label="起始日期", method=_noop, widget=forms.DateInput(attrs={"type": "date"})
@@ -118,7 +118,7 @@ class ActivityFilterSet(django_filters.FilterSet):
         date_to = min(filter(None, (data.get("date_to"), data.get("period_to"))), default=None)
         return {
             "org": data.get("org_obj"),
-            "kind": data.get("kind") or None,
+            "kinds": list(data.get("kind") or ()),
             "date_from": date_from,
             "date_to": date_to,
             "q": (data.get("q") or "").strip(),

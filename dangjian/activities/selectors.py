@@ -151,7 +151,8 @@ def org_secretary_id(*, org: Org) -> int | None:
 
 
 def activity_list(*, user: Any, filters: dict[str, Any] | None = None) -> QuerySet[Activity]:
-    """Visible activities, filtered. Keys: org (an Org: its subtree), kind, date_from, date_to, q."""
+    """Visible activities, filtered. Keys: org (an Org: its subtree), kinds (any of them),
+    date_from, date_to, q."""
     filters = filters or {}
     qs = activity_visible(user=user)
     return apply_filters(qs, filters).select_related("org").order_by("-starts_at", "-pk")
@@ -161,8 +162,9 @@ def apply_filters(qs: QuerySet[Activity], filters: dict[str, Any]) -> QuerySet[A
     org = filters.get("org")
     if org is not None:
         qs = qs.filter(under("org_path", org.path))
-    if filters.get("kind"):
-        qs = qs.filter(pk__in=ActivityKindEntry.objects.filter(kind=filters["kind"]).values("activity_id"))
+    if filters.get("kinds"):
+        entries = ActivityKindEntry.objects.filter(kind__in=filters["kinds"])
+        qs = qs.filter(pk__in=entries.values("activity_id"))
     if filters.get("date_from"):
         qs = qs.filter(held_on__gte=filters["date_from"])
     if filters.get("date_to"):

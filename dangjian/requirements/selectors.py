@@ -219,8 +219,8 @@ def records_url(*, org: Org, rule: Rule | None, start: dt.date, end: dt.date) ->
     """The activity list behind a figure (the activity page's filter names)."""
     params: dict[str, Any] = {"org": org.pk, "date_from": start.isoformat(), "date_to": end.isoformat()}
     if rule is not None and rule.kinds:
-        params["kind"] = rule.kinds[0]
-    return reverse("activities:list") + "?" + urlencode(params)
+        params["kind"] = list(rule.kinds)  # every kind the rule counts
+    return reverse("activities:list") + "?" + urlencode(params, doseq=True)
 
 
 def result_records_url(*, result: ComplianceResult) -> str:

@@ -6,7 +6,7 @@ import json
 import pytest
 from django.utils import timezone
 
-from dangjian.activities.models import Activity, ActivityKindEntry
+from dangjian.activities.models import Activity, ActivityKind, ActivityKindEntry
 from dangjian.core.permissions import Role
 from dangjian.core.testing import make_member, make_user
 
@@ -83,6 +83,12 @@ def test_list_filters_and_pagination(api):
     assert status == 422 and "期间格式" in data["detail"][0]["msg"]
     status, data = api["call"]("get", "/activities?kind=party_dinner")
     assert status == 422 and "kind" in data["detail"][0]["msg"]
+    record(api["org"], topic="党课", kinds=[ActivityKind.PARTY_LECTURE], lecturer_name="李老师")
+    record(api["org"], topic="专题党课", kinds=[ActivityKind.SPECIAL_LECTURE], lecturer_name="张书记")
+    status, data = api["call"]("get", "/activities?kind=party_lecture")
+    assert status == 200 and [i["topic"] for i in data["items"]] == ["党课"]
+    status, data = api["call"]("get", "/activities?kind=party_lecture&kind=special_lecture")
+    assert status == 200 and sorted(i["topic"] for i in data["items"]) == ["专题党课", "党课"]
 
 
 @pytest.mark.django_db

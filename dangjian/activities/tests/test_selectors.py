@@ -75,8 +75,13 @@ def test_filters(world):
     t = world["tree"]
     sysadmin = make_user(Role.SYSTEM_ADMIN, None)
     lecture = record(t["branch_a1"], topic="党课", kinds=[ActivityKind.PARTY_LECTURE], lecturer_name="李老师")
-    got = selectors.activity_list(user=sysadmin, filters={"kind": ActivityKind.PARTY_LECTURE})
+    got = selectors.activity_list(user=sysadmin, filters={"kinds": [ActivityKind.PARTY_LECTURE]})
     assert list(got) == [lecture]
+    special = record(
+        t["branch_a1"], topic="专题党课", kinds=[ActivityKind.SPECIAL_LECTURE], lecturer_name="张书记"
+    )
+    both = [ActivityKind.PARTY_LECTURE, ActivityKind.SPECIAL_LECTURE]
+    assert set(selectors.activity_list(user=sysadmin, filters={"kinds": both})) == {lecture, special}
     got = selectors.activity_list(user=sysadmin, filters={"org": t["county_b"]})
     assert topics(got) == ["乙县的"]
     tomorrow = dt.date.today() + dt.timedelta(days=1)

@@ -163,6 +163,12 @@ def test_list_filters_and_query_count(setup, django_assert_max_num_queries):
     assert response.status_code == 200 and "共 13 条" in response.content.decode()
     html = client.get(reverse("activities:list"), {"kind": "party_lecture"}).content.decode()
     assert "共 1 条" in html
+    assert 'value="party_lecture" id="f-kind-party_lecture" autocomplete="off" checked' in html
+    record(org, topic="专题党课", kinds=[ActivityKind.SPECIAL_LECTURE], lecturer_name="张书记")
+    both = {"kind": ["party_lecture", "special_lecture"]}
+    assert "共 2 条" in client.get(reverse("activities:list"), both).content.decode()
+    html = client.get(reverse("activities:list"), {"kind": "party_dinner"}).content.decode()
+    assert "party_dinner 不在可用的选项中" in html
     html = client.get(reverse("activities:list"), {"period": "2026Q5"}).content.decode()
     assert "期间格式应为" in html
 

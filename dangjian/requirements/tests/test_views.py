@@ -170,3 +170,18 @@ def test_future_window_is_empty_not_an_error(client, data):
     future = span_of("year", timezone.localdate() + dt.timedelta(days=400)).key
     body = client.get("/api/v1/compliance/rollup", {"period": future}).json()
     assert body["requirements"] == [] and body["total"]["applicable"] == 0
+
+
+def test_records_link_of_a_rule_counts_every_kind_it_counts(client, data):
+    """ZB-PARTY-LECTURE counts 党课 and 专题党课: its link must list the records of both."""
+    from dangjian.requirements import selectors
+    from dangjian.requirements.models import Requirement
+
+    quarter = last_period("quarter")
+    record(data["branch_a1"], quarter.start, K.PARTY_LECTURE, notify=False)
+    record(data["branch_a1"], quarter.start + dt.timedelta(days=1), K.SPECIAL_LECTURE, notify=False)
+    rule = engine.Rule.of(Requirement.objects.get(code="ZB-PARTY-LECTURE"))
+    url = selectors.records_url(org=data["county_a"], rule=rule, start=quarter.start, end=quarter.end)
+    assert "kind=party_lecture&kind=special_lecture" in url
+    client.force_login(data["users"]["admin"])
+    assert "共 2 条" in client.get(url).content.decode()
