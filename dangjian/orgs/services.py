@@ -482,7 +482,7 @@ def member_restore(*, member: Member, actor: Any) -> Member:
     if member.deleted_at is None:
         raise ValidationError("该党员记录未被删除，无需恢复")
     if member.org.deleted_at is not None:
-        raise ValidationError(f"{member.name}所在的“{member.org.name}”已撤销，请先恢复该组织")
+        raise ValidationError(f"{member.name}所在的“{member.org.name}”已撤销，不能在该组织下恢复此党员")
     member.deleted_at = None
     member.save(update_fields=["deleted_at", "updated_at"])
     audit(actor=actor, verb="member.restore", target=member, org_path=member.org_path)
