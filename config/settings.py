@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "dangjian.activities",
     "dangjian.requirements",
     "dangjian.reports",
+    "dangjian.feedback",
     "dangjian.demo",
 ]
 

@@ -19,4 +19,5 @@ urlpatterns = [
     path("imports/", include("dangjian.orgs.import_urls")),
     path("activities/", include("dangjian.activities.urls")),
     path("compliance/", include("dangjian.requirements.urls")),
+    path("feedback/", include("dangjian.feedback.urls")),
 ]

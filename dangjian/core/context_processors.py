@@ -22,6 +22,7 @@ _NAV_URL_NAMES = {
     "compliance": "compliance:dashboard",
     "imports": "imports:index",
     "tokens": "accounts:tokens",
+    "feedback": "feedback:index",
     "admin": "admin:index",
     "logout": "logout",
 }
@@ -96,6 +97,13 @@ def _frame_html(script_prefix: str, flags: tuple[tuple[str, bool], ...]) -> dict
         format_html(
             '<li class="nav-item"><a class="nav-link" href="{}"><span class="nav-link-title">API 令牌</span></a></li>',
             urls["tokens"],
+        )
+    )
+    items.append(
+        format_html(
+            '<li class="nav-item"><a class="nav-link" href="{}" data-nav="feedback">'
+            '<span class="nav-link-title">投诉建议</span></a></li>',
+            urls["feedback"],
         )
     )
     if shown.get("admin"):

@@ -31,6 +31,7 @@ class Perm(models.TextChoices):
     COMPLIANCE_VIEW = "compliance.view", "查看达标情况"
     REQUIREMENT_CHANGE = "requirement.change", "维护要求"
     ADMIN_SITE = "admin.site", "后台管理"
+    FEEDBACK_REPLY = "feedback.reply", "答复投诉建议"
 
 
 _READ = {Perm.ORG_VIEW, Perm.MEMBER_VIEW, Perm.ACTIVITY_VIEW, Perm.COMPLIANCE_VIEW}

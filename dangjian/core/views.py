@@ -8,6 +8,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from dangjian.feedback import selectors as feedback_selectors
 from dangjian.orgs import selectors as org_selectors
 
 OVERDUE_SHOWN = 10
@@ -33,8 +34,7 @@ def home(request: HttpRequest) -> HttpResponse:
     for org in overdue:
         org.days_overdue = (today - org.term_due).days
     roots = list(org_selectors.org_roots(user=request.user)[:5])
-    return render(
-        request,
-        "core/home.html",
-        {"summary": summary, "overdue": overdue, "roots": roots, "today": today},
-    )
+    context = {"summary": summary, "overdue": overdue, "roots": roots, "today": today, "feedback_open": None}
+    if feedback_selectors.can_reply(request.user):
+        context["feedback_open"] = feedback_selectors.feedback_open_count(user=request.user)
+    return render(request, "core/home.html", context)

@@ -14,6 +14,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.http import Http404
 
+from dangjian.core.forms import StyledForm, add_service_errors
 from dangjian.core.permissions import Perm
 
 from . import selectors, services
@@ -21,32 +22,6 @@ from .choices import Mobility, PositionTitle, Standing
 from .models import Member, Org
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-
-
-def add_service_errors(form: forms.Form, errors: ValidationError | dict[str, Any]) -> None:
-    """Attach a service's errors to the form: known fields next to the field, the rest on top."""
-    if isinstance(errors, ValidationError):
-        errors = errors.message_dict if hasattr(errors, "error_dict") else {None: errors.messages}
-    for field, messages in errors.items():
-        messages = messages if isinstance(messages, list | tuple) else [messages]
-        target = field if field in form.fields else None
-        for message in messages:
-            form.add_error(target, message)
-
-
-class StyledForm(forms.Form):
-    """Adds Tabler/Bootstrap classes to the widgets."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        for field in self.fields.values():
-            widget = field.widget
-            if isinstance(widget, forms.CheckboxInput):
-                widget.attrs.setdefault("class", "form-check-input")
-            elif isinstance(widget, forms.Select):
-                widget.attrs.setdefault("class", "form-select")
-            else:
-                widget.attrs.setdefault("class", "form-control")
 
 
 # ---------------------------------------------------------------- orgs

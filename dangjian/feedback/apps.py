@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class FeedbackConfig(AppConfig):
+    name = "dangjian.feedback"
+    verbose_name = "投诉建议"
