@@ -45,8 +45,10 @@ def make_org(
 def member_data(**overrides: Any) -> dict[str, Any]:
     """Valid cleaned member data (plain id_number) for services and forms."""
     male = overrides.pop("male", _rng.random() < 0.6)
+    # Born 1960–1994, so the default 入党 (at 25) is no later than 2019: tests may date
+    # transfers and posts in the early 2020s whatever order the workers draw members in.
     birth = overrides.pop(
-        "birth", dt.date(1970 + _rng.randrange(30), 1 + _rng.randrange(12), 1 + _rng.randrange(28))
+        "birth", dt.date(1960 + _rng.randrange(35), 1 + _rng.randrange(12), 1 + _rng.randrange(28))
     )
     joined = overrides.pop("joined", dt.date(birth.year + 25, 7, 1))
     data: dict[str, Any] = {
