@@ -24,6 +24,7 @@ test: setup
 lint: .venv/.installed
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
+	.venv/bin/mypy
 
 bench: setup
 	bash scripts/bench.sh

@@ -7,6 +7,7 @@ PY=.venv/bin/python
 bash scripts/ensure_deb.sh chromium /usr/bin/chromium 浏览器测试 || { [ "${CI:-}" = "true" ] && exit 1; echo "警告：没有 Chromium，浏览器测试将失败"; }
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
+.venv/bin/mypy  # services and selectors (files in pyproject.toml)
 .venv/bin/python manage.py makemigrations --check --dry-run >/dev/null || {
   echo "模型有未生成的迁移（manage.py makemigrations）" >&2; exit 1; }
 

@@ -249,8 +249,8 @@ def _attendance_check(
     away = away_member_ids(member_ids=ids, on=on)
     where = "本党小组" if org.kind == OrgKind.GROUP else "本组织"
     for n, row in enumerate(attendance, 1):
-        raw = row.get("member_id")
-        if not str(raw).isdigit() or int(raw) not in names:
+        raw = str(row.get("member_id", ""))
+        if not raw.isdigit() or int(raw) not in names:
             problems.append(f"第 {n} 行：党员不存在")
             continue
         pk = int(raw)

@@ -13,9 +13,11 @@ selectors, which call it.
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db import connection, models
+
+M = TypeVar("M", bound=models.Model)
 
 
 def _converters(fields: list[models.Field], tables: list[str]) -> list[tuple[int, list, Any]]:
@@ -45,7 +47,7 @@ def convert(row: tuple, converters: list[tuple[int, list, Any]]) -> list[Any]:
 def _plan(model: type[models.Model], vendor: str) -> tuple[str, list[str], list[tuple[int, list, Any]]]:
     qn = connection.ops.quote_name
     table = model._meta.db_table
-    fields = list(model._meta.concrete_fields)
+    fields: list[Any] = list(model._meta.concrete_fields)  # each has its column
     columns = ", ".join(f"{qn(table)}.{qn(f.column)}" for f in fields)
     select = f"SELECT {columns} FROM {qn(table)}"  # noqa: S608 - from model meta
     return select, [f.attname for f in fields], _converters(fields, [table] * len(fields))
@@ -57,13 +59,17 @@ def value_converters(
 ) -> list[tuple[int, list, Any]]:
     """Converters for rows of ``model.objects.values(*names)`` read with a plain cursor
     (``names``: own fields, ``pk``, or ``fk__field`` one relation away)."""
-    fields, tables = [], []
+    fields: list[Any] = []  # concrete fields (get_field is typed to return relations too)
+    tables: list[str] = []
     for name in names:
+        field: Any
         if name == "pk":
             field = model._meta.pk
         elif "__" in name:
             relation, attr = name.split("__", 1)
-            field = model._meta.get_field(relation).related_model._meta.get_field(attr)
+            related = model._meta.get_field(relation).related_model
+            assert related is not None and not isinstance(related, str), name  # a real relation
+            field = related._meta.get_field(attr)
         else:
             field = model._meta.get_field(name)
         fields.append(field)
@@ -71,7 +77,7 @@ def value_converters(
     return _converters(fields, tables)
 
 
-def fetch_one(model: type[models.Model], where: str, params: list[Any]) -> models.Model | None:
+def fetch_one(model: type[M], where: str, params: list[Any]) -> M | None:
     """The first ``model`` row matching ``where`` (SQL over the model's own columns, e.g.
     ``"id = %s AND deleted_at IS NULL"``), or None."""
     select, attnames, converters = _plan(model, connection.vendor)

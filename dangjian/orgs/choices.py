@@ -115,6 +115,6 @@ ETHNICITIES = (
     "撒拉族 毛南族 仡佬族 锡伯族 阿昌族 普米族 塔吉克族 怒族 乌孜别克族 俄罗斯族 鄂温克族 德昂族 保安族 裕固族 京族 "
     "塔塔尔族 独龙族 鄂伦春族 赫哲族 门巴族 珞巴族 基诺族"
 ).split()
-Ethnicity = models.TextChoices(  # type: ignore[misc]  # functional API builds the 56 GB 3304 codes
+Ethnicity = models.TextChoices(  # type: ignore[call-overload]  # functional API builds the 56 GB 3304 codes
     "Ethnicity", [(f"E{i:02d}", (f"{i:02d}", f"{i:02d} {name}")) for i, name in enumerate(ETHNICITIES, 1)]
 )

@@ -70,7 +70,7 @@ class Org(MP_Node, SoftDeleteModel):
     probationary_count = models.PositiveIntegerField("预备党员数", default=0, editable=False)
 
     history = HistoricalRecords(excluded_fields=["full_count", "probationary_count", "numchild"])
-    objects = OrgManager()
+    objects = OrgManager()  # type: ignore[misc]  # treebeard's manager in place of SoftDeleteModel's
 
     class Meta:
         verbose_name = "党组织"

@@ -30,7 +30,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -61,7 +61,7 @@ KIND_LABELS = dict(ActivityKind.choices)
 # ---------------------------------------------------------------- periods
 
 QUARTER_NAMES = {1: "第一季度", 2: "第二季度", 3: "第三季度", 4: "第四季度"}
-CURRENT_WORD = {
+CURRENT_WORD: dict[str, str] = {
     PeriodKind.MONTH: "本月",
     PeriodKind.QUARTER: "本季度",
     PeriodKind.HALF_YEAR: "本半年",
@@ -322,7 +322,7 @@ def load_org_facts(org_ids: Iterable[int] | None = None, *, need_members: bool =
 
     One query: committee posts held, whether a 党小组 hangs below, members in normal standing.
     """
-    where, params = "", []
+    where, params = "", list[Any]()
     if org_ids is not None:
         ids = sorted({int(i) for i in org_ids})
         if not ids:
@@ -350,7 +350,10 @@ def load_org_facts(org_ids: Iterable[int] | None = None, *, need_members: bool =
         cursor.execute(sql, params)
         while batch := cursor.fetchmany(20000):
             for row in batch:
-                facts[row[0]] = OrgFacts(*row[:8], bool(row[8]), row[9])
+                org_id, path, kind, sector, team, full, founded, posts, groups, members = row
+                facts[org_id] = OrgFacts(
+                    org_id, path, kind, sector, team, full, founded, posts, bool(groups), members
+                )
     return facts
 
 
@@ -408,7 +411,7 @@ def _sql_date(day: dt.date) -> Any:
     return connection.ops.adapt_datefield_value(day)
 
 
-def _key_sql(period: str, col: str) -> str:
+def _key_sql(period: PeriodKind | str, col: str) -> str:
     """SQL naming the ``period`` that contains the date column ``col``, to join with the periods
     of ``_periods_sql`` on ``PERIOD_JOIN``: on SQLite the key text (see ``span_of``), on
     PostgreSQL the period's first day (date_trunc is much cheaper than to_char)."""
@@ -419,7 +422,9 @@ def _key_sql(period: str, col: str) -> str:
                 f"CAST(date_trunc('year', {ts}) + CASE WHEN EXTRACT(MONTH FROM {col}) > 6 "
                 f"THEN INTERVAL '6 months' ELSE INTERVAL '0 months' END AS date)"
             )
-        unit = {PeriodKind.MONTH: "month", PeriodKind.QUARTER: "quarter", PeriodKind.YEAR: "year"}[period]
+        unit = {PeriodKind.MONTH: "month", PeriodKind.QUARTER: "quarter", PeriodKind.YEAR: "year"}[
+            PeriodKind(period)
+        ]
         return f"CAST(date_trunc('{unit}', {ts}) AS date)"
     # SQLite stores dates as ISO text.
     return {
@@ -427,7 +432,7 @@ def _key_sql(period: str, col: str) -> str:
         PeriodKind.QUARTER: f"substr({col}, 1, 4) || 'Q' || ((CAST(substr({col}, 6, 2) AS INTEGER) + 2) / 3)",
         PeriodKind.HALF_YEAR: f"substr({col}, 1, 4) || CASE WHEN substr({col}, 6, 2) <= '06' THEN 'H1' ELSE 'H2' END",
         PeriodKind.YEAR: f"substr({col}, 1, 4)",
-    }[period]
+    }[PeriodKind(period)]
 
 
 def _period_join() -> str:
@@ -464,7 +469,7 @@ def _literals(values: Iterable[str]) -> str:
     return ", ".join(out)
 
 
-def _periods_sql(spans: list[Span]) -> tuple[str, list]:
+def _periods_sql(spans: Sequence[Span]) -> tuple[str, list]:
     parts, params = [], []
     for i, s in enumerate(spans):
         parts.append("SELECT %s AS k, %s AS s, %s AS e" if i == 0 else "SELECT %s, %s, %s")
@@ -472,7 +477,7 @@ def _periods_sql(spans: list[Span]) -> tuple[str, list]:
     return " UNION ALL ".join(parts), params
 
 
-def rule_sql(rule: Rule, spans: list[Span], org_ids: list[int], on: dt.date) -> tuple[str, list]:
+def rule_sql(rule: Rule, spans: Sequence[Span], org_ids: list[int], on: dt.date) -> tuple[str, list]:
     """One SELECT giving the result rows (``RESULT_COLUMNS``) of ``rule`` for ``org_ids`` × ``spans``.
 
     ``org_ids`` are orgs the rule applies to; periods that ended before an org was founded are
@@ -569,7 +574,7 @@ def cell_queries(
     for rule in rules:
         spans = rule.spans(start, on)
         if day_list is not None:
-            spans = [s for s in spans if any(s.contains(d) for d in day_list)]
+            spans = tuple(s for s in spans if any(s.contains(d) for d in day_list))
         if not spans:
             continue
         ids = sorted(o.id for o in orgs.values() if rule.applies(o))
@@ -776,7 +781,7 @@ def recompute_all(*, on: dt.date | None = None, rule_ids: Iterable[int] | None =
     if rule_ids is not None:
         scope = _in_ids("t.requirement_id", rule_ids or [0])
     report = RecomputeReport(orgs=len(orgs), requirements=len(rules))
-    tracked = (f"SELECT id, path FROM {T_ORG} WHERE deleted_at IS NULL", [])  # noqa: S608
+    tracked: tuple[str, list[Any]] = (f"SELECT id, path FROM {T_ORG} WHERE deleted_at IS NULL", [])  # noqa: S608
     with connection.cursor() as cursor:
         if _pg():
             cursor.execute("SET LOCAL synchronous_commit = off")
