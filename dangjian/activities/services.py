@@ -13,18 +13,17 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import zipfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import filetype
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 
+from dangjian.core import uploads
 from dangjian.core.audit import audit
 from dangjian.orgs.choices import COMMITTEE_TITLES, Mobility, OrgKind, PositionTitle, Standing
 from dangjian.orgs.models import Member, MobilityRecord, Org, Position
@@ -45,16 +44,6 @@ COMMITTEE_BODY_KINDS = frozenset(
 LECTURE_KINDS = frozenset({ActivityKind.PARTY_LECTURE, ActivityKind.SPECIAL_LECTURE})
 REASON_REQUIRED = frozenset({AttendanceStatus.LEAVE, AttendanceStatus.ABSENT})
 ATTENDED = frozenset({AttendanceStatus.PRESENT, AttendanceStatus.ELSEWHERE})
-
-# Attachment types: extension -> what the file's content must sniff as.
-ATTACHMENT_TYPES = {
-    "jpg": "jpg",
-    "jpeg": "jpg",
-    "png": "png",
-    "pdf": "pdf",
-    "docx": "docx",
-    "doc": "doc",
-}
 
 FIELDS = (
     "topic",
@@ -273,30 +262,8 @@ def _attendance_check(
 
 
 def attachment_check(upload: UploadedFile) -> str | None:
-    """Why ``upload`` is refused, or None. The content is sniffed: the extension must match."""
-    name = upload.name or ""
-    ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
-    if ext not in ATTACHMENT_TYPES:
-        return f"附件“{name}”的类型不允许：只接受 jpg、png、pdf、docx、doc"
-    limit = attachment_max_bytes()
-    if upload.size is not None and upload.size > limit:
-        return f"附件“{name}”超过 {limit // (1024 * 1024)} MB"
-    upload.seek(0)
-    head = upload.read(8192)
-    upload.seek(0)
-    kind = filetype.guess(head)
-    sniffed = kind.extension if kind else None
-    expected = ATTACHMENT_TYPES[ext]
-    if sniffed == "zip" and expected == "docx":
-        try:
-            with zipfile.ZipFile(upload) as zf:
-                sniffed = "docx" if "word/document.xml" in zf.namelist() else "zip"
-        except zipfile.BadZipFile:
-            sniffed = None
-        upload.seek(0)
-    if sniffed != expected:
-        return f"附件“{name}”的内容与扩展名 .{ext} 不符"
-    return None
+    """Why ``upload`` is refused, or None (``core.uploads``; size limit from the settings)."""
+    return uploads.attachment_check(upload, max_bytes=attachment_max_bytes())
 
 
 def _raise_if(errors: dict[str, str]) -> None:
@@ -363,8 +330,7 @@ def _write_attendance(activity: Activity, attendance: Sequence[Mapping[str, Any]
 
 def _save_uploads(activity: Activity, files: Sequence[UploadedFile], actor: Any) -> None:
     for upload in files:
-        kind = filetype.guess(upload.read(8192))
-        upload.seek(0)
+        kind = uploads.sniffed_type(upload)
         Attachment.objects.create(
             activity=activity,
             file=upload,
