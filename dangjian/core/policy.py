@@ -47,7 +47,14 @@ def user_grants(user: Any) -> tuple[Grant, ...]:
     grants: list[Grant] = []
     if user.is_superuser:
         grants.append(Grant(Role.SYSTEM_ADMIN, None, None, True))
-    for role, org_id, include_descendants, path, org_deleted_at in _grant_rows(user.pk):
+    for row in _grant_rows(user.pk):
+        role, org_id, include_descendants, path, org_deleted_at = row[:5]
+        if role in SELF_ONLY_ROLES and row[6] is not None:
+            # A 党员's own-record grant follows their member record: to the org it was
+            # transferred to, and away when the record is deleted.
+            member_deleted_at, org_id, path, org_deleted_at = row[5:]
+            if member_deleted_at is not None:
+                continue
         if org_id is None:
             if role == Role.SYSTEM_ADMIN:
                 grants.append(Grant(role, None, None, True))
@@ -61,18 +68,25 @@ def user_grants(user: Any) -> tuple[Grant, ...]:
 
 
 def _grant_rows(user_id: int) -> list[tuple]:
-    """(role, org id, include_descendants, org path, org deleted_at) of a user's grants.
+    """(role, org id, include_descendants, org path, org deleted_at) of a user's grants, then
+    the linked member record's deleted_at and its org's id, path and deleted_at (all None
+    when the user has no member record).
 
     Plain SQL: this runs on every request, and building it through the ORM cost more than
     running it."""
-    from dangjian.accounts.models import RoleGrant
-    from dangjian.orgs.models import Org
+    from dangjian.accounts.models import RoleGrant, User
+    from dangjian.orgs.models import Member, Org
 
     grant, org = RoleGrant._meta.db_table, Org._meta.db_table
+    user, member = User._meta.db_table, Member._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT g.role, g.org_id, g.include_descendants, o.path, o.deleted_at FROM {grant} g "  # noqa: S608 - table names from model meta
-            f"LEFT JOIN {org} o ON o.id = g.org_id WHERE g.user_id = %s",
+            f"SELECT g.role, g.org_id, g.include_descendants, o.path, o.deleted_at, "  # noqa: S608 - table names from model meta
+            f"m.deleted_at, m.org_id, mo.path, mo.deleted_at FROM {grant} g "
+            f"LEFT JOIN {org} o ON o.id = g.org_id "
+            f"JOIN {user} u ON u.id = g.user_id "
+            f"LEFT JOIN {member} m ON m.id = u.member_id "
+            f"LEFT JOIN {org} mo ON mo.id = m.org_id WHERE g.user_id = %s",
             [user_id],
         )
         return cursor.fetchall()
