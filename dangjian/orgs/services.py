@@ -16,6 +16,7 @@ from django.db import transaction
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from pypinyin import Style, lazy_pinyin
+from simple_history.utils import bulk_update_with_history
 
 from dangjian.core import pii
 from dangjian.core.audit import audit
@@ -436,8 +437,11 @@ def member_transfer(*, member: Member, to_org: Org, on: dt.date, reason: str, ac
     member.party_group = None
     member.save(update_fields=["org", "org_path", "party_group", "updated_at"])
     # Posts held in the old org end with the move.
-    Position.objects.filter(member=member, org_path__startswith=from_org.path, ended_on__isnull=True).update(
-        ended_on=on
+    _end_open(
+        Position.objects.filter(member=member, org_path__startswith=from_org.path, ended_on__isnull=True),
+        on=on,
+        actor=actor,
+        reason="组织关系转接",
     )
     audit(
         actor=actor,
@@ -462,17 +466,48 @@ def member_delete(*, member: Member, actor: Any, reason: str) -> None:
     stop showing the record; the row itself, its history and the reason are kept."""
     if not (reason or "").strip():
         raise ValidationError({"reason": "请填写删除原因"})
-    if member.deleted_at is not None:
+    # The row as it is now, locked: of two quick submits only the first deletes.
+    current = Member.objects.select_for_update().only("deleted_at").get(pk=member.pk)
+    if current.deleted_at is not None:
         raise ValidationError({"reason": "该党员记录已删除"})
     on = today()
-    posts = Position.objects.filter(member=member, ended_on__isnull=True)
-    post_orgs = set(posts.values_list("org_id", flat=True))
-    posts.update(ended_on=on)
-    MobilityRecord.objects.filter(member=member, ended_on__isnull=True).update(ended_on=on)
+    posts = _end_open(
+        Position.objects.filter(member=member, ended_on__isnull=True),
+        on=on,
+        actor=actor,
+        reason="删除党员记录",
+    )
+    records = _end_open(
+        MobilityRecord.objects.filter(member=member, ended_on__isnull=True),
+        on=on,
+        actor=actor,
+        reason="删除党员记录",
+    )
     member.deleted_at = timezone.now()
     member.save(update_fields=["deleted_at", "updated_at"])
-    audit(actor=actor, verb="member.delete", target=member, org_path=member.org_path, reason=reason.strip())
-    _after_commit_recount(member.org_id, *post_orgs)
+    audit(
+        actor=actor,
+        verb="member.delete",
+        target=member,
+        org_path=member.org_path,
+        reason=reason.strip(),
+        ended_positions=[p.pk for p in posts],
+        ended_mobility=[r.pk for r in records],
+    )
+    _after_commit_recount(member.org_id, *{p.org_id for p in posts})
+
+
+def _end_open(rows: QuerySet[Any], *, on: dt.date, actor: Any, reason: str) -> list[Any]:
+    """End posts or 流动 records (``ended_on = on``) with a history row each; returns them."""
+    ended = list(rows)
+    for row in ended:
+        row.ended_on = on
+    if ended:
+        user = actor if getattr(actor, "is_authenticated", False) else None
+        bulk_update_with_history(
+            ended, type(ended[0]), ["ended_on"], default_user=user, default_change_reason=reason
+        )
+    return ended
 
 
 @transaction.atomic

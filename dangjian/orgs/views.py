@@ -568,7 +568,8 @@ def member_delete(request: HttpRequest, pk: int) -> HttpResponse:
         title=f"删除党员记录：{member.name}（{member.org.name}）",
         intro=(
             "只用于误登记或重复登记的党员。组织关系转出请用“组织关系转接”。"
-            "删除后此人不再计入党员数和达标统计，其职务和流动登记同时结束；记录、修改历史和删除原因保留。"
+            "删除后此人不再计入党员数和达标统计，其职务和流动登记同时结束，本人的党员账号不能再查看组织信息；"
+            "记录、修改历史和删除原因保留。"
         ),
         on_valid=save,
         cancel_url=reverse("members:detail", args=[member.pk]),

@@ -200,7 +200,11 @@ def test_member_delete_ends_posts_and_mobility_and_keeps_the_row(
     assert tree["branch_a1"].full_count == 0
     event = AuditEvent.objects.get(verb="member.delete")
     assert (event.target_id, event.data["reason"]) == (str(m.pk), "重复登记")
+    assert (event.data["ended_positions"], event.data["ended_mobility"]) == ([post.pk], [rec.pk])
     assert m.history.count() >= 2  # the change history is kept with the row
+    # What the delete ended shows in the posts' and records' own history.
+    assert post.history.latest().history_change_reason == "删除党员记录"
+    assert rec.history.latest().ended_on == services.today()
 
 
 def test_member_delete_refused_writes_nothing(tree, actor):
