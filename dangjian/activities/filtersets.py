@@ -9,7 +9,7 @@ from typing import Any
 
 import django_filters
 from django import forms
-from django.http import Http404
+from django.http import Http404, QueryDict
 
 from dangjian.core.permissions import Perm
 
@@ -98,6 +98,10 @@ class ActivityFilterSet(django_filters.FilterSet):
         form = ActivityFilterForm
 
     def __init__(self, data: Any = None, *, user: Any, perm: str = Perm.ACTIVITY_VIEW, **kwargs: Any) -> None:
+        if isinstance(data, QueryDict) and "" in data.getlist("kind"):
+            # "?kind=" is how the single type select said 全部类型: links kept from then still work.
+            data = data.copy()
+            data.setlist("kind", [k for k in data.getlist("kind") if k])
         self.user = user
         super().__init__(data, queryset=selectors.activity_visible(user=user, perm=perm), **kwargs)
 

@@ -168,7 +168,13 @@ def test_list_filters_and_query_count(setup, django_assert_max_num_queries):
     both = {"kind": ["party_lecture", "special_lecture"]}
     assert "共 2 条" in client.get(reverse("activities:list"), both).content.decode()
     html = client.get(reverse("activities:list"), {"kind": "party_dinner"}).content.decode()
-    assert "party_dinner 不在可用的选项中" in html
+    assert "类型：选择一个有效的选项。 party_dinner 不在可用的选项中。" in html
+    # "?kind=" (the old 全部类型) still means every kind, on the page and in the export.
+    assert "共 14 条" in client.get(reverse("activities:list") + "?kind=").content.decode()
+    html = client.get(reverse("activities:list") + "?kind=party_lecture&period=2026").content.decode()
+    assert '&kind=party_lecture">本月</a>' in html  # the period shortcuts keep the chosen kinds
+    export = client.get(reverse("activities:export_records") + "?kind=")
+    assert export.status_code == 200 and export["Content-Type"].startswith("application/vnd.openxml")
     html = client.get(reverse("activities:list"), {"period": "2026Q5"}).content.decode()
     assert "期间格式应为" in html
 
