@@ -34,7 +34,11 @@ def home(request: HttpRequest) -> HttpResponse:
     for org in overdue:
         org.days_overdue = (today - org.term_due).days
     roots = list(org_selectors.org_roots(user=request.user)[:5])
-    context = {"summary": summary, "overdue": overdue, "roots": roots, "today": today, "feedback_open": None}
-    if feedback_selectors.can_reply(request.user):
-        context["feedback_open"] = feedback_selectors.feedback_open_count(user=request.user)
+    context = {
+        "summary": summary,
+        "overdue": overdue,
+        "roots": roots,
+        "today": today,
+        "feedback_open": feedback_selectors.feedback_open_count(user=request.user),
+    }
     return render(request, "core/home.html", context)

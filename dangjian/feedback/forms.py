@@ -8,7 +8,11 @@ from .models import FeedbackCategory
 
 
 class FeedbackForm(StyledForm):
-    category = forms.ChoiceField(label="类别", choices=FeedbackCategory.choices)
+    category = forms.ChoiceField(
+        label="类别",
+        choices=FeedbackCategory.choices,
+        error_messages={"required": "请选择类别", "invalid_choice": "类别不在可选范围内，请重新选择"},
+    )
     subject = forms.CharField(label="标题", max_length=100, error_messages={"required": "请填写标题"})
     text = forms.CharField(
         label="内容",

@@ -32,10 +32,10 @@ def feedback_list(*, user: Any, status: str = "") -> QuerySet[Feedback]:
     return qs.order_by("-created_at", "-pk")
 
 
-def feedback_open_count(*, user: Any) -> int:
-    """Unanswered feedback for those who answer it (0 for everyone else)."""
+def feedback_open_count(*, user: Any) -> int | None:
+    """Unanswered feedback for those who answer it; None for everyone else."""
     if not can_reply(user):
-        return 0
+        return None
     return feedback_visible(user=user).filter(status=FeedbackStatus.OPEN).count()
 
 

@@ -48,10 +48,12 @@ def feedback_reply(*, feedback: Feedback, reply: str, actor: Any) -> Feedback:
     reply = _text_errors(errors, "reply", reply, "答复", TEXT_MAX)
     if errors:
         raise ValidationError(errors)
+    previous = feedback.reply
     feedback.reply = reply
     feedback.status = FeedbackStatus.ANSWERED
     feedback.replied_at = timezone.now()
     feedback.replied_by = actor if getattr(actor, "is_authenticated", False) else None
     feedback.save(update_fields=["reply", "status", "replied_at", "replied_by", "updated_at"])
-    audit(actor=actor, verb="feedback.reply", target=feedback)
+    # The audit row keeps both texts, so a corrected answer does not erase the first one.
+    audit(actor=actor, verb="feedback.reply", target=feedback, reply=reply, previous=previous)
     return feedback

@@ -322,7 +322,8 @@ def load_org_facts(org_ids: Iterable[int] | None = None, *, need_members: bool =
 
     One query: committee posts held, whether a 党小组 hangs below, members in normal standing.
     """
-    where, params = "", list[Any]()
+    where = ""
+    params: list[Any] = []
     if org_ids is not None:
         ids = sorted({int(i) for i in org_ids})
         if not ids:

@@ -19,36 +19,30 @@ document.addEventListener("DOMContentLoaded", function () {
     }
     var pick = evt.target.closest("[data-pick]");
     if (pick) {
-      choose(pick.dataset.pick, pick.dataset.pickId, "已选择：" + pick.dataset.pickLabel);
+      choose(pick.dataset.pick, pick.dataset.pickId, pick.dataset.pickLabel);
       return;
     }
     var clear = evt.target.closest("[data-picker-clear]");
     if (clear) choose(clear.dataset.pickerClear, "", "");
   });
-  // Put the chosen org into the picker's hidden input; a filter's picker (data-picker-submit)
-  // then submits its form, so the list follows at once.
-  function choose(name, id, label) {
+  // Put the chosen org (or none) into the picker's hidden input; a filter's picker
+  // (data-picker-submit) then submits its form, so the list follows at once.
+  function choose(name, id, orgName) {
     var box = document.querySelector('[data-picker="' + name + '"]');
     if (!box) return;
+    var filter = box.hasAttribute("data-picker-submit");
     box.querySelector('input[type="hidden"]').value = id;
-    var shown = box.querySelector("[data-picker-label]");
-    shown.textContent = label;
-    if (id && box.hasAttribute("data-picker-submit")) {
-      var again = document.createElement("button");
-      again.type = "button";
-      again.className = "btn btn-link btn-sm p-0 align-baseline ms-1";
-      again.dataset.pickerClear = name;
-      again.textContent = "改为全部";
-      shown.appendChild(again);
-    }
+    var shown = box.querySelector("[data-picker-name]") || box.querySelector("[data-picker-label]");
+    shown.textContent = id ? "已选择：" + orgName : "";
+    var clear = box.querySelector("[data-picker-clear]");
+    if (clear) clear.hidden = !id;
     box.querySelector(".picker-results").innerHTML = "";
     var search = box.querySelector('input[type="search"]');
     if (search) {
       search.value = "";
-      if (box.hasAttribute("data-picker-submit")) search.placeholder = id ? label.replace("已选择：", "") : "全部";
+      if (filter) search.placeholder = id ? orgName : search.dataset.emptyPlaceholder;
     }
-    var form = box.closest("form");
-    if (form && box.hasAttribute("data-picker-submit")) form.requestSubmit();
+    if (filter && box.closest("form")) box.closest("form").requestSubmit();
   }
   // The picker's search box must not submit the surrounding form on Enter.
   document.body.addEventListener("keydown", function (evt) {

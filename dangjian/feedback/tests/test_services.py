@@ -63,3 +63,12 @@ def test_empty_reply_refused_and_answered_needs_a_reply_in_the_database(tree):
     assert f.status == FeedbackStatus.OPEN
     with pytest.raises(IntegrityError), transaction.atomic():
         Feedback.objects.filter(pk=f.pk).update(status=FeedbackStatus.ANSWERED)
+
+
+def test_a_corrected_reply_keeps_the_first_in_the_audit_trail(tree):
+    author = make_user(Role.MEMBER, tree["branch_a1"])
+    f = services.feedback_submit(author=author, category="problem", subject="标题", text="内容")
+    services.feedback_reply(feedback=f, reply="第一次答复", actor=None)
+    services.feedback_reply(feedback=f, reply="更正后的答复", actor=None)
+    last = AuditEvent.objects.filter(verb="feedback.reply").latest("pk")
+    assert (last.data["previous"], last.data["reply"]) == ("第一次答复", "更正后的答复")

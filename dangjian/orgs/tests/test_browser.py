@@ -104,3 +104,16 @@ def test_member_list_org_search_text_is_not_a_name_filter(page, world):
     )
     assert sorted(page.locator("[data-member-name]").all_inner_texts()) == sorted(["张三丰", "赵尚方"])
     assert page.url.count("q=") == 1 and "q=zsf" in page.url
+
+
+def test_transfer_form_picks_the_target_org_by_name(page, world):
+    browser_login(page, "county_admin")
+    page.goto(page.base + f"/members/{world['zsf'].pk}/transfer/")
+    page.fill("#picker-to_org", "总支")
+    page.locator('[data-pick="to_org"]', has_text="甲县机关总支").click()
+    assert page.locator('[data-picker="to_org"] [data-picker-label]').inner_text() == "已选择：甲县机关总支"
+    page.fill("#id_reason", "工作调动")
+    page.get_by_role("button", name="转接", exact=True).click()
+    page.get_by_text("已将张三丰的组织关系转入“甲县机关总支”").wait_for()
+    world["zsf"].refresh_from_db()
+    assert world["zsf"].org_id == world["general"].pk
