@@ -1,4 +1,4 @@
-"""Regenerate the user guide's screenshots of the org tree and the member list.
+"""Regenerate the user guide's screenshots of the 工作台, the org tree and the member list.
 
 Run against the demo site of ``make run`` (http://127.0.0.1:8000, the ``small`` demo data):
 
@@ -16,7 +16,17 @@ from pathlib import Path
 from playwright.sync_api import sync_playwright
 
 OUT = Path(__file__).resolve().parent.parent / "docs" / "img"
-LOGIN = ("shiwei", "Hongqi#2025dj")  # the demo's 市委党务管理员 (dangjian.demo.accounts)
+PASSWORD = "Hongqi#2025dj"  # the demo accounts' (dangjian.demo.accounts)
+
+
+def _login(browser, base: str, username: str):
+    page = browser.new_context(locale="zh-CN", viewport={"width": 1400, "height": 900}).new_page()
+    page.goto(base + "/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_load_state("networkidle")
+    return page
 
 
 def main(base: str) -> None:
@@ -26,12 +36,10 @@ def main(base: str) -> None:
             headless=True,
             args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
         )
-        page = browser.new_context(locale="zh-CN", viewport={"width": 1400, "height": 900}).new_page()
-        page.goto(base + "/login/")
-        page.fill("#id_username", LOGIN[0])
-        page.fill("#id_password", LOGIN[1])
-        page.click("button[type=submit]")
-        page.wait_for_load_state("networkidle")
+        page = _login(browser, base, "zhishu")  # a 支部书记: the 工作台 with the branch's 本期待办
+        page.screenshot(path=str(OUT / "home.png"))
+
+        page = _login(browser, base, "shiwei")  # the 市委党务管理员
 
         page.goto(base + "/orgs/")
         page.locator("[data-tree-toggle]").first.click()  # the scope root's children load on demand

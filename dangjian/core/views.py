@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET
 
 from dangjian.feedback import selectors as feedback_selectors
 from dangjian.orgs import selectors as org_selectors
+from dangjian.requirements import selectors as compliance_selectors
 
 OVERDUE_SHOWN = 10
 
@@ -34,7 +35,11 @@ def home(request: HttpRequest) -> HttpResponse:
     for org in overdue:
         org.days_overdue = (today - org.term_due).days
     roots = list(org_selectors.org_roots(user=request.user)[:5])
+    todo_org, todo_items, todo_count = compliance_selectors.home_todo(user=request.user)
     context = {
+        "todo_org": todo_org,
+        "todo_items": todo_items,
+        "todo_count": todo_count,
         "summary": summary,
         "overdue": overdue,
         "roots": roots,

@@ -63,6 +63,18 @@ def default_org(*, user: Any) -> Org | None:
     return qs.filter(path=paths[0]).first() if paths else None
 
 
+def home_todo(*, user: Any, limit: int = 5) -> tuple[Org | None, list[dict[str, Any]], int]:
+    """For the 工作台: the user's compliance root, its first ``limit`` open items and how many
+    there are; (None, [], 0) for roles that do not see compliance (党员)."""
+    if not policy.has_perm(user, PERM):
+        return None, [], 0
+    org = default_org(user=user)
+    if org is None:
+        return None, [], 0
+    items = todo(user=user, org=org)
+    return org, items[:limit], len(items)
+
+
 def sees_subtree(*, user: Any, org: Org) -> bool:
     """Whether the user may see figures of ``org``'s descendants (not only the org itself)."""
     for g in policy.user_grants(user):

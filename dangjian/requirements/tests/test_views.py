@@ -185,3 +185,15 @@ def test_records_link_of_a_rule_counts_every_kind_it_counts(client, data):
     assert "kind=party_lecture&kind=special_lecture" in url
     client.force_login(data["users"]["admin"])
     assert "共 2 条" in client.get(url).content.decode()
+
+
+def test_home_lists_the_open_items_of_the_users_own_org(client, data):
+    client.force_login(data["users"]["secretary"])
+    html = client.get("/").content.decode()
+    assert 'id="home-todo"' in html and "本期待办 · 甲县第一支部" in html
+    from dangjian.requirements import selectors
+
+    items = selectors.todo(user=data["users"]["secretary"], org=data["branch_a1"])
+    assert items and items[0]["text"] in html
+    client.force_login(data["users"]["member"])  # 党员 do not see compliance
+    assert 'id="home-todo"' not in client.get("/").content.decode()
