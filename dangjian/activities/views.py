@@ -68,7 +68,7 @@ def activity_list(request: HttpRequest) -> HttpResponse:
         "activities/list.html",
         {
             "filterset": filterset,
-            "kind_selected": [k for k in request.GET.getlist("kind") if k],
+            "kind_selected": filterset.data.getlist("kind"),  # empty values already dropped
             "page": page,
             "orgs": selectors.viewing_orgs(user=request.user),
             **_tabs(request),

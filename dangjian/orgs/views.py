@@ -149,14 +149,14 @@ def _tree_nodes(orgs: list[Org], totals: dict[int, dict[str, int]]) -> list[dict
         {
             "pk": o.pk,
             "name": o.name,
-            "has_children": totals.get(o.pk, empty)["descendants"] > 0,
+            "has_children": t["descendants"] > 0,
             "kind": _KIND_LABELS.get(o.kind, o.kind),
             "detail_url": detail_url(o.pk),
             "children_url": children_url(o.pk),
-            "totals": totals.get(o.pk, empty),
+            "totals": t,
             "overdue": o.term_overdue(today),
         }
-        for o in orgs
+        for o, t in ((o, totals.get(o.pk, empty)) for o in orgs)
     ]
 
 
