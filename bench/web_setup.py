@@ -19,7 +19,7 @@ import django
 
 django.setup()
 
-from django.db.models import Sum  # noqa: E402
+from django.db.models import F, Sum  # noqa: E402
 
 from dangjian.core.permissions import Role  # noqa: E402
 from dangjian.demo.accounts import grant_user  # noqa: E402
@@ -103,8 +103,79 @@ def profile(url: str) -> str:
     return buf.getvalue()
 
 
+MATRIX_PASSWORD = "Bench#Matrix-2025"
+
+
+def _subtree_members(org: Org) -> int:
+    agg = Org.objects.filter(path__startswith=org.path, deleted_at__isnull=True).aggregate(
+        f=Sum("full_count"), p=Sum("probationary_count")
+    )
+    return (agg["f"] or 0) + (agg["p"] or 0)
+
+
+def matrix_setup() -> dict:
+    """One bench user per role, each at the largest scope that role can have: the root's 党务管理员,
+    the 党务管理员 of the largest county-level 党委, the 书记 of the largest 党支部, a 督导 over the three
+    largest county-level 党委, and an ordinary member of that branch."""
+    from dangjian.accounts.models import RoleGrant, User
+    from dangjian.orgs.choices import MemberStatus, PositionTitle
+    from dangjian.orgs.models import Member, Position
+
+    live = Org.objects.filter(deleted_at__isnull=True)
+    root = live.filter(depth=1).order_by("path").first()
+    assert root is not None
+    counties = sorted(live.filter(depth=2, kind=OrgKind.COMMITTEE), key=_subtree_members, reverse=True)
+    branch = (
+        live.filter(
+            kind=OrgKind.BRANCH, positions__title=PositionTitle.SECRETARY, positions__ended_on__isnull=True
+        )
+        .annotate(size=F("full_count") + F("probationary_count"))
+        .order_by("-size", "path")
+        .first()
+    )
+    assert branch is not None
+    secretary = Position.objects.filter(
+        org=branch, title=PositionTitle.SECRETARY, ended_on__isnull=True
+    ).first()
+    ordinary = (
+        Member.objects.alive()
+        .filter(org=branch, status=MemberStatus.FULL)
+        .exclude(positions__org=branch)
+        .order_by("pk")
+        .first()
+    )
+    assert secretary is not None and ordinary is not None
+
+    def user(username: str, role: str, orgs: list[Org], member=None, descendants: bool = True) -> dict:
+        u = User.objects.filter(username=username).first() or User(username=username)
+        u.display_name = username
+        u.member = member
+        u.is_active = True
+        u.set_password(MATRIX_PASSWORD)
+        u.save()
+        RoleGrant.objects.filter(user=u).delete()
+        for org in orgs:
+            RoleGrant.objects.create(user=u, role=role, org=org, include_descendants=descendants)
+        scope = "、".join(o.name for o in orgs)
+        return {"username": username, "password": MATRIX_PASSWORD, "scope": scope,
+                "members": sum(_subtree_members(o) if descendants else 1 for o in orgs)}  # fmt: skip
+
+    return {
+        "root_id": root.pk,
+        "roles": {
+            "州委党务管理员": user("bench_root", Role.ORG_ADMIN, [root]),
+            "县委党务管理员": user("bench_county", Role.ORG_ADMIN, [counties[0]]),
+            "支部书记": user("bench_branch", Role.BRANCH_SECRETARY, [branch], member=secretary.member),
+            "督导": user("bench_supervisor", Role.SUPERVISOR, counties[:3]),
+            "党员": user("bench_member", Role.MEMBER, [branch], member=ordinary, descendants=False),
+        },
+    }
+
+
 if __name__ == "__main__":
-    if len(sys.argv) > 2 and sys.argv[1] == "--profile":
+    if len(sys.argv) > 1 and sys.argv[1] == "--matrix":
+        print(json.dumps(matrix_setup(), ensure_ascii=False))
+    elif len(sys.argv) > 2 and sys.argv[1] == "--profile":
         print(profile(sys.argv[2]))
     else:
         print(json.dumps(setup(), ensure_ascii=False))

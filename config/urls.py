@@ -3,11 +3,13 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from dangjian.core.api import api
+from dangjian.core.health import healthz
 
 admin.site.site_header = "党建工作平台 后台管理"
 admin.site.site_title = "党建工作平台"
 
 urlpatterns = [
+    path("healthz/", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),

@@ -16,3 +16,12 @@ def test_home_requires_login(client, tree):
     assert client.get("/").status_code == 302
     client.force_login(make_user(Role.ORG_ADMIN, tree["county_a"]))
     assert client.get("/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_health_check_answers_ok_without_login_and_nothing_else(client, django_assert_num_queries):
+    with django_assert_num_queries(0):
+        response = client.get("/healthz/")
+    assert response.status_code == 200
+    assert response.content == b"ok"
+    assert client.post("/healthz/").status_code in (403, 405)  # CSRF or method: never a write
