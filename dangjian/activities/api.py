@@ -17,6 +17,7 @@ from django.http import Http404, HttpRequest
 from ninja import Field, Path, Query, Router, Schema, Status
 from pydantic import model_validator
 
+from dangjian.core.paging import BadCursor
 from dangjian.core.permissions import Perm
 
 from . import selectors, services
@@ -27,6 +28,7 @@ router = Router(tags=["组织生活"])
 
 MAX_ID = 2**63 - 1
 MAX_LIMIT = 500
+COUNT_CAP = 10_000  # the list's count stops here: no COUNT(*) over a whole prefecture per request
 PathId = Annotated[int, Path(ge=1, le=MAX_ID)]
 MSG_NO_CHANGE = "您无权修改该组织的组织生活记录"
 MSG_NO_RECORD = "您无权记录组织生活"
@@ -62,7 +64,12 @@ class ActivityFilters(Schema):
     date_to: dt.date | None = Field(None, description="截止日期（含）")
     q: str | None = Field(None, max_length=100, description="议题包含")
     limit: int = Field(50, ge=1, le=MAX_LIMIT, description=f"每页条数，1—{MAX_LIMIT}")
-    offset: int = Field(0, ge=0, le=2**31 - 1, description="跳过的条数")
+    offset: int = Field(
+        0, ge=0, le=COUNT_CAP, description=f"跳过的条数（至多 {COUNT_CAP}；更后面的记录用 cursor 翻页）"
+    )
+    cursor: str | None = Field(
+        None, max_length=80, description="上一页响应中的 next_cursor；给出时忽略 offset"
+    )
 
 
 class AttendanceIn(InputSchema):
@@ -109,7 +116,9 @@ class ActivityDetailOut(ActivityOut):
 
 class ActivityPage(Schema):
     items: list[ActivityOut]
-    count: int
+    count: int = Field(description=f"符合条件的条数，至多数到 {COUNT_CAP}")
+    count_capped: bool = Field(description=f"为 true 时实际条数多于 {COUNT_CAP}")
+    next_cursor: str | None = Field(description="下一页的 cursor；没有下一页时为 null")
 
 
 class ActivityCreateIn(InputSchema):
@@ -262,11 +271,28 @@ def activity_list(request: HttpRequest, filters: Query[ActivityFilters]) -> dict
     filterset = ActivityFilterSet(data, user=user)
     if not filterset.is_valid():
         raise _query_error(filterset)
-    qs = filterset.qs.select_related("org").order_by("-starts_at", "-pk")
-    count = qs.count()
-    rows = list(qs[filters.offset : filters.offset + filters.limit]) if filters.offset < count else []
-    kinds = selectors.kind_codes_by_activity(activity_ids=[a.pk for a in rows])
-    return {"items": [_activity_dict(a, kinds.get(a.pk, [])) for a in rows], "count": count}
+    try:
+        page = selectors.activity_page(
+            user=user,
+            filters=filterset.filters_dict(),
+            cursor=filters.cursor,
+            size=filters.limit,
+            count_cap=COUNT_CAP,
+            offset=0 if filters.cursor else filters.offset,
+        )
+    except BadCursor as exc:
+        from ninja.errors import ValidationError
+
+        raise ValidationError(
+            [{"loc": ["query", "cursor"], "msg": str(exc), "type": "value_error", "ctx": {"error": str(exc)}}]
+        ) from None
+    kinds = selectors.kind_codes_by_activity(activity_ids=[a.pk for a in page.object_list])
+    return {
+        "items": [_activity_dict(a, kinds.get(a.pk, [])) for a in page.object_list],
+        "count": page.count,
+        "count_capped": page.count_capped,
+        "next_cursor": page.next_cursor,
+    }
 
 
 @router.get("/activities/{activity_id}", response=ActivityDetailOut, summary="组织生活记录详情（含考勤）")

@@ -81,6 +81,9 @@ class Activity(SoftDeleteModel):
         indexes = [
             models.Index(fields=["org_path", "held_on"]),
             models.Index(fields=["org", "held_on"]),
+            # The list's order, newest first: walked for scopes too large to sort (see
+            # activities.selectors.activity_page).
+            models.Index(fields=["starts_at", "id"], name="activity_list_order_idx"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -15,10 +15,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Max, Q, QuerySet
 from django.utils import timezone
 
 from dangjian.core import policy
+from dangjian.core.paging import KeysetPage, keyset_page
 from dangjian.core.permissions import SELF_ONLY_ROLES, Perm
 from dangjian.orgs.choices import BRANCH_KINDS, OrgKind
 from dangjian.orgs.models import Member, Org
@@ -55,14 +56,28 @@ def can_see_lists(user: Any) -> bool:
     )
 
 
-def activity_visible(*, user: Any, perm: str = Perm.ACTIVITY_VIEW) -> QuerySet[Activity]:
-    """Live activities the user may see for ``perm``."""
-    qs = Activity.objects.alive()
+def activity_visible(
+    *, user: Any, perm: str = Perm.ACTIVITY_VIEW, indexed: bool = True, within: Org | None = None
+) -> QuerySet[Activity]:
+    """Live activities the user may see for ``perm`` (``indexed`` as in ``policy.subtree_q``),
+    in the subtree of ``within`` when given.
+
+    A 党员's own activities are those with an attendance row of theirs: the member's attendance
+    index yields them directly, instead of a test run on every activity of the org. When a grant
+    covers all of ``within``, the subtree is the whole filter: one path range the planner can
+    seek, instead of two where it may pick the wider."""
+    if within is not None:
+        subtree = policy.subtree_q("org_path", within.path, indexed=indexed)
+        if sees_whole(user, perm, within.path):
+            return Activity.objects.alive().filter(subtree)
+        return activity_visible(user=user, perm=perm, indexed=indexed).filter(subtree)
     member_id = getattr(user, "member_id", None)
-    if member_id and _self_grant(user, perm):
-        mine = Attendance.objects.filter(activity=OuterRef("pk"), member_id=member_id).values("member_id")[:1]
-        qs = qs.annotate(_attendee=Subquery(mine))
-    return qs.filter(policy.scope_q(user, perm, path_field="org_path", self_field="_attendee"))
+    mine = (
+        Q(pk__in=Attendance.objects.filter(member_id=member_id).values("activity_id")) if member_id else None
+    )
+    return Activity.objects.alive().filter(
+        policy.scope_q(user, perm, path_field="org_path", self_q=mine, indexed=indexed)
+    )
 
 
 def access_activity(*, user: Any, pk: Any, perm: str = Perm.ACTIVITY_VIEW) -> Activity:
@@ -158,10 +173,60 @@ def activity_list(*, user: Any, filters: dict[str, Any] | None = None) -> QueryS
     return apply_filters(qs, filters).select_related("org").order_by("-starts_at", "-pk")
 
 
-def apply_filters(qs: QuerySet[Activity], filters: dict[str, Any]) -> QuerySet[Activity]:
+# The list page's scale rules: a scope of more orgs than this is listed by walking the index of
+# the list's order (newest first) rather than the subtree's path index; counts stop at the cap.
+LARGE_SCOPE_ORGS = 100
+LIST_COUNT_CAP = 1000
+
+
+RECENT_MONTHS = 12
+
+
+def recent_window_start(today: dt.date) -> dt.date:
+    """First day of the list's default window: the RECENT_MONTHS months up to ``today``."""
+    months = today.year * 12 + today.month - 1 - RECENT_MONTHS
+    year, month = divmod(months, 12)
+    day = min(today.day, calendar.monthrange(year, month + 1)[1])
+    return dt.date(year, month + 1, day) + dt.timedelta(days=1)
+
+
+def scope_is_large(*, user: Any, filters: dict[str, Any], perm: str = Perm.ACTIVITY_VIEW) -> bool:
+    """Whether the listed scope (the org filter, else the user's grants) holds more than
+    LARGE_SCOPE_ORGS orgs; counts at most that many org rows."""
     org = filters.get("org")
     if org is not None:
-        qs = qs.filter(under("org_path", org.path))
+        q = under("path", org.path)
+    else:
+        q = policy.scope_q(user, perm)
+    return org_visible(user=user, perm=perm).filter(q)[: LARGE_SCOPE_ORGS + 1].count() > LARGE_SCOPE_ORGS
+
+
+def activity_page(
+    *,
+    user: Any,
+    filters: dict[str, Any],
+    cursor: str | None,
+    size: int,
+    count_cap: int = LIST_COUNT_CAP,
+    offset: int = 0,
+) -> KeysetPage:
+    """One page of ``activity_list``, newest first, by keyset (see ``core.paging``)."""
+    large = scope_is_large(user=user, filters=filters)
+    within = filters.get("org")
+    qs = apply_filters(
+        activity_visible(user=user, indexed=not large, within=within),
+        {**filters, "org": None},
+        indexed=not large,
+    )
+    return keyset_page(qs.select_related("org"), cursor=cursor, size=size, count_cap=count_cap, offset=offset)
+
+
+def apply_filters(
+    qs: QuerySet[Activity], filters: dict[str, Any], *, indexed: bool = True
+) -> QuerySet[Activity]:
+    org = filters.get("org")
+    if org is not None:
+        qs = qs.filter(policy.subtree_q("org_path", org.path, indexed=indexed))
     if filters.get("kinds"):
         entries = ActivityKindEntry.objects.filter(kind__in=filters["kinds"])
         qs = qs.filter(pk__in=entries.values("activity_id"))
@@ -246,7 +311,7 @@ def activity_calendar(*, user: Any, org: Org, year: int, month: int) -> list[lis
     """Weeks (Monday first) of day cells {date, in_month, activities} for ``org``'s month."""
     first, last = month_bounds(year, month)
     qs = (
-        activity_visible(user=user)
+        activity_visible(user=user, within=org)
         .filter(calendar_scope(org), held_on__gte=first, held_on__lte=last)
         .order_by("starts_at", "pk")
         .only("pk", "topic", "starts_at", "held_on", "org_id")

@@ -11,7 +11,6 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -19,6 +18,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from dangjian.core import policy
+from dangjian.core.paging import BadCursor
 from dangjian.core.permissions import Perm
 
 from . import exports, selectors, services
@@ -53,16 +53,32 @@ def _quarter(day: dt.date) -> str:
 @login_required
 @require_GET
 def activity_list(request: HttpRequest) -> HttpResponse:
+    """Newest first, a keyset page at a time. Without a date filter the list shows the last
+    RECENT_MONTHS months (the page says so); the count stops at the cap."""
     filterset = ActivityFilterSet(request.GET, user=request.user)
     filterset.is_valid()
-    qs = filterset.qs.select_related("org").order_by("-starts_at", "-pk")
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    filters = filterset.filters_dict()
+    today = timezone.localdate()
+    query = request.GET.copy()
+    query.pop("cursor", None)
+    query.pop("page", None)
+    recent_from = None
+    if not filters["date_from"] and not filters["date_to"]:
+        recent_from = selectors.recent_window_start(today)
+        filters["date_from"] = recent_from
+    export_query = query.copy()
+    if recent_from:
+        export_query["date_from"] = recent_from.isoformat()
+    try:
+        page = selectors.activity_page(
+            user=request.user, filters=filters, cursor=request.GET.get("cursor"), size=PAGE_SIZE
+        )
+    except BadCursor as exc:
+        messages.warning(request, str(exc))
+        page = selectors.activity_page(user=request.user, filters=filters, cursor=None, size=PAGE_SIZE)
     kinds = selectors.kinds_by_activity(activity_ids=[a.pk for a in page.object_list])
     for a in page.object_list:
         a.kind_labels = kinds.get(a.pk, [])
-    today = timezone.localdate()
-    query = request.GET.copy()
-    query.pop("page", None)
     return render(
         request,
         "activities/list.html",
@@ -70,11 +86,13 @@ def activity_list(request: HttpRequest) -> HttpResponse:
             "filterset": filterset,
             "kind_selected": filterset.data.getlist("kind"),  # empty values already dropped
             "page": page,
-            "orgs": selectors.viewing_orgs(user=request.user),
+            "recent_from": recent_from,
+            "picked_org": filters["org"],
             **_tabs(request),
             "can_export": policy.has_perm(request.user, Perm.EXPORT)
             and selectors.can_see_lists(request.user),
             "query": query.urlencode(),
+            "export_query": export_query.urlencode(),
             "presets": [
                 ("本月", f"{today:%Y-%m}"),
                 ("本季度", _quarter(today)),
@@ -384,7 +402,6 @@ def activity_calendar(request: HttpRequest) -> HttpResponse:
             "weeks": weeks,
             "prev": f"{prev_month:%Y-%m}",
             "next": f"{next_month:%Y-%m}" if next_month <= today.replace(day=1) else None,
-            "orgs": selectors.viewing_orgs(user=request.user),
             "weekdays": "一二三四五六日",
             **_tabs(request),
         },
@@ -420,7 +437,6 @@ def activity_absences(request: HttpRequest) -> HttpResponse:
         {
             "flags": flags,
             "org": org,
-            "orgs": selectors.viewing_orgs(user=request.user),
             "threshold": selectors.absence_threshold(),
             **_tabs(request),
             "window": selectors.absence_window_days(),

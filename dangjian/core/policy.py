@@ -13,6 +13,8 @@ from typing import Any
 
 from django.db import connection
 from django.db.models import Q
+from django.db.models.functions import Substr
+from django.db.models.lookups import Exact
 from django.http import Http404
 
 from .permissions import ROLE_PERMS, SELF_ONLY_ROLES, Perm, Role
@@ -127,8 +129,12 @@ def is_system_admin(user: Any) -> bool:
     return any(g.path is None for g in user_grants(user))
 
 
-def subtree_q(field: str, prefix: str) -> Q:
+def subtree_q(field: str, prefix: str, *, indexed: bool = True) -> Q:
     """Rows whose ``field`` (a tree path) starts with ``prefix``.
+
+    ``indexed=False`` writes the same test as a comparison of the path's first characters, which
+    no index serves: for a scope holding most of a big table, the planner then walks the index
+    of the list's order and stops at the first page instead of sorting the whole subtree.
 
     On SQLite the test is written as the range [prefix, prefix with its last character
     incremented): paths are ASCII letters and digits, so under SQLite's byte-order comparison
@@ -136,18 +142,29 @@ def subtree_q(field: str, prefix: str) -> Q:
     it spares a LIKE evaluated on every row of the range (which cost more than the index walk
     itself). Elsewhere it is a plain prefix test (PostgreSQL: LIKE on a pattern-ops index).
     """
+    if not indexed and prefix:
+        return Q(Exact(Substr(field, 1, len(prefix)), prefix))
     if prefix and connection.vendor == "sqlite":
         upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
         return Q(**{f"{field}__gte": prefix, f"{field}__lt": upper})
     return Q(**{f"{field}__startswith": prefix})
 
 
-def scope_q(user: Any, perm: str, *, path_field: str = "path", self_field: str | None = None) -> Q:
+def scope_q(
+    user: Any,
+    perm: str,
+    *,
+    path_field: str = "path",
+    self_field: str | None = None,
+    self_q: Q | None = None,
+    indexed: bool = True,
+) -> Q:
     """A filter selecting the rows ``user`` may see for ``perm``.
 
     ``path_field`` names the org path column of the queried model (``path`` on Org,
     ``org_path`` elsewhere). For self-only roles (党员), ``self_field`` names the column holding
-    the member id; without it they see rows of their own org only.
+    the member id, or ``self_q`` gives the rows that are the member's own; without either they
+    see rows of their own org only. ``indexed`` as in ``subtree_q``.
     """
     q = Q(pk__in=[])
     member_id = getattr(user, "member_id", None)
@@ -156,10 +173,12 @@ def scope_q(user: Any, perm: str, *, path_field: str = "path", self_field: str |
             continue
         if g.path is None:
             return Q()
-        if g.role in SELF_ONLY_ROLES and self_field is not None:
+        if g.role in SELF_ONLY_ROLES and self_q is not None:
+            q |= self_q if member_id else Q(pk__in=[])
+        elif g.role in SELF_ONLY_ROLES and self_field is not None:
             q |= Q(**{self_field: member_id}) if member_id else Q(pk__in=[])
         elif g.include_descendants and g.role not in SELF_ONLY_ROLES:
-            q |= subtree_q(path_field, g.path)
+            q |= subtree_q(path_field, g.path, indexed=indexed)
         else:
             q |= Q(**{path_field: g.path})
     return q

@@ -92,6 +92,27 @@ def test_list_filters_and_pagination(api):
 
 
 @pytest.mark.django_db
+def test_list_pages_by_cursor_and_caps_the_count(api, monkeypatch):
+    import dangjian.activities.api as activities_api
+
+    for i in range(5):
+        record(api["org"], topic=f"会{i}", starts_at=past(i + 1))
+    status, data = api["call"]("get", "/activities?limit=2")
+    assert status == 200 and (data["count"], data["count_capped"]) == (5, False)
+    topics = [i["topic"] for i in data["items"]]
+    while data["next_cursor"]:
+        status, data = api["call"]("get", f"/activities?limit=2&cursor={data['next_cursor']}")
+        assert status == 200
+        topics += [i["topic"] for i in data["items"]]
+    assert topics == [f"会{i}" for i in range(5)]
+    monkeypatch.setattr(activities_api, "COUNT_CAP", 3)
+    status, data = api["call"]("get", "/activities?limit=2")
+    assert (data["count"], data["count_capped"]) == (3, True)
+    status, data = api["call"]("get", "/activities?cursor=nonsense")
+    assert status == 422 and "翻页参数不正确" in json.dumps(data, ensure_ascii=False)
+
+
+@pytest.mark.django_db
 @pytest.mark.parametrize(
     ("overrides", "field", "fragment"),
     [
