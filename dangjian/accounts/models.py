@@ -55,6 +55,11 @@ class RoleGrant(models.Model):
                 name="grant_org_required_unless_system_admin",
                 violation_error_message="除系统管理员外，授权必须指定组织",
             ),
+            models.CheckConstraint(
+                condition=~Q(role=Role.MEMBER, include_descendants=True),
+                name="grant_member_own_org_only",
+                violation_error_message="党员角色只能查看本人所在组织，不能包含下级组织",
+            ),
             models.UniqueConstraint(
                 fields=["user", "role", "org"],
                 name="grant_unique",

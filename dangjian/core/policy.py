@@ -33,10 +33,18 @@ class Grant:
     def perms(self) -> frozenset[str]:
         return ROLE_PERMS[self.role]
 
+    @property
+    def subtree(self) -> bool:
+        """Whether the grant reaches below its org. A 党员's grant never does, whatever the row
+        says (the database refuses such rows; this keeps older ones harmless)."""
+        return self.include_descendants and self.role not in SELF_ONLY_ROLES
+
     def covers_path(self, path: str) -> bool:
+        """The one answer to "does this grant reach the org at ``path``": ``allows_path`` and
+        ``scope_q`` give the same (a property test checks all three on random trees)."""
         if self.path is None:
             return True
-        return path.startswith(self.path) if self.include_descendants else path == self.path
+        return path.startswith(self.path) if self.subtree else path == self.path
 
 
 def user_grants(user: Any) -> tuple[Grant, ...]:
@@ -97,17 +105,7 @@ def _grant_rows(user_id: int) -> list[tuple]:
 def allows_path(user: Any, perm: str, path: str) -> bool:
     """Whether ``scope_q(user, perm)`` admits an org row at ``path`` (the same test in Python,
     for a row already fetched by primary key)."""
-    for g in user_grants(user):
-        if perm not in g.perms:
-            continue
-        if g.path is None:
-            return True
-        if g.include_descendants and g.role not in SELF_ONLY_ROLES:
-            if path.startswith(g.path):
-                return True
-        elif path == g.path:
-            return True
-    return False
+    return any(perm in g.perms and g.covers_path(path) for g in user_grants(user))
 
 
 def clear_cache(user: Any) -> None:
@@ -177,7 +175,7 @@ def scope_q(
             q |= self_q if member_id else Q(pk__in=[])
         elif g.role in SELF_ONLY_ROLES and self_field is not None:
             q |= Q(**{self_field: member_id}) if member_id else Q(pk__in=[])
-        elif g.include_descendants and g.role not in SELF_ONLY_ROLES:
+        elif g.subtree:
             q |= subtree_q(path_field, g.path, indexed=indexed)
         else:
             q |= Q(**{path_field: g.path})

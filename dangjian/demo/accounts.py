@@ -152,7 +152,7 @@ def grant_user(*, username: str, role: str, org: Org | None, password: str, disp
     user.set_password(password)
     user.save()
     RoleGrant.objects.filter(user=user).delete()
-    RoleGrant.objects.create(user=user, role=role, org=org, include_descendants=True)
+    RoleGrant.objects.create(user=user, role=role, org=org, include_descendants=role != Role.MEMBER)
     return user
 
 
