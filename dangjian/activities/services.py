@@ -23,7 +23,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 
-from dangjian.core import uploads
+from dangjian.core import events, uploads
 from dangjian.core.audit import audit
 from dangjian.orgs.choices import COMMITTEE_TITLES, Mobility, OrgKind, PositionTitle, Standing
 from dangjian.orgs.models import Member, MobilityRecord, Org, Position
@@ -346,21 +346,12 @@ def _who(actor: Any) -> Any:
 
 
 def notify_compliance(changes: Mapping[int, set[dt.date]]) -> None:
-    """Tell the requirements engine, after commit, which (org, dates) to recount.
-
-    The engine may not be installed (or may not offer the hook yet): then nothing happens.
-    """
-
-    def _run() -> None:
-        try:
-            from dangjian.requirements.services import compliance_on_activity_change
-        except ImportError:
-            return
-        for org_id, dates in changes.items():
-            compliance_on_activity_change(org_id=org_id, dates=sorted(dates))
-
+    """Announce, after commit, which (org, dates) the change touched: ``activities_changed``
+    (core.events). The requirements app subscribes and recounts; activities never imports it."""
     if changes:
-        transaction.on_commit(_run)
+        events.emit(
+            "activities_changed", changes={org_id: sorted(dates) for org_id, dates in changes.items()}
+        )
 
 
 def _changes(*pairs: tuple[int, dt.date]) -> dict[int, set[dt.date]]:

@@ -3,6 +3,8 @@
 Services call ``emit`` (it defers to ``transaction.on_commit``); an app that keeps derived figures
 subscribes in its ``AppConfig.ready``. Events and their keyword arguments:
 
+  activities_changed(changes)  activity records saved or removed: {org id: [dates before and after]}
+
   members_changed(org_ids)   members created/edited/transferred/deleted in these orgs
   org_tree_changed(org_ids)  orgs created/moved/edited/deleted (ids of the moved subtrees' roots)
 """

@@ -12,3 +12,4 @@ class RequirementsConfig(AppConfig):
 
         subscribe("members_changed", services.compliance_on_members_changed)
         subscribe("org_tree_changed", services.compliance_on_org_tree_changed)
+        subscribe("activities_changed", services.compliance_on_activities_changed)

@@ -1,15 +1,14 @@
 """Writes of the requirements engine: loading requirement files and keeping compliance current.
 
-Entry points for other apps:
-- ``compliance_on_activity_change(org_id=…, dates=[…])``: the activity services call it after
-  commit with the dates before and after a create/edit/delete;
-- ``members_changed`` / ``org_tree_changed`` events (subscribed in ``apps.py``).
+Entry points for other apps: the ``activities_changed``, ``members_changed`` and
+``org_tree_changed`` events (core.events, subscribed in ``apps.py``); the activity services emit
+the first after commit with the dates before and after a create/edit/delete.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -152,3 +151,10 @@ def compliance_on_members_changed(*, org_ids: Iterable[int]) -> None:
 def compliance_on_org_tree_changed(*, org_ids: Iterable[int]) -> None:
     """Orgs created, edited, moved or deleted."""
     engine.on_tree_changed(org_ids)
+
+
+def compliance_on_activities_changed(*, changes: Mapping[int, list[dt.date]]) -> None:
+    """Subscriber of ``activities_changed``: records were saved or removed in these orgs on
+    these dates (before and after the change)."""
+    for org_id, dates in changes.items():
+        compliance_on_activity_change(org_id=org_id, dates=dates)
