@@ -5,6 +5,7 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.db import transaction
 
@@ -85,6 +86,8 @@ def _pick_branch(county: Org) -> tuple[Org, Member, Member]:
 
 @transaction.atomic
 def create_demo_accounts() -> list[User]:
+    if getattr(settings, "PRODUCTION", False):
+        raise DemoDataMissing("生产环境不能创建演示账号（密码是公开的）")
     root = Org.objects.filter(depth=1, deleted_at__isnull=True).order_by("path").first()
     if root is None:
         raise DemoDataMissing("数据库中没有组织，请先运行 gen_demo 生成演示数据")

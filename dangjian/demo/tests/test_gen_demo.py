@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import importlib.machinery
 import io
-import sys
-import types
 
 import pytest
 from django.core.management import call_command
@@ -170,13 +167,10 @@ def test_activity_and_compliance_hooks_are_called(monkeypatch):
         stdout.write("fake activities")
         return 7
 
-    module = types.ModuleType("dangjian.activities.demo")
-    module.__spec__ = importlib.machinery.ModuleSpec("dangjian.activities.demo", None)
-    module.generate_activities = generate_activities
-    monkeypatch.setitem(sys.modules, "dangjian.activities.demo", module)
     ran = []
     from dangjian.demo.management.commands import gen_demo as command
 
+    monkeypatch.setattr(command, "generate_activities", generate_activities)
     monkeypatch.setattr(
         command, "get_commands", lambda: {"load_requirements": "x", "recompute_compliance": "x"}
     )
@@ -186,3 +180,14 @@ def test_activity_and_compliance_hooks_are_called(monkeypatch):
     assert calls == [(3, "tiny", True)]
     assert ran == ["load_requirements", "recompute_compliance"]
     assert "已生成 7 条活动记录" in out.getvalue()
+
+
+def test_production_settings_refuse_demo_data_and_accounts(settings):
+    from dangjian.demo.accounts import DemoDataMissing, create_demo_accounts
+
+    settings.PRODUCTION = True
+    with pytest.raises(CommandError, match="生产环境"):
+        call_command("gen_demo", shape="tiny", seed=1, stdout=io.StringIO())
+    with pytest.raises(DemoDataMissing, match="生产环境"):
+        create_demo_accounts()
+    assert not Org.objects.exists() and not User.objects.filter(username="admin").exists()

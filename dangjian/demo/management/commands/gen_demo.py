@@ -7,28 +7,27 @@
 
 The command refuses to run on a database that already holds orgs or members unless ``--reset``
 is given; ``--reset`` removes every org, member and activity row (and the demo accounts) and keeps
-other users. Activity records come from ``dangjian.activities.demo.generate_activities`` when that
-module exists; requirements are then loaded and compliance recomputed when those commands exist.
+other users. Activity records come from ``dangjian.demo.activities``; requirements are then
+loaded and compliance recomputed. Under production settings (DJANGO_PRODUCTION=1) the command
+refuses to run: the demo accounts have a published password.
 """
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import time
 
+from django.conf import settings
 from django.core.management import call_command, get_commands
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from django.utils import timezone
 
 from dangjian.demo.accounts import DemoDataMissing, create_demo_accounts, demo_logins_text
+from dangjian.demo.activities import generate_activities
 from dangjian.demo.generator import DemoGenerator
 from dangjian.demo.plan import SHAPES
 from dangjian.demo.reset import reset_demo_data
 from dangjian.orgs.models import Member, Org
-
-ACTIVITY_MODULE = "dangjian.activities.demo"
 
 
 class Command(BaseCommand):
@@ -47,6 +46,11 @@ class Command(BaseCommand):
         parser.add_argument("--no-activities", action="store_true", help="不生成活动记录，也不计算达标情况")
 
     def handle(self, *args, shape: str, seed: int, reset: bool, no_activities: bool, **options):
+        if getattr(settings, "PRODUCTION", False):
+            raise CommandError(
+                "生产环境（DJANGO_PRODUCTION=1）不能生成演示数据：演示账号的密码是公开的，"
+                "演示数据也会混入真实台账。请在单独的演示或测试库上运行"
+            )
         if shape not in SHAPES:
             raise CommandError("规模只能是 small、yanbian 或 province")
         if shape == "province" and connection.vendor != "postgresql":
@@ -85,13 +89,9 @@ class Command(BaseCommand):
         self.stdout.write(demo_logins_text())
 
     def activities(self, *, seed: int, shape: str) -> None:
-        if importlib.util.find_spec(ACTIVITY_MODULE) is not None:
-            module = importlib.import_module(ACTIVITY_MODULE)
-            generate = getattr(module, "generate_activities", None)
-            if generate is not None:
-                t = time.perf_counter()
-                count = generate(seed=seed, shape=shape, stdout=self.stdout)
-                self.stdout.write(f"已生成 {count} 条活动记录，用时 {time.perf_counter() - t:.1f} 秒")
+        t = time.perf_counter()
+        count = generate_activities(seed=seed, shape=shape, stdout=self.stdout)
+        self.stdout.write(f"已生成 {count} 条活动记录，用时 {time.perf_counter() - t:.1f} 秒")
         commands = get_commands()
         # Load the rules without their own recompute; the one full rebuild below covers them.
         steps = (("load_requirements", {"no_recompute": True}), ("recompute_compliance", {}))

@@ -7,11 +7,10 @@ import pytest
 from django.db.models import Count, F
 from django.utils import timezone
 
-from dangjian.activities.demo import generate_activities
 from dangjian.activities.models import Activity, ActivityKind, ActivityKindEntry, Attendance
+from dangjian.activities.tests.helpers import committee
 from dangjian.core.testing import make_member
-
-from .helpers import committee
+from dangjian.demo.activities import generate_activities
 
 
 def _snapshot():

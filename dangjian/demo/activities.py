@@ -34,10 +34,9 @@ from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from dangjian.activities.models import Activity, ActivityKind, ActivityKindEntry, Attendance, AttendanceStatus
 from dangjian.orgs.choices import BRANCH_KINDS, COMMITTEE_TITLES, Mobility, OrgKind, PositionTitle, Standing
 from dangjian.orgs.models import Member, MobilityRecord, Org, Position
-
-from .models import Activity, ActivityKind, ActivityKindEntry, Attendance, AttendanceStatus
 
 FULL_ATTENDANCE_MONTHS = 3
 SMALL_BODY_ATTENDANCE_MONTHS = 12
