@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from dangjian.core.api import api
+from config.api import api
 from dangjian.core.health import healthz
 
 admin.site.site_header = "党建工作平台 后台管理"

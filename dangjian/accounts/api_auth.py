@@ -1,6 +1,6 @@
 """Authentication for the JSON API: bearer tokens, and the browser session with a CSRF check.
 
-Both are set on the NinjaAPI globally (``dangjian.core.api``), so every router gets them. A
+Both are set on the NinjaAPI globally (``config/api.py``), so every router gets them. A
 request is authenticated by the first scheme that accepts it; the authenticated user is
 ``request.auth`` (and ``request.user``, so history and audit rows name them).
 """
@@ -19,7 +19,6 @@ from . import selectors, services
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 
-MSG_NO_CREDENTIALS = "未登录：请在请求头加上 Authorization: Bearer <令牌>，或先登录"
 MSG_BAD_TOKEN = "令牌无效，请检查 Authorization 请求头"
 MSG_REVOKED_TOKEN = "令牌已吊销，请使用新的令牌"
 MSG_INACTIVE_USER = "该令牌所属用户已停用"

@@ -3,7 +3,7 @@
 Reads follow the pages' scope (a 党员 sees the records they were expected at, and only their own
 attendance row). Writing needs ``activity.change`` on the record's org: a visible record the user
 may not change answers 403, anything outside the scope 404. Errors are JSON with a Chinese
-``detail`` (the global handlers in ``dangjian.core.api``).
+``detail`` (the global handlers of ``dangjian.core.api.build_api``).
 """
 
 from __future__ import annotations

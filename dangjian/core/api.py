@@ -1,5 +1,6 @@
-"""The JSON API under /api/v1/. Each app contributes ``router`` from its ``api.py``; the routers
-declare their own paths (/orgs, /members, /activities, /compliance …).
+"""The conventions of the JSON API under /api/v1/ (``build_api``). Each app contributes ``router``
+from its ``api.py``; the routers declare their own paths (/orgs, /members, /activities,
+/compliance …); ``config/api.py`` assembles them.
 
 Conventions kept here for every router (see docs/api.md):
 
@@ -16,7 +17,6 @@ from __future__ import annotations
 
 import functools
 import logging
-from importlib import import_module
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -29,8 +29,6 @@ from ninja.errors import AuthenticationError, AuthorizationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.renderers import JSONRenderer
 
-from dangjian.accounts.api_auth import API_AUTH, MSG_NO_CREDENTIALS
-
 logger = logging.getLogger("dangjian.api")
 
 MSG_NOT_FOUND = "未找到该对象，或您无权访问"
@@ -39,6 +37,7 @@ MSG_FORBIDDEN = "您没有执行该操作的权限"
 MSG_BAD_BODY = "请求体不是有效的 JSON"
 MSG_METHOD = "该接口不支持此请求方法"
 MSG_SERVER = "服务器内部错误，已记录，请稍后重试或联系系统管理员"
+MSG_NO_CREDENTIALS = "未登录：请在请求头加上 Authorization: Bearer <令牌>，或先登录"
 
 # Where a service names a field differently from the API body, e.g. org → org_id.
 FIELD_ALIASES = {"org": "org_id", "to_org": "to_org_id", "party_group": "party_group_id"}
@@ -269,90 +268,71 @@ def api_no_route(request: HttpRequest, rest: str = "") -> HttpResponse:
     return JsonResponse({"detail": MSG_NO_ROUTE}, status=404, json_dumps_params={"ensure_ascii": False})
 
 
-api = DangjianAPI(
-    title="党建工作平台 API",
-    version="1",
-    description=(
-        "组织、党员、组织生活与达标情况。认证：`Authorization: Bearer <令牌>` 或登录会话"
-        "（写操作需带 X-CSRFToken）。列表用 `limit`/`offset` 分页，返回 `{items, count}`；"
-        "错误返回 JSON，`detail` 为中文说明（422 时为逐字段的列表）。详见 docs/api.md。"
-    ),
-    urls_namespace="api",
-    auth=API_AUTH,
-    renderer=ReadableJSONRenderer(),
-)
+def build_api(*, auth: Any, title: str, description: str) -> DangjianAPI:
+    """An API object with the platform's conventions: the error handlers below, Chinese JSON.
 
+    The project assembles the one instance (``config/api.py``) with the accounts app's
+    authentication and every app's router; core imports no domain app."""
+    api = DangjianAPI(
+        title=title,
+        version="1",
+        description=description,
+        urls_namespace="api",
+        auth=auth,
+        renderer=ReadableJSONRenderer(),
+    )
 
-# ---------------------------------------------------------------- exception handlers
+    def detail(request: HttpRequest, detail: Any, status: int) -> HttpResponse:
+        return api.create_response(request, {"detail": detail}, status=status)
 
+    def on_ninja_validation(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
+        return detail(request, ninja_validation_errors(exc), 422)
 
-def _detail(request: HttpRequest, detail: Any, status: int) -> HttpResponse:
-    return api.create_response(request, {"detail": detail}, status=status)
+    def on_django_validation(request: HttpRequest, exc: DjangoValidationError) -> HttpResponse:
+        return detail(request, django_validation_errors(exc), 422)
 
+    def on_authentication(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+        message = exc.message if exc.message and exc.message != "Unauthorized" else MSG_NO_CREDENTIALS
+        response = detail(request, message, 401)
+        response["WWW-Authenticate"] = 'Bearer realm="api"'
+        return response
 
-@api.exception_handler(NinjaValidationError)
-def _on_ninja_validation(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
-    return _detail(request, ninja_validation_errors(exc), 422)
+    def on_authorization(request: HttpRequest, exc: AuthorizationError) -> HttpResponse:
+        message = exc.message if exc.message and exc.message != "Forbidden" else MSG_FORBIDDEN
+        return detail(request, message, 403)
 
+    def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+        message = exc.message
+        if message.startswith("Cannot parse request body"):
+            message = MSG_BAD_BODY
+        elif message.isascii():  # ninja's own English texts
+            message = {401: MSG_NO_CREDENTIALS, 403: MSG_FORBIDDEN, 404: MSG_NOT_FOUND}.get(
+                exc.status_code, "请求无效"
+            )
+        return detail(request, message, exc.status_code)
 
-@api.exception_handler(DjangoValidationError)
-def _on_django_validation(request: HttpRequest, exc: DjangoValidationError) -> HttpResponse:
-    return _detail(request, django_validation_errors(exc), 422)
+    def on_404(request: HttpRequest, exc: Http404) -> HttpResponse:
+        message = str(exc)
+        return detail(request, message if message and not message.isascii() else MSG_NOT_FOUND, 404)
 
+    def on_permission_denied(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
+        message = str(exc)
+        return detail(request, message if message and not message.isascii() else MSG_FORBIDDEN, 403)
 
-@api.exception_handler(AuthenticationError)
-def _on_authentication(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
-    message = exc.message if exc.message and exc.message != "Unauthorized" else MSG_NO_CREDENTIALS
-    response = _detail(request, message, 401)
-    response["WWW-Authenticate"] = 'Bearer realm="api"'
-    return response
+    def on_unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
+        logger.exception("API error on %s %s", request.method, request.path, exc_info=exc)
+        return detail(request, MSG_SERVER, 500)
 
-
-@api.exception_handler(AuthorizationError)
-def _on_authorization(request: HttpRequest, exc: AuthorizationError) -> HttpResponse:
-    message = exc.message if exc.message and exc.message != "Forbidden" else MSG_FORBIDDEN
-    return _detail(request, message, 403)
-
-
-@api.exception_handler(HttpError)
-def _on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
-    message = exc.message
-    if message.startswith("Cannot parse request body"):
-        message = MSG_BAD_BODY
-    elif message.isascii():  # ninja's own English texts
-        message = {401: MSG_NO_CREDENTIALS, 403: MSG_FORBIDDEN, 404: MSG_NOT_FOUND}.get(
-            exc.status_code, "请求无效"
-        )
-    return _detail(request, message, exc.status_code)
-
-
-@api.exception_handler(Http404)
-def _on_404(request: HttpRequest, exc: Http404) -> HttpResponse:
-    message = str(exc)
-    return _detail(request, message if message and not message.isascii() else MSG_NOT_FOUND, 404)
-
-
-@api.exception_handler(PermissionDenied)
-def _on_permission_denied(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
-    message = str(exc)
-    return _detail(request, message if message and not message.isascii() else MSG_FORBIDDEN, 403)
-
-
-@api.exception_handler(Exception)
-def _on_unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
-    logger.exception("API error on %s %s", request.method, request.path, exc_info=exc)
-    return _detail(request, MSG_SERVER, 500)
-
-
-# ---------------------------------------------------------------- routers
-
-API_APPS = ("accounts", "orgs", "activities", "requirements", "reports")
-
-for _app in API_APPS:
-    try:
-        _module = import_module(f"dangjian.{_app}.api")
-    except ModuleNotFoundError as exc:
-        if exc.name != f"dangjian.{_app}.api":
-            raise
-        continue
-    api.add_router("", _module.router)
+    handlers: list[tuple[type[Exception], Any]] = [
+        (NinjaValidationError, on_ninja_validation),
+        (DjangoValidationError, on_django_validation),
+        (AuthenticationError, on_authentication),
+        (AuthorizationError, on_authorization),
+        (HttpError, on_http_error),
+        (Http404, on_404),
+        (PermissionDenied, on_permission_denied),
+        (Exception, on_unexpected),
+    ]
+    for exc_class, handler in handlers:
+        api.add_exception_handler(exc_class, handler)
+    return api

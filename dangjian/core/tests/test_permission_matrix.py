@@ -14,7 +14,7 @@ import pytest
 from django.core.management import call_command
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from dangjian.core.api import api
+from config.api import api
 from dangjian.core.matrix import ROLES, Endpoint
 from dangjian.core.permissions import Role
 from dangjian.core.testing import make_member, make_user, sample_tree

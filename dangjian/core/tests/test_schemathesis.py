@@ -26,8 +26,8 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from config.api import api
 from dangjian.accounts.services import token_create
-from dangjian.core.api import api
 from dangjian.core.permissions import Role
 from dangjian.core.testing import make_member, make_user, sample_tree
 

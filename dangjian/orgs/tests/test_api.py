@@ -566,9 +566,9 @@ def test_openapi_and_docs(world):
 
 
 def test_unexpected_error_is_json_500(rf):
-    from dangjian.core.api import _on_unexpected
+    from config.api import api
 
-    response = _on_unexpected(rf.get("/api/v1/orgs"), RuntimeError("boom"))
+    response = api.on_exception(rf.get("/api/v1/orgs"), RuntimeError("boom"))
     assert response.status_code == 500
     assert "服务器内部错误" in json.loads(response.content)["detail"]
 
