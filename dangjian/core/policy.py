@@ -8,9 +8,11 @@ so a subtree filter is one indexed range scan; large tables carry their org's pa
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
 from django.db.models import Q
 from django.db.models.functions import Substr
@@ -77,29 +79,23 @@ def user_grants(user: Any) -> tuple[Grant, ...]:
     return result
 
 
-def _grant_rows(user_id: int) -> list[tuple]:
-    """(role, org id, include_descendants, org path, org deleted_at) of a user's grants, then
-    the linked member record's deleted_at and its org's id, path and deleted_at (all None
-    when the user has no member record).
+GrantRowsProvider = Callable[[int], "list[tuple[Any, ...]]"]
+_grant_rows_provider: GrantRowsProvider | None = None
 
-    Plain SQL: this runs on every request, and building it through the ORM cost more than
-    running it."""
-    from dangjian.accounts.models import RoleGrant, User
-    from dangjian.orgs.models import Member, Org
 
-    grant, org = RoleGrant._meta.db_table, Org._meta.db_table
-    user, member = User._meta.db_table, Member._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT g.role, g.org_id, g.include_descendants, o.path, o.deleted_at, "  # noqa: S608 - table names from model meta
-            f"m.deleted_at, m.org_id, mo.path, mo.deleted_at FROM {grant} g "
-            f"LEFT JOIN {org} o ON o.id = g.org_id "
-            f"JOIN {user} u ON u.id = g.user_id "
-            f"LEFT JOIN {member} m ON m.id = u.member_id "
-            f"LEFT JOIN {org} mo ON mo.id = m.org_id WHERE g.user_id = %s",
-            [user_id],
-        )
-        return cursor.fetchall()
+def register_grant_provider(provider: GrantRowsProvider) -> None:
+    """Set the function that reads a user's grant rows (the accounts app does, at start-up):
+    (role, org id, include_descendants, org path, org deleted_at, member deleted_at, member's
+    org id, its path, its deleted_at), the last four None when the user has no member record.
+    Core holds the rule; where grants are stored is the accounts app's business."""
+    global _grant_rows_provider
+    _grant_rows_provider = provider
+
+
+def _grant_rows(user_id: int) -> list[tuple[Any, ...]]:
+    if _grant_rows_provider is None:
+        raise ImproperlyConfigured("没有注册授权来源：dangjian.accounts 应在 INSTALLED_APPS 中")
+    return _grant_rows_provider(user_id)
 
 
 def allows_path(user: Any, perm: str, path: str) -> bool:
