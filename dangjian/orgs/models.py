@@ -21,6 +21,7 @@ from dangjian.core.pii import mask_id_number, mask_phone
 
 from .choices import (
     BRANCH_KINDS,
+    NO_TERM_KINDS,
     Education,
     Ethnicity,
     Gender,
@@ -82,6 +83,12 @@ class Org(MP_Node, SoftDeleteModel):
                 condition=Q(term_years__isnull=True) | Q(term_years__gte=1, term_years__lte=5),
                 name="org_term_years_range",
                 violation_error_message="任期应为 1 至 5 年",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind__in=sorted(NO_TERM_KINDS))
+                | Q(term_start__isnull=True, term_years__isnull=True, term_due__isnull=True),
+                name="org_no_term_unless_elected",
+                violation_error_message="党组、党工委、临时党支部和党小组不实行换届，不填写任期和换届时间",
             ),
         ]
 

@@ -23,7 +23,7 @@ from dangjian.core.audit import audit
 from dangjian.core.events import emit
 from dangjian.core.orgpaths import rewrite_org_paths
 
-from .choices import BRANCH_KINDS, MemberStatus, Mobility, OrgKind
+from .choices import BRANCH_KINDS, NO_TERM_KINDS, MemberStatus, Mobility, OrgKind
 from .models import Member, MobilityRecord, Org, Position, Transfer, default_term_years
 
 
@@ -74,6 +74,9 @@ ORG_FIELDS = (
 )
 
 
+TERM_FIELDS = {"term_start": "实际换届时间", "term_years": "任期", "term_due": "应换届时间"}
+
+
 def org_check(data: Mapping[str, Any], *, parent: Org | None) -> dict[str, str]:
     """Domain checks on org data; returns {field: 中文原因}."""
     errors: dict[str, str] = {}
@@ -95,11 +98,16 @@ def org_check(data: Mapping[str, Any], *, parent: Org | None) -> dict[str, str]:
             errors[field] = f"{label}不能晚于今天"
     if data.get("founded_on") and data.get("term_start") and data["term_start"] < data["founded_on"]:
         errors["term_start"] = "实际换届时间不能早于成立日期"
+    if kind in NO_TERM_KINDS:
+        for field, label in TERM_FIELDS.items():
+            if data.get(field):
+                errors[field] = f"{OrgKind(kind).label}不实行换届，{label}应留空"
     return errors
 
 
 def _org_fill_term(org: Org) -> None:
-    if org.kind == OrgKind.GROUP:
+    if org.kind in NO_TERM_KINDS:
+        org.term_start = org.term_years = org.term_due = None
         return
     if org.term_years is None and org.term_start is not None:
         org.term_years = default_term_years(org.kind, org.sector)
