@@ -90,6 +90,7 @@ MEMBER_FORM_FIELDS = [
     "status",
     "joined_on",
     "full_member_on",
+    "probation_extension_months",
     "occupation",
     "standing",
     "party_group",
