@@ -83,3 +83,13 @@ def test_org_tree_import_refuses_a_term_for_a_leading_group(tmp_path, tree):
     assert result is None
     assert [str(e) for e in plan.errors] == ["第 4 行 应换届时间：党组不实行换届，应换届时间应留空"]
     assert Org.objects.count() == before
+
+
+def test_org_form_shows_the_message_next_to_the_field(admin_client, tree):
+    url = f"/orgs/{tree['county_a'].pk}/new/"
+    r = admin_client.post(url, {"name": "县政府党组", "kind": "leading_group", "term_due": "2020-01-01"})
+    assert r.status_code == 200
+    assert 'data-error-for="term_due">党组不实行换届，应换届时间应留空<' in r.content.decode()
+    assert not Org.objects.filter(name="县政府党组").exists()
+    assert admin_client.post(url, {"name": "县政府党组", "kind": "leading_group"}).status_code == 302
+    assert Org.objects.get(name="县政府党组").term_due is None
