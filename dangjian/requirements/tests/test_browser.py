@@ -69,7 +69,10 @@ def test_compliance_pages_fit_phone_and_desktop(page, width, height):
     for path, table, words in checks:
         page.goto(f"{page.base}{path}?period={month.key}")
         page.wait_for_selector(table)
-        assert page.evaluate(OVERFLOW_JS) == {"page": 0, "inner": []}, (path, width)
+        overflow = page.evaluate(OVERFLOW_JS)
+        # Nothing scrolls sideways on a phone; on a desktop the page does not either (a wide
+        # matrix may scroll inside its own table).
+        assert overflow == {"page": 0, "inner": []} if phone else overflow["page"] == 0, (path, width)
         text = page.locator(table).inner_text()
         for word in words:
             assert word in text, (path, width, word)
