@@ -1,4 +1,4 @@
-"""Regenerate the user guide's screenshots of the 工作台, the org tree and the member list.
+"""Regenerate the user guide's screenshots of the 工作台, the org tree, the member list and compliance.
 
 Run against the demo site of ``make run`` (http://127.0.0.1:8000, the ``small`` demo data):
 
@@ -54,6 +54,14 @@ def main(base: str) -> None:
         page.fill("#id_q", "zs")
         page.wait_for_timeout(1200)  # the filter waits 400 ms after typing, then swaps the rows
         page.screenshot(path=str(OUT / "member-list.png"))
+
+        page.goto(base + "/compliance/")  # the last complete month, by default
+        page.locator("#depth-chart canvas").wait_for(state="attached")
+        page.wait_for_timeout(800)  # the chart's entry animation
+        page.screenshot(path=str(OUT / "compliance-dashboard.png"), full_page=True)
+        page.set_viewport_size({"width": 390, "height": 844})
+        page.goto(base + "/compliance/drill/")
+        page.screenshot(path=str(OUT / "compliance-phone.png"))
         browser.close()
 
 

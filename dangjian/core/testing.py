@@ -61,7 +61,7 @@ def member_data(**overrides: Any) -> dict[str, Any]:
         "education": "21",
         "status": MemberStatus.FULL,
         "joined_on": joined,
-        "full_member_on": dt.date(joined.year + 1, 7, 1),
+        "full_member_on": joined.replace(year=joined.year + 1),  # the day the 预备期 ends
         "occupation": "01",
     }
     data.update(overrides)

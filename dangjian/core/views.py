@@ -40,6 +40,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "todo_org": todo_org,
         "todo_items": todo_items,
         "todo_count": todo_count,
+        "todo_label": compliance_selectors.todo_label(on=today),
         "summary": summary,
         "overdue": overdue,
         "roots": roots,

@@ -10,7 +10,8 @@ branches less often, so the dashboards show real differences):
   党课 quarterly, usually held together with that month's 主题党日 (one record, two kinds) ·
   支部党员大会 quarterly · 组织生活会 + 民主评议党员 once a year in Q4 (one record) · 集中学习 /
   交流研讨 as extra records · 谈心谈话 about once per member per year · 党小组会 monthly per 党小组 ·
-  党委会 monthly and 理论学习中心组学习 monthly for 党委/党组/党工委/总支.
+  党委会 monthly and 理论学习中心组学习 monthly for 党委/党组/党工委/总支 · 民主生活会 once a
+  year for leadership teams.
 
 Attendance rows: yanbian would need 15M+ rows for one row per member per meeting, too many for
 SQLite in the time budget. So rows are written for small bodies over the whole two years
@@ -150,7 +151,8 @@ class _Org:
 
 class ActivityGenerator:
     def __init__(self, *, seed: int, shape: str, today: dt.date, now: dt.datetime) -> None:
-        self.rng = random.Random(f"dangjian-demo-activities:{seed}:{shape}")
+        self.rng_seed = f"dangjian-demo-activities:{seed}:{shape}"
+        self.rng = random.Random(self.rng_seed)
         self.today = today
         self.now = now
         self.tz = zoneinfo.ZoneInfo(settings.TIME_ZONE)
@@ -464,6 +466,17 @@ class ActivityGenerator:
                         rows=self.rows_for(s, small=True),
                         host=host,
                     )
+        if org.leadership:
+            # 民主生活会 of the leadership team, once a year (usually in December or January). Its
+            # own random stream, so the other records stay what they were.
+            rng = random.Random(f"{self.rng_seed}:democratic-life:{org.id}")
+            for y in sorted({y for y, _m in self.months()}):
+                s = self.when(y, 12, rng.randint(5, 28), 9) if rng.random() < p + 0.1 else None
+                if s:
+                    self.record(
+                        org, [K.DEMOCRATIC_LIFE_MEETING], s, org.committee,
+                        rows=self.rows_for(s, small=True), host=host, topic="领导班子年度民主生活会",
+                    )  # fmt: skip
 
     def run(self) -> int:
         orgs = self.load()

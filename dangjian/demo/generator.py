@@ -34,7 +34,14 @@ from dangjian.orgs.choices import (
     Standing,
 )
 from dangjian.orgs.models import Member, MobilityRecord, Org, Position
-from dangjian.orgs.services import NO_PROBATION_FROM, NO_PROBATION_TO, add_years, name_pinyin, org_recount
+from dangjian.orgs.services import (
+    NO_PROBATION_FROM,
+    NO_PROBATION_TO,
+    add_years,
+    name_pinyin,
+    org_recount,
+    probation_end,
+)
 
 from . import names as N
 from .plan import PlanOrg, build_plan, plan_counts
@@ -301,6 +308,7 @@ class DemoGenerator:
         birth = dt.date(birth_year, rng.randint(1, 12), rng.randint(1, 28))
         adult = add_years(birth, 18)
         probationary = rng.random() < 0.05 and adult < today - dt.timedelta(days=370)
+        extension = None
         if probationary:
             joined = today - dt.timedelta(days=rng.randint(20, 350))
             full_on = None
@@ -312,9 +320,12 @@ class DemoGenerator:
             if NO_PROBATION_FROM <= joined <= NO_PROBATION_TO and rng.random() < 0.5:
                 full_on = joined
             else:
-                full_on = add_years(joined, 1) + dt.timedelta(days=rng.randint(0, 20))
-                if NO_PROBATION_FROM <= joined <= NO_PROBATION_TO and full_on == joined:
-                    full_on += dt.timedelta(days=1)
+                # 转正 on the day the 预备期 ends; about one in a hundred had it extended.
+                if rng.randint(0, 20) == 0 and joined.day % 4 == 0:
+                    extension = 6 if joined.day % 8 else 12
+                full_on = probation_end(joined, extension)
+                if full_on >= today:
+                    extension, full_on = None, probation_end(joined)
         region = node.region if rng.random() < 0.85 else rng.choice(OTHER_REGIONS)
         number = self.id_number(region, birth, male)
         phone = ""
@@ -360,6 +371,7 @@ class DemoGenerator:
             "status": MemberStatus.PROBATIONARY if probationary else MemberStatus.FULL,
             "joined_on": joined,
             "full_member_on": full_on,
+            "probation_extension_months": extension,
             "occupation": occupation,
             "standing": standing,
             "lost_contact": lost,

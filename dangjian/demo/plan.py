@@ -12,7 +12,7 @@ import random
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from dangjian.orgs.choices import OrgKind, Sector
+from dangjian.orgs.choices import NO_TERM_KINDS, OrgKind, Sector
 from dangjian.orgs.models import Org, default_term_years
 from dangjian.orgs.services import add_years
 
@@ -467,6 +467,8 @@ class Planner:
         earliest = 2000 if node.sector in {Sector.PRIVATE_ENTERPRISE, Sector.SOCIAL_ORG} else 1950
         year = rng.randint(earliest, 2019)
         node.founded_on = dt.date(year, rng.randint(1, 12), 1)
+        if node.kind in NO_TERM_KINDS:  # appointed or temporary: no 换届
+            return
         node.term_years = default_term_years(node.kind, node.sector)
         if rng.random() < 0.07:  # overdue for 换届 by up to 18 months
             elapsed = node.term_years * 365 + rng.randint(20, 540)

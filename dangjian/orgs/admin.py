@@ -163,6 +163,7 @@ class MemberAdmin(ReadOnlyAdminMixin, _HistoryMixin, SimpleHistoryAdmin):
         "status",
         "joined_on",
         "full_member_on",
+        "probation_extension_months",
         "occupation",
         "standing",
         "lost_contact",

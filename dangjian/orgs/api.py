@@ -128,6 +128,7 @@ def _member_dict(member: Member, mobility: str | None) -> dict[str, Any]:
         "status_display": member.get_status_display(),
         "joined_on": member.joined_on,
         "full_member_on": member.full_member_on,
+        "probation_extension_months": member.probation_extension_months,
         "occupation": member.occupation,
         "occupation_display": member.get_occupation_display() if member.occupation else "",
         "standing": member.standing,

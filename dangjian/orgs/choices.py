@@ -19,6 +19,11 @@ class OrgKind(models.TextChoices):
 
 
 BRANCH_KINDS = frozenset({OrgKind.BRANCH, OrgKind.JOINT_BRANCH, OrgKind.TEMPORARY_BRANCH})
+# Orgs that hold no 换届: 党组 and 党工委 are appointed, not elected; a 临时党支部 ends with the body
+# it serves (支部工作条例 第二章); a 党小组 has no term. They carry no term dates.
+NO_TERM_KINDS = frozenset(
+    {OrgKind.LEADING_GROUP, OrgKind.WORKING_COMMITTEE, OrgKind.TEMPORARY_BRANCH, OrgKind.GROUP}
+)
 
 
 class Sector(models.TextChoices):

@@ -42,6 +42,7 @@ class OrgForm(StyledForm):
         self.parent = parent
         self.fields["term_due"].help_text = "留空则按实际换届时间和任期自动计算"
         self.fields["term_years"].help_text = "留空则按组织类别取默认任期"
+        self.fields["term_start"].help_text = "党组、党工委、临时党支部不实行换届，任期各项留空"
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
@@ -89,6 +90,7 @@ MEMBER_FORM_FIELDS = [
     "status",
     "joined_on",
     "full_member_on",
+    "probation_extension_months",
     "occupation",
     "standing",
     "party_group",

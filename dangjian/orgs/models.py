@@ -21,6 +21,7 @@ from dangjian.core.pii import mask_id_number, mask_phone
 
 from .choices import (
     BRANCH_KINDS,
+    NO_TERM_KINDS,
     Education,
     Ethnicity,
     Gender,
@@ -83,6 +84,12 @@ class Org(MP_Node, SoftDeleteModel):
                 name="org_term_years_range",
                 violation_error_message="任期应为 1 至 5 年",
             ),
+            models.CheckConstraint(
+                condition=~Q(kind__in=sorted(NO_TERM_KINDS))
+                | Q(term_start__isnull=True, term_years__isnull=True, term_due__isnull=True),
+                name="org_no_term_unless_elected",
+                violation_error_message="党组、党工委、临时党支部和党小组不实行换届，不填写任期和换届时间",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -99,6 +106,11 @@ class Org(MP_Node, SoftDeleteModel):
     def term_overdue(self, today: dt.date | None = None) -> bool:
         today = today or dt.date.today()  # noqa: DTZ011 - calendar date
         return self.term_due is not None and self.term_due < today
+
+
+# 延长预备期: at least 6 months, at most one year (发展党员工作细则).
+PROBATION_EXTENSION_MIN = 6
+PROBATION_EXTENSION_MAX = 12
 
 
 def default_term_years(kind: str, sector: str) -> int:
@@ -148,6 +160,12 @@ class Member(SoftDeleteModel):
     status = models.CharField("人员类别", max_length=16, choices=MemberStatus.choices)
     joined_on = models.DateField("加入党组织日期")
     full_member_on = models.DateField("转为正式党员日期", null=True, blank=True)
+    probation_extension_months = models.PositiveSmallIntegerField(
+        "延长预备期（月）",
+        null=True,
+        blank=True,
+        help_text="支部大会决定延长预备期的，填 6 至 12 个月；转正日期随之推后",
+    )
     occupation = models.CharField("工作岗位", max_length=2, choices=Occupation.choices, blank=True)
     standing = models.CharField("党籍状态", max_length=16, choices=Standing.choices, default=Standing.NORMAL)
     lost_contact = models.BooleanField("失联党员", default=False)
@@ -186,6 +204,13 @@ class Member(SoftDeleteModel):
                 condition=Q(status=MemberStatus.PROBATIONARY) | Q(full_member_on__isnull=False),
                 name="member_full_has_date",
                 violation_error_message="正式党员必须填写转为正式党员日期",
+            ),
+            models.CheckConstraint(
+                condition=Q(probation_extension_months__isnull=True)
+                | Q(probation_extension_months__gte=PROBATION_EXTENSION_MIN)
+                & Q(probation_extension_months__lte=PROBATION_EXTENSION_MAX),
+                name="member_probation_extension_range",
+                violation_error_message="延长预备期应为 6 至 12 个月",
             ),
             models.CheckConstraint(
                 condition=Q(joined_on__gt=F("birth_date")),

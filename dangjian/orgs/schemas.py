@@ -154,6 +154,7 @@ class MemberOut(Schema):
     status_display: str
     joined_on: dt.date
     full_member_on: dt.date | None
+    probation_extension_months: int | None = Field(description="延长预备期（月）；未延长为 null")
     occupation: str
     occupation_display: str
     standing: str
@@ -212,7 +213,10 @@ class MemberCreateIn(InputSchema):
     education: Education | None = None
     status: MemberStatus = Field(description="人员类别")
     joined_on: ApiDate = Field(description="加入党组织日期")
-    full_member_on: ApiDate | None = Field(None, description="转为正式党员日期（正式党员必填）")
+    full_member_on: ApiDate | None = Field(
+        None, description="转为正式党员日期（正式党员必填）：预备期满之日，即入党满 1 年（加延长预备期）"
+    )
+    probation_extension_months: int | None = Field(None, description="延长预备期（月），6 至 12；未延长不填")
     occupation: Occupation | None = None
     standing: Standing = Standing.NORMAL
     lost_contact: bool = False
@@ -242,6 +246,7 @@ class MemberPatchIn(InputSchema):
     status: MemberStatus = None  # type: ignore[assignment]
     joined_on: ApiDate = None  # type: ignore[assignment]
     full_member_on: ApiDate | None = None
+    probation_extension_months: int | None = None
     occupation: Occupation | None = None
     standing: Standing = None  # type: ignore[assignment]
     lost_contact: bool = None  # type: ignore[assignment]

@@ -20,7 +20,7 @@ from dangjian.core.audit import audit
 from dangjian.core.permissions import Perm
 from dangjian.core.rows import convert, fetch_one, value_converters
 
-from .choices import COMMITTEE_TITLES, OrgKind
+from .choices import COMMITTEE_TITLES, NO_TERM_KINDS, OrgKind
 from .models import Member, MobilityRecord, Org, Position, Transfer
 
 
@@ -83,7 +83,13 @@ def org_list(*, user: Any, filters: dict[str, Any] | None = None, perm: str = Pe
 def org_term_overdue(*, user: Any, on: dt.date | None = None) -> QuerySet[Org]:
     """Orgs past their 应换届时间 (换届 overdue), earliest first."""
     on = on or timezone.localdate()
-    return org_visible(user=user).filter(term_due__lt=on).order_by("term_due", "path")
+    # Orgs that hold no 换届 carry no 应换届时间 (a constraint); the kind filter states it here too.
+    return (
+        org_visible(user=user)
+        .filter(term_due__lt=on)
+        .exclude(kind__in=NO_TERM_KINDS)
+        .order_by("term_due", "path")
+    )
 
 
 def org_subtree_totals(*, org: Org) -> dict[str, int]:

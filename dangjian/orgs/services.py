@@ -23,8 +23,17 @@ from dangjian.core.audit import audit
 from dangjian.core.events import emit
 from dangjian.core.orgpaths import rewrite_org_paths
 
-from .choices import BRANCH_KINDS, MemberStatus, Mobility, OrgKind
-from .models import Member, MobilityRecord, Org, Position, Transfer, default_term_years
+from .choices import BRANCH_KINDS, NO_TERM_KINDS, MemberStatus, Mobility, OrgKind
+from .models import (
+    PROBATION_EXTENSION_MAX,
+    PROBATION_EXTENSION_MIN,
+    Member,
+    MobilityRecord,
+    Org,
+    Position,
+    Transfer,
+    default_term_years,
+)
 
 
 # ---------------------------------------------------------------- helpers
@@ -52,6 +61,19 @@ def add_years(day: dt.date, years: int) -> dt.date:
     return day.replace(year=year)
 
 
+def add_months(day: dt.date, months: int) -> dt.date:
+    """The same day ``months`` later, clamped to the month's last day (31 Aug + 6 → 28/29 Feb)."""
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    return day.replace(year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def probation_end(joined_on: dt.date, extension_months: int | None = None) -> dt.date:
+    """The day the 预备期 ends and the member becomes 正式党员: one year after 入党 (党章 第七条),
+    plus an extension of 6 to 12 months when the 支部大会 decided one."""
+    return add_months(add_years(joined_on, 1), extension_months or 0)
+
+
 def term_due_for(term_start: dt.date | None, term_years: int | None) -> dt.date | None:
     if term_start is None or not term_years:
         return None
@@ -72,6 +94,9 @@ ORG_FIELDS = (
     "term_years",
     "term_due",
 )
+
+
+TERM_FIELDS = {"term_start": "实际换届时间", "term_years": "任期", "term_due": "应换届时间"}
 
 
 def org_check(data: Mapping[str, Any], *, parent: Org | None) -> dict[str, str]:
@@ -95,11 +120,16 @@ def org_check(data: Mapping[str, Any], *, parent: Org | None) -> dict[str, str]:
             errors[field] = f"{label}不能晚于今天"
     if data.get("founded_on") and data.get("term_start") and data["term_start"] < data["founded_on"]:
         errors["term_start"] = "实际换届时间不能早于成立日期"
+    if kind in NO_TERM_KINDS:
+        for field, label in TERM_FIELDS.items():
+            if data.get(field):
+                errors[field] = f"{OrgKind(kind).label}不实行换届，{label}应留空"
     return errors
 
 
 def _org_fill_term(org: Org) -> None:
-    if org.kind == OrgKind.GROUP:
+    if org.kind in NO_TERM_KINDS:
+        org.term_start = org.term_years = org.term_due = None
         return
     if org.term_years is None and org.term_start is not None:
         org.term_years = default_term_years(org.kind, org.sector)
@@ -239,6 +269,7 @@ MEMBER_FIELDS = (
     "status",
     "joined_on",
     "full_member_on",
+    "probation_extension_months",
     "occupation",
     "standing",
     "lost_contact",
@@ -296,11 +327,25 @@ def member_check(
         errors.setdefault("full_member_on", "正式党员必须填写转为正式党员日期")
     if status == MemberStatus.PROBATIONARY and full_on:
         errors.setdefault("full_member_on", "预备党员不应有转为正式党员日期")
-    if joined and full_on and "full_member_on" not in errors:
+    extension = data.get("probation_extension_months")
+    if extension is not None and not PROBATION_EXTENSION_MIN <= extension <= PROBATION_EXTENSION_MAX:
+        errors["probation_extension_months"] = (
+            f"延长预备期应为 {PROBATION_EXTENSION_MIN} 至 {PROBATION_EXTENSION_MAX} 个月"
+            f"（填了 {extension} 个月）；未延长的留空"
+        )
+    # With a wrong extension the day the 预备期 ends is unknown: only that field is reported.
+    if joined and full_on and not {"full_member_on", "probation_extension_months"} & errors.keys():
+        no_probation = NO_PROBATION_FROM <= joined <= NO_PROBATION_TO
+        due = probation_end(joined, extension)
         if full_on < joined:
             errors["full_member_on"] = "转为正式党员日期早于加入党组织日期"
-        elif full_on == joined and not (NO_PROBATION_FROM <= joined <= NO_PROBATION_TO):
+        elif full_on == joined and not no_probation:
             errors["full_member_on"] = "转正日期与入党日期相同，只有 1969年4月至1977年8月入党的可以如此"
+        elif full_on != due and not (no_probation and full_on == joined):
+            why = f"入党满 1 年，另延长预备期 {extension} 个月" if extension else "入党满 1 年"
+            errors["full_member_on"] = (
+                f"转为正式党员日期应为预备期满之日 {due:%Y-%m-%d}（{why}），不能是 {full_on:%Y-%m-%d}"
+            )
     if data.get("lost_contact") and not data.get("lost_contact_on"):
         errors.setdefault("lost_contact_on", "失联党员应填写失去联系日期")
     if "phone" in data and data.get("phone"):

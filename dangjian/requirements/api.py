@@ -52,8 +52,9 @@ class LaggingQuery(RollupQuery):
 
 
 class ResultOut(Schema):
-    requirement: str
+    requirement: str = Field(description="要求编码（供程序使用；给人看的是 requirement_name 和 citation）")
     requirement_name: str
+    citation: str = Field(description="依据：文件名称和条款")
     org_id: int
     org_name: str
     period: str
@@ -73,16 +74,20 @@ class ResultPage(Schema):
 
 
 class TallyOut(Schema):
-    applicable: int
+    applicable: int = Field(description="适用的单元格：达标 + 未达标 + 未到期")
     met: int
     not_met: int
     not_due: int
-    rate: float | None = Field(None, description="达标率（%），达标 ÷ 应达标")
+    judged: int = Field(description="已评判的单元格：达标 + 未达标")
+    rate: float | None = Field(
+        None, description="达标率（%）= 达标 ÷ (达标 + 未达标)；未到期不计入；没有已评判的单元格时为 null"
+    )
 
 
 class RequirementTallyOut(TallyOut):
-    requirement: str
+    requirement: str = Field(description="要求编码（供程序使用；给人看的是 name 和 citation）")
     name: str
+    citation: str = Field(description="依据：文件名称和条款")
     periods: list[str]
 
 
@@ -111,6 +116,7 @@ def _result(r: ComplianceResult) -> dict[str, Any]:
     return {
         "requirement": r.requirement.code,
         "requirement_name": r.requirement.name,
+        "citation": selectors.citation(r.requirement.source_title, r.requirement.article),
         "org_id": r.org_id,
         "org_name": r.org.name,
         "period": r.period_key,
@@ -161,13 +167,14 @@ def rollup(request: HttpRequest, query: Query[RollupQuery]) -> dict[str, Any]:
         "org_id": org.pk,
         "org_name": org.name,
         "period": window.key,
-        "period_label": window.label,
+        "period_label": selectors.window_label(window),
         "subtree": data["subtree"],
         "total": data["overall"].as_dict(),
         "requirements": [
             {
                 "requirement": row["rule"].code,
                 "name": row["rule"].name,
+                "citation": selectors.citation(row["rule"].source_title, row["rule"].article),
                 "periods": [s.key for s in row["figure"].spans],
                 **row["tally"].as_dict(),
             }

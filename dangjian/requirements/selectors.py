@@ -94,11 +94,32 @@ def result_visible(*, user: Any) -> QuerySet[ComplianceResult]:
 # ---------------------------------------------------------------- periods
 
 
+def last_complete_month(*, on: dt.date | None = None) -> Span:
+    on = on or engine.today()
+    return span_of(PeriodKind.MONTH, span_of(PeriodKind.MONTH, on).start - dt.timedelta(days=1))
+
+
+def current_month(*, on: dt.date | None = None) -> Span:
+    return span_of(PeriodKind.MONTH, on or engine.today())
+
+
+def window_label(window: Span, *, on: dt.date | None = None) -> str:
+    """The window's name, saying so when it is the default one: "2026年11月（最近完整月份）"."""
+    if window == last_complete_month(on=on):
+        return f"{window.label}（最近完整月份）"
+    return window.label
+
+
+def todo_label(*, on: dt.date | None = None) -> str:
+    """What the to-do list covers: "本期：2026年12月" (items of longer periods say 本季度, 本年度)."""
+    return f"本期：{current_month(on=on).label}"
+
+
 def resolve_period(key: str | None, *, on: dt.date | None = None) -> Span:
     """The chosen window; default the last complete month. Raises ValueError on a bad key."""
     on = on or engine.today()
     if not key:
-        return span_of(PeriodKind.MONTH, span_of(PeriodKind.MONTH, on).start - dt.timedelta(days=1))
+        return last_complete_month(on=on)
     span = parse_span(key)
     if span is None:
         raise ValueError(f"期间格式不正确：{key}，应为 2024、2024H1、2024Q2 或 2024-05")
@@ -137,8 +158,35 @@ def access_requirement(*, code_or_id: Any) -> Requirement:
 # ---------------------------------------------------------------- figures
 
 
+# Colours of a rate, by its value (达标率 at least the bound): the tables' badges and the charts.
+RATE_TONES: tuple[tuple[float, str, str], ...] = (
+    (90.0, "success", "#2fb344"),
+    (60.0, "warning", "#f59f00"),
+    (0.0, "danger", "#d63939"),
+)
+NOT_JUDGED_TONE = ("secondary", "#9aa0ac")
+
+
+def citation(source_title: str, article: str) -> str:
+    """《支部工作条例》第十一条: what users see instead of a rule's code."""
+    return f"《{source_title}》{article}" if source_title else article
+
+
+def rate_tone(rate: float | None) -> tuple[str, str]:
+    """(Tabler colour name, hex) for a rate; grey when nothing was judged yet."""
+    if rate is None:
+        return NOT_JUDGED_TONE
+    for bound, name, colour in RATE_TONES:
+        if rate >= bound:
+            return name, colour
+    return RATE_TONES[-1][1:]
+
+
 @dataclass
 class Tally:
+    """Cells of a figure by status. Only 达标 and 未达标 are judged: the rate is
+    达标 ÷ (达标 + 未达标). 未到期 (and any other status) is counted apart and never in the rate."""
+
     met: int = 0
     not_met: int = 0
     not_due: int = 0
@@ -148,8 +196,16 @@ class Tally:
         return self.met + self.not_met + self.not_due
 
     @property
+    def judged(self) -> int:
+        return self.met + self.not_met
+
+    @property
     def rate(self) -> float | None:
-        return round(100 * self.met / self.applicable, 1) if self.applicable else None
+        return round(100 * self.met / self.judged, 1) if self.judged else None
+
+    @property
+    def tone(self) -> str:
+        return rate_tone(self.rate)[0]
 
     def add(self, met: int, not_met: int, not_due: int) -> None:
         self.met += met
@@ -167,6 +223,7 @@ class Tally:
     def as_dict(self) -> dict[str, Any]:
         return {
             "applicable": self.applicable,
+            "judged": self.judged,
             "met": self.met,
             "not_met": self.not_met,
             "not_due": self.not_due,
@@ -283,7 +340,10 @@ def dashboard(*, user: Any, org: Org, window: Span, on: dt.date | None = None) -
         "chart": {
             "labels": [d["label"] for d in depths],
             "rates": [d["tally"].rate for d in depths],
-            "applicable": [d["tally"].applicable for d in depths],
+            "colors": [rate_tone(d["tally"].rate)[1] for d in depths],
+            "met": [d["tally"].met for d in depths],
+            "judged": [d["tally"].judged for d in depths],
+            "not_due": [d["tally"].not_due for d in depths],
         },
     }
 

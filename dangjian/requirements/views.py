@@ -40,6 +40,7 @@ def _context(request: HttpRequest, **extra) -> dict:
     window, error = extra.pop("window_and_error")
     return {
         "window": window,
+        "window_label": selectors.window_label(window),
         "period_error": error,
         "period_choices": selectors.period_choices(),
         **extra,
@@ -102,7 +103,11 @@ def todo(request: HttpRequest) -> HttpResponse:
     selectors.require_view(user=request.user)
     org = _org(request)
     items = selectors.todo(user=request.user, org=org)
-    return render(request, "requirements/todo.html", {"org": org, "items": items})
+    return render(
+        request,
+        "requirements/todo.html",
+        {"org": org, "items": items, "period_label": selectors.todo_label()},
+    )
 
 
 @login_required

@@ -1,4 +1,6 @@
 // Compliance dashboard charts. Initialised from data attributes and json_script elements (CSP: no inline scripts).
+// The colour of each bar follows its rate (data.colors, computed with the tables' badges); a level
+// with nothing judged yet has no bar and says so.
 document.addEventListener("DOMContentLoaded", function () {
   if (typeof echarts === "undefined") return;
   document.querySelectorAll("[data-chart='depth']").forEach(function (el) {
@@ -12,7 +14,8 @@ document.addEventListener("DOMContentLoaded", function () {
         formatter: function (items) {
           var i = items[0].dataIndex;
           var rate = data.rates[i] === null ? "—" : data.rates[i] + "%";
-          return data.labels[i] + "<br>达标率 " + rate + "（应达标 " + data.applicable[i] + "）";
+          return data.labels[i] + "<br>达标率 " + rate + "（达标 " + data.met[i] + " / " + data.judged[i] +
+            "）<br>未到期 " + data.not_due[i] + "（不计入）";
         }
       },
       grid: { left: 48, right: 24, top: 24, bottom: 32 },
@@ -21,9 +24,10 @@ document.addEventListener("DOMContentLoaded", function () {
       series: [{
         type: "bar",
         name: "达标率",
-        data: data.rates,
-        label: { show: true, position: "top", formatter: function (p) { return p.value === null ? "" : p.value + "%"; } },
-        itemStyle: { color: "#d63939" }
+        data: data.rates.map(function (value, i) {
+          return { value: value, itemStyle: { color: data.colors[i] } };
+        }),
+        label: { show: true, position: "top", formatter: function (p) { return p.value === null ? "未到期" : p.value + "%"; } }
       }]
     });
     window.addEventListener("resize", function () { chart.resize(); });

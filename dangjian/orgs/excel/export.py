@@ -103,6 +103,7 @@ def _rows(members: QuerySet[Member], *, user: Any, state: dict[str, int]) -> Ite
                 "status": layout.STATUS_LABEL.get(m.status, ""),
                 "joined_on": m.joined_on,
                 "full_member_on": m.full_member_on,
+                "probation_extension_months": m.probation_extension_months,
                 "occupation": layout.OCCUPATION.display(m.occupation),
                 "phone": phone,
                 "landline": m.landline,

@@ -50,6 +50,7 @@ ROSTER_COLUMNS: tuple[Column, ...] = (
     Column("lost_contact_on", "失去联系日期", ("失联日期",), width=12),
     Column("mobile", "是否为流动党员", ("是否流动党员", "流动党员"), width=10),
     Column("mobility_place", "外出流向", ("流向", "外出地点"), width=20),
+    Column("probation_extension_months", "延长预备期（月）", ("延长预备期", "延长预备期月数"), width=10),
     Column("note", "备注", width=16),
 )
 ROSTER_REQUIRED_HEADERS = ("name", "id_number")

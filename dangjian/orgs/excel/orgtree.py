@@ -23,7 +23,7 @@ from dangjian.core import policy
 from dangjian.core.events import emit
 
 from .. import services
-from ..choices import OrgKind, PositionTitle
+from ..choices import NO_TERM_KINDS, PositionTitle
 from ..models import Member, Org, Position, default_term_years
 from . import layout
 from .common import MAX_REPORTED_ERRORS, OrgResolver, RowError, org_key, write_import_audit
@@ -407,7 +407,8 @@ def orgs_apply(*, plan: OrgPlan, actor: Any) -> OrgResult:
 
 def _fill_term(org: Org) -> None:
     """As ``services.org_create``: term length from settings, 应换届时间 from the term start."""
-    if org.kind == OrgKind.GROUP:
+    if org.kind in NO_TERM_KINDS:
+        org.term_start = org.term_years = org.term_due = None
         return
     if org.term_years is None and org.term_start is not None:
         org.term_years = default_term_years(org.kind, org.sector)

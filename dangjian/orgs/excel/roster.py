@@ -28,7 +28,7 @@ from .bulk import create_with_history
 from .common import MAX_REPORTED_ERRORS, OrgResolver, RowError, write_import_audit
 from .pinyin import NamePinyin
 from .reader import WorkbookError, read_workbook
-from .values import CellError, parse_bool, parse_choice, parse_date, text
+from .values import CellError, parse_bool, parse_choice, parse_date, parse_months, text
 
 TRANSFER_REASON = "名册导入"
 BATCH = 2000
@@ -44,6 +44,7 @@ MEMBER_COLUMNS = (
     "status",
     "joined_on",
     "full_member_on",
+    "probation_extension_months",
     "occupation",
     "landline",
     "address",
@@ -257,6 +258,7 @@ def _parse_row(columns: dict[str, Any], err) -> dict[str, Any]:
             err("ethnicity", str(exc))
     for key in ("birth_date", "joined_on", "full_member_on", "lost_contact_on"):
         parse(key, parse_date)
+    parse("probation_extension_months", parse_months)
     parse("education", layout.EDUCATION.parse)
     parse("occupation", layout.OCCUPATION.parse)
     if "status" in columns:

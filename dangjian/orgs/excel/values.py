@@ -97,6 +97,22 @@ def _make_date(year: int, month: int, day: int, raw: str) -> dt.date:
         raise CellError(f"日期“{raw}”不存在") from None
 
 
+def parse_months(value: Any) -> int | None:
+    """A number of months (6, "6", "6个月"); empty or 无 means none. The range is the member
+    check's (the same message as the form and the API)."""
+    raw = text(value)
+    if raw in ("", "无", "否"):
+        return None
+    number = raw.removesuffix("个月").removesuffix("月").strip()
+    try:
+        months = float(number)
+    except ValueError:
+        raise CellError(f"应填月数（如 6 或 12），不能是“{raw}”") from None
+    if months != int(months) or months < 0:
+        raise CellError(f"应填整月数（如 6 或 12），不能是“{raw}”")
+    return int(months)
+
+
 def parse_bool(value: Any, *, label: str) -> bool:
     """是/否 (empty means 否)."""
     raw = text(value)

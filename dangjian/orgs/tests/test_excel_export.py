@@ -63,7 +63,7 @@ def test_template_layout(tmp_path):
     assert book.sheetnames == ["党员基本信息", "民族", "学历", "工作岗位"]
     ws = book["党员基本信息"]
     merged = {str(r) for r in ws.merged_cells.ranges}
-    assert {"A1:U1", "A3:A4", "M3:N3", "U3:U4"} <= merged
+    assert {"A1:V1", "A3:A4", "M3:N3", "V3:V4"} <= merged
     assert ws["A1"].value == "党员基本信息汇总表" and ws["A2"].value == "基层党委：甲县委"
     assert ws["L2"].value.startswith("汇总日期：")
     header = [c.value for c in ws[3]]
@@ -89,6 +89,7 @@ def test_template_layout(tmp_path):
         "失去联系日期",
         "是否为流动党员",
         "外出流向",
+        "延长预备期（月）",
         "备注",
     ]
     assert book["民族"]["C2"].value == "01 汉族"

@@ -111,9 +111,10 @@ def test_conditions(world):
     # 党小组会 applies to the 党小组 only.
     assert result("ZB-GROUP-MEETING", group, month).status == Status.NOT_MET
     assert result("ZB-GROUP-MEETING", big, month) is None
-    # 中心组学习: leadership teams only.
-    assert result("ZXZ-MONTHLY-STUDY", city, month) is not None
-    assert result("ZXZ-MONTHLY-STUDY", county, month) is None
+    # 民主生活会: leadership teams only.
+    year = last_period("year").key
+    assert result("MSH-ANNUAL", city, year) is not None
+    assert result("MSH-ANNUAL", county, year) is None
     # Three 委员 in post give the small branch a committee.
     for m, title in zip(
         world["small_members"],

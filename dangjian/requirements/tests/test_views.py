@@ -52,7 +52,7 @@ def test_dashboard_figures_depth_table_and_links(client, data):
     assert 'id="depth-data"' in html and 'data-chart="depth"' in html
     assert "<script>" not in html  # CSP: data only, no inline code
     labels = [d["label"] for d in dash["depths"]]
-    # 市委 itself (党组织书记讲党课), 乙县第一支部 two levels down, 甲县第一支部 three, its 党小组 four.
+    # 市委 itself (党委（党组）书记讲党课), 乙县第一支部 two levels down, 甲县第一支部 three, its 党小组 four.
     assert labels == ["本级", "下一级", "下二级", "下三级", "下四级"]
     assert all(d["tally"].applicable for d in dash["depths"])
 
