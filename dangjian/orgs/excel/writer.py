@@ -172,9 +172,12 @@ def write_roster(
         for i, col in enumerate(columns):
             if col.key in ("id_number", "phone", "landline"):
                 sheet.set_column(i, i, col.width, fmt.text)
+    # ``masked`` may be a callable answered only once the rows are written (an export learns
+    # whether it masked any number while streaming them); the function itself is always truthy.
+    any_masked = masked() if callable(masked) else masked
     sheet.set_row(note_row, 48)
     sheet.merge_range(
-        note_row, 0, note_row, len(columns) - 1, MASKED_NOTE if masked else ROSTER_NOTE, fmt.note
+        note_row, 0, note_row, len(columns) - 1, MASKED_NOTE if any_masked else ROSTER_NOTE, fmt.note
     )
     _code_sheets(book, fmt)
     book.close()

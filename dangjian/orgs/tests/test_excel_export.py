@@ -149,3 +149,24 @@ def test_full_numbers_only_where_view_pii(tmp_path, tree, populated):
     assert result.rows == 2 and result.full_pii_rows == 2
     ws = openpyxl.load_workbook(path)["党员基本信息"]
     assert pii.parse_id_number(ws.cell(5, 4).value)
+
+
+def test_full_export_note_invites_reimport_and_masked_export_forbids_it(tmp_path, tree, populated):
+    """The note row follows what was written: full numbers carry the import instructions."""
+    admin = make_user(Role.ORG_ADMIN, tree["county_a"])
+    full_path = tmp_path / "full.xlsx"
+    result = roster_export(members=MemberFilterSet({}, user=admin).qs, user=admin, target=full_path)
+    assert result.masked_rows == 0
+    note = openpyxl.load_workbook(full_path)["党员基本信息"].cell(5 + result.rows, 1).value
+    assert note.startswith("注：") and "隐去部分数字" not in note and "不能用于重新导入" not in note
+    plan = roster_validate(path=full_path, user=admin)
+    assert plan.ok and plan.unchanged == result.rows
+
+    supervisor = make_user(Role.SUPERVISOR, tree["county_a"])
+    masked_path = tmp_path / "masked.xlsx"
+    result = roster_export(
+        members=MemberFilterSet({}, user=supervisor).qs, user=supervisor, target=masked_path
+    )
+    assert result.masked_rows == result.rows
+    note = openpyxl.load_workbook(masked_path)["党员基本信息"].cell(5 + result.rows, 1).value
+    assert "隐去部分数字" in note and "不能用于重新导入" in note
