@@ -8,7 +8,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..choices import Education, Ethnicity, Gender, MemberStatus, Occupation, OrgKind, Sector, Standing
+from ..choices import (
+    EDUCATION_GROUPS,
+    GB4658_EDUCATION,
+    Education,
+    Ethnicity,
+    Gender,
+    MemberStatus,
+    Occupation,
+    OccupationGroup,
+    OrgKind,
+    Sector,
+    Standing,
+)
 from .values import CodeList, squash
 
 ROSTER_TITLE = "党员基本信息汇总表"
@@ -67,13 +79,40 @@ ORG_COLUMNS: tuple[Column, ...] = (
 )
 ORG_REQUIRED_HEADERS = ("name", "kind")
 
-ETHNICITY = CodeList(Ethnicity.choices, label="民族")
+ETHNICITY = CodeList(Ethnicity.choices, label="民族", width=2)
 EDUCATION = CodeList(
     Education.choices,
     label="学历",
-    aliases={"本科": "21", "大学本科": "21", "大学专科": "31", "专科": "31", "中等专科": "40", "中技": "40"},
+    aliases={
+        "本科": "21",
+        "大学本科": "21",
+        "大学专科": "22",
+        "专科": "22",
+        "中专": "41",
+        "中技": "41",
+        "职高": "44",
+        "技校": "47",
+        "高中": "6",
+        "高级中学": "6",
+        "初级中学": "7",
+    },
+    groups=EDUCATION_GROUPS,
+    foreign=GB4658_EDUCATION,
+    foreign_label="GB/T 4658",
 )
-OCCUPATION = CodeList(Occupation.choices, label="工作岗位")
+OCCUPATION = CodeList(
+    Occupation.choices,
+    label="工作岗位",
+    groups={value: label for value, label in OccupationGroup.choices if value not in Occupation.values},
+    # Items of the platform's former list whose national counterpart is one code.
+    aliases={
+        "公务员（参公管理人员）": "011",
+        "事业单位管理人员": "0211",
+        "事业单位专业技术人员": "0212",
+        "其他职业人员": "612",
+        "无固定职业": "613",
+    },
+)
 
 GENDER_MAP = {"男": Gender.MALE, "男性": Gender.MALE, "女": Gender.FEMALE, "女性": Gender.FEMALE}
 GENDER_LABEL = {Gender.MALE: "男", Gender.FEMALE: "女"}
