@@ -92,6 +92,20 @@ def test_template_layout(tmp_path):
         "备注",
     ]
     assert book["民族"]["C2"].value == "01 汉族"
+    jobs = [[c.value for c in row] for row in book["工作岗位"].iter_rows(min_row=1)]
+    assert jobs[0] == ["代码", "名称", "填写值", "类别"]
+    assert jobs[1] == ["011", "公务员", "011 公务员", "0 在岗职工"]
+    values = [row[2] for row in jobs[1:]]
+    assert "0212 事业单位专业技术岗位" in values and "2 解放军、武警" in values
+    assert not any(v.split(" ", 1)[0] in {"0", "1", "3", "5", "6"} for v in values)  # no heading is a value
+    schooling = [[c.value for c in row] for row in book["学历"].iter_rows(min_row=2)]
+    assert ["1A", "中央党校研究生", "1A 中央党校研究生", "1 研究生教育"] in schooling
+    assert schooling[-4:] == [
+        [c, n, f"{c} {n}", None] for c, n in (("6", "普通高中"), ("7", "初中"), ("8", "小学"), ("9", "其他"))
+    ]
+    lists = {str(v.sqref): v.formula1 for v in ws.data_validations.dataValidation}
+    assert lists["L5:L504"] == f"工作岗位!$C$2:$C${len(values) + 1}"
+    assert lists["H5:H504"] == f"学历!$C$2:$C${len(schooling) + 1}"
 
 
 def test_round_trip_changes_nothing(tmp_path, tree, populated):
