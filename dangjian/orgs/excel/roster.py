@@ -22,7 +22,7 @@ from dangjian.core.events import emit
 
 from .. import services
 from ..choices import Mobility, Standing
-from ..models import Member, MobilityRecord, Org, Position, Transfer
+from ..models import Member, MobilityRecord, Org, Transfer
 from . import layout
 from .bulk import create_with_history
 from .common import MAX_REPORTED_ERRORS, OrgResolver, RowError, write_import_audit
@@ -493,7 +493,12 @@ def roster_apply(*, plan: RosterPlan, actor: Any) -> RosterResult:
         )
     if transfers:
         Transfer.objects.bulk_create(transfers, batch_size=BATCH)
-        _end_positions_after_transfer(transfers, today=today, user=user)
+        services.positions_end_on_transfer(
+            moves={t.member.pk: t.from_org.path for t in transfers},
+            on=today,
+            actor=user,
+            reason=TRANSFER_REASON,
+        )
     started, ended = _apply_mobility(plan, create_rows, created_ids, today=today, now=now, user=user)
     services.org_recount(touched)
     result = RosterResult(
@@ -515,29 +520,6 @@ def roster_apply(*, plan: RosterPlan, actor: Any) -> RosterResult:
     if touched:
         emit("members_changed", org_ids=touched)
     return result
-
-
-def _end_positions_after_transfer(transfers: list[Transfer], *, today: dt.date, user: Any) -> None:
-    """Posts held in the old org end with the move (as in ``services.member_transfer``)."""
-    old_path = {t.member.pk: t.from_org.path for t in transfers}
-    ids = list(old_path)
-    ended: list[Position] = []
-    for start in range(0, len(ids), LOOKUP_CHUNK):
-        for pos in Position.objects.filter(
-            member_id__in=ids[start : start + LOOKUP_CHUNK], ended_on__isnull=True
-        ):
-            if pos.org_path.startswith(old_path[pos.member_id]):
-                pos.ended_on = max(today, pos.started_on)
-                ended.append(pos)
-    if ended:
-        bulk_update_with_history(
-            ended,
-            Position,
-            ["ended_on"],
-            batch_size=BATCH,
-            default_user=user,
-            default_change_reason=TRANSFER_REASON,
-        )
 
 
 def _apply_mobility(

@@ -333,6 +333,69 @@ def test_transfer_on_org_change(tmp_path, tree, admin, branch_a2):
     assert (tree["branch_a1"].full_count, branch_a2.full_count) == (0, 1)
 
 
+def _member_with_posts(tree, data):
+    """A member of 甲县第一支部 holding posts there, in its 党小组, in the 总支 above, and one ended."""
+    from dangjian.orgs.services import position_assign, position_end
+
+    member = make_member(tree["branch_a1"], **data)
+    for org, title, started in (
+        (tree["branch_a1"], PositionTitle.SECRETARY, dt.date(2020, 1, 1)),
+        (tree["group_a1"], PositionTitle.GROUP_LEADER, dt.date(2021, 3, 1)),
+        (tree["general"], PositionTitle.COMMITTEE_MEMBER, dt.date(2019, 5, 1)),
+        (tree["branch_a1"], PositionTitle.ORGANIZATION, dt.date(2015, 1, 1)),
+    ):
+        post = position_assign(member=member, org=org, title=title, started_on=started, actor=None)
+    position_end(position=post, ended_on=dt.date(2018, 1, 1), actor=None)
+    return member
+
+
+def _posts(member):
+    return sorted(
+        (p.org_id, p.title, p.started_on, p.ended_on) for p in Position.objects.filter(member=member)
+    )
+
+
+def test_import_transfer_ends_posts_as_the_transfer_service_does(
+    tmp_path, tree, admin, branch_a2, monkeypatch
+):
+    """The same domain rule on both paths (one function): the posts in the subtree left end on
+    the transfer date, others stay open, an ended one is untouched."""
+    from dangjian.orgs import services
+    from dangjian.orgs.services import member_transfer, today
+
+    calls = []
+    rule = services.positions_end_on_transfer
+
+    def spy(**kwargs):
+        calls.append((dict(kwargs["moves"]), kwargs["on"]))
+        return rule(**kwargs)
+
+    monkeypatch.setattr(services, "positions_end_on_transfer", spy)
+
+    by_service = _member_with_posts(tree, member_data())
+    member_transfer(member=by_service, to_org=branch_a2, on=today(), reason="工作调动", actor=admin)
+
+    data = member_data()
+    by_import = _member_with_posts(tree, data)
+    plan, result = roster_import(
+        path=_one_row_file(tmp_path, roster_row(data, org="甲县第二支部")), user=admin
+    )
+    assert texts(plan) == [] and result.transferred == 1
+
+    assert _posts(by_import) == _posts(by_service)
+    assert _posts(by_service) == sorted(
+        [
+            (tree["branch_a1"].pk, PositionTitle.SECRETARY, dt.date(2020, 1, 1), today()),
+            (tree["group_a1"].pk, PositionTitle.GROUP_LEADER, dt.date(2021, 3, 1), today()),
+            (tree["general"].pk, PositionTitle.COMMITTEE_MEMBER, dt.date(2019, 5, 1), None),
+            (tree["branch_a1"].pk, PositionTitle.ORGANIZATION, dt.date(2015, 1, 1), dt.date(2018, 1, 1)),
+        ]
+    )
+    assert Transfer.objects.get(member=by_import).on == Transfer.objects.get(member=by_service).on == today()
+    path = tree["branch_a1"].path
+    assert calls == [({by_service.pk: path}, today()), ({by_import.pk: path}, today())]
+
+
 def test_known_member_outside_scope_is_refused(tmp_path, tree, admin):
     data = member_data()
     make_member(tree["branch_b1"], **data)
