@@ -91,6 +91,9 @@ def test_page_api_and_export_share_the_group_filter(people, admin):
         "0212 事业单位专业技术岗位",
         "0311 公有经济控制单位工勤岗位",
     }
+    body = api.get("/api/v1/members", {"occupation": "0212", "education": "1A"}).json()
+    assert [m["name"] for m in body["items"]] == ["教师乙"]
+    assert body["items"][0]["education_display"] == "1A 中央党校研究生"
     bad = api.get("/api/v1/members", {"occupation_group": "4"})
     assert bad.status_code == 422 and bad.json()["detail"][0]["loc"] == ["query", "occupation_group"]
 
@@ -118,3 +121,17 @@ def test_api_schema_lists_the_national_codes(client):
     assert enum("occupation_group") == ["0", "1", "2", "3", "5", "6"]
     assert {"011", "0212", "2", "613"} <= set(enum("occupation")) and "01" not in enum("occupation")
     assert {"1A", "22", "6", "9"} <= set(enum("education")) and "14" not in enum("education")
+
+
+@pytest.mark.parametrize(("field", "value"), [("occupation", "01"), ("occupation", "0"), ("education", "14")])
+def test_api_refuses_former_codes_and_headings(tree, admin, field, value):
+    import json
+
+    from dangjian.core.testing import member_data
+
+    _, secret = token_create(user=admin, name="测试")
+    api = Client(HTTP_AUTHORIZATION=f"Bearer {secret}")
+    body = member_data() | {"org_id": tree["branch_a1"].pk, field: value}
+    response = api.post("/api/v1/members", json.dumps(body, default=str), content_type="application/json")
+    assert response.status_code == 422
+    assert [e["loc"] for e in response.json()["detail"]] == [["body", field]]
