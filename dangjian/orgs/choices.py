@@ -251,6 +251,26 @@ def occupation_group(code: str) -> str:
     return code[:1] if code and code[:1] in OCCUPATION_GROUP_CODES else ""
 
 
+# The platform's former 工作岗位 list, as files exported before the national table carry it:
+# an item with one national counterpart maps; the others (企业管理人员 in a public or a private
+# firm? which 学生?) are reported. The data migration of stored members used the org's sector.
+FORMER_OCCUPATION: dict[str, tuple[str, str]] = {
+    "01": ("公务员（参公管理人员）", "011"),
+    "02": ("事业单位管理人员", "0211"),
+    "03": ("事业单位专业技术人员", "0212"),
+    "04": ("企业管理人员", ""),
+    "05": ("企业专业技术人员", ""),
+    "06": ("工人", ""),
+    "12": ("学生", ""),
+    "13": ("解放军、武警", "2"),
+    "14": ("离退休人员", ""),
+    "15": ("新就业群体", ""),
+    "16": ("自由职业人员", "605"),
+    "17": ("社会组织从业人员", ""),
+    "19": ("其他职业人员", "612"),
+    "20": ("无固定职业", "613"),
+}
+
 # GB/T 4658-2006 学历 codes as other systems write them, and what each becomes in the national
 # table. The standard records 毕业 / 结业 / 肄业 apart; the national table records only the level
 # reached, so only 毕业 codes (and 90 其他) map. A heading (10, 20 …) is a class, not a value.
@@ -295,6 +315,14 @@ GB4658_EDUCATION: dict[str, tuple[str, str]] = {
     "81": ("小学毕业", "8"),
     "83": ("小学肄业", ""),
     "90": ("其他", "9"),
+}
+# A GB/T 4658 heading (10, 20 …) → the national codes its items map to.
+GB4658_HEADINGS: dict[str, frozenset[str]] = {
+    heading: frozenset(
+        t for c, (_, t) in GB4658_EDUCATION.items() if t and c != heading and c[0] == heading[0]
+    )
+    for heading, (name, _) in GB4658_EDUCATION.items()
+    if name.endswith("教育")
 }
 
 

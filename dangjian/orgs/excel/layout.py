@@ -10,7 +10,9 @@ from dataclasses import dataclass
 
 from ..choices import (
     EDUCATION_GROUPS,
+    FORMER_OCCUPATION,
     GB4658_EDUCATION,
+    GB4658_HEADINGS,
     Education,
     Ethnicity,
     Gender,
@@ -99,19 +101,14 @@ EDUCATION = CodeList(
     groups=EDUCATION_GROUPS,
     foreign=GB4658_EDUCATION,
     foreign_label="GB/T 4658",
+    foreign_groups=GB4658_HEADINGS,
 )
 OCCUPATION = CodeList(
     Occupation.choices,
     label="工作岗位",
     groups={value: label for value, label in OccupationGroup.choices if value not in Occupation.values},
-    # Items of the platform's former list whose national counterpart is one code.
-    aliases={
-        "公务员（参公管理人员）": "011",
-        "事业单位管理人员": "0211",
-        "事业单位专业技术人员": "0212",
-        "其他职业人员": "612",
-        "无固定职业": "613",
-    },
+    foreign=FORMER_OCCUPATION,
+    foreign_label="原工作岗位代码表",
 )
 
 GENDER_MAP = {"男": Gender.MALE, "男性": Gender.MALE, "女": Gender.FEMALE, "女性": Gender.FEMALE}

@@ -115,7 +115,8 @@ class CodeList:
     codes are prefixes of one another (工作岗位 ``011`` under ``0``) are matched exactly.
     ``groups`` are headings (``0 在岗职工``): reported, never a value. ``foreign`` is another
     standard's table (code → (name, our code or "")) consulted when a value is not ours: a code
-    with one counterpart is mapped, others are reported.
+    with one counterpart is mapped, others are reported; ``foreign_groups`` lets a heading of that
+    table stand before one of our names under it ("40 中专").
     """
 
     def __init__(
@@ -128,6 +129,7 @@ class CodeList:
         groups: dict[str, str] | None = None,
         foreign: dict[str, tuple[str, str]] | None = None,
         foreign_label: str = "",
+        foreign_groups: dict[str, frozenset[str]] | None = None,
     ):
         self.label = label
         self.width = width
@@ -147,6 +149,7 @@ class CodeList:
         self.foreign = dict(foreign or {})
         self.foreign_by_name = {squash(name): code for code, (name, _) in self.foreign.items()}
         self.foreign_label = foreign_label
+        self.foreign_groups = dict(foreign_groups or {})  # a heading of the other table → our codes under it
         self._known: dict[str, str] = {}  # cell text → code, for the few spellings a file repeats
 
     def parse(self, value: Any) -> str:
@@ -179,12 +182,13 @@ class CodeList:
                 if named in (None, code):
                     return code
                 raise CellError(f"代码 {m[1]} 与名称“{m[2].strip()}”不一致")
+            if other is not None:
+                if named is not None and (other[1] == named or named in self.foreign_groups.get(given, ())):
+                    return named  # "31 大专", "40 中专": the other table's code (or heading), our name
+                if named is None:
+                    return self._from_foreign(raw, given)
             if named is not None:
-                if other is not None and other[1] not in ("", named):
-                    raise CellError(f"代码 {m[1]} 与名称“{m[2].strip()}”不一致")
-                return named  # an old code with a known name: the name decides
-            if other is not None and not name:
-                return self._from_foreign(raw, given)
+                raise CellError(f"代码 {m[1]} 与名称“{m[2].strip()}”不一致")
             if (given in self.groups and not name) or name in self.group_by_name:
                 self._group(raw)
         key = squash(raw)
@@ -193,10 +197,10 @@ class CodeList:
             code = self.by_name.get(key + "族")
         if code is not None:
             return code
-        if key in self.foreign_by_name:
-            return self._from_foreign(raw, self.foreign_by_name[key])
         if key in self.group_by_name:
             self._group(raw)
+        if key in self.foreign_by_name:
+            return self._from_foreign(raw, self.foreign_by_name[key])
         raise CellError(f"“{raw}”不在{self.label}代码表中")
 
     def _group(self, raw: str) -> None:
@@ -206,7 +210,8 @@ class CodeList:
         name, ours = self.foreign[code]
         if ours:
             return ours
-        source = f"{self.foreign_label} 的" if self.foreign_label else ""
+        label = self.foreign_label
+        source = f"{label}{' ' if label[-1:].isascii() else ''}的" if label else ""
         if name.endswith("教育"):
             why = "是类别，不是具体学历"
         elif name.endswith(("结业", "肄业")):

@@ -101,6 +101,7 @@ def test_codes():
         # a former platform export: an old code with a name the table knows
         ("31 大专", "22"),
         ("61 高中", "6"),
+        ("40 中专", "41"),  # a GB/T 4658 heading before a name under it
     ],
 )
 def test_education_national_codes(raw, code):
@@ -122,6 +123,8 @@ def test_education_national_codes(raw, code):
         ("本专科教育", "是学历的类别"),
         ("12 大学", "代码 12 与名称“大学”不一致"),
         ("14 大学", "代码 14 与名称“大学”不一致"),
+        ("40 大学", "代码 40 与名称“大学”不一致"),
+        ("10 研究生", "（GB/T 4658 的“10 研究生教育”）是类别"),
         ("5", "“5”不在学历代码表中"),
     ],
 )
@@ -143,11 +146,50 @@ def test_occupation_two_levels():
             parse(heading)
     with pytest.raises(CellError, match="代码 0212 与名称“公务员”不一致"):
         parse("0212 公务员")
-    assert parse("01 公务员（参公管理人员）") == "011"  # the former list, where one code matches
-    with pytest.raises(CellError, match="是工作岗位的类别"):
-        parse("14 离退休人员")  # the former list's 14 is a national heading
     with pytest.raises(CellError, match="不在工作岗位代码表中"):
-        parse("04 企业管理人员")
+        parse("99 宇航员")
+
+
+@pytest.mark.parametrize(
+    ("raw", "code"),
+    [
+        ("01 公务员（参公管理人员）", "011"),
+        ("01", "011"),
+        ("03 事业单位专业技术人员", "0212"),
+        ("13 解放军、武警", "2"),
+        ("16 自由职业人员", "605"),
+        ("20 无固定职业", "613"),
+        ("无固定职业", "613"),
+    ],
+)
+def test_occupation_from_the_former_list_where_one_code_matches(raw, code):
+    """Files exported before the national table carry the former list's items."""
+    assert layout.OCCUPATION.parse(raw) == code
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        (
+            "04 企业管理人员",
+            "“04 企业管理人员”（原工作岗位代码表的“04 企业管理人员”）在党员信息系统的代码表中没有唯一对应项",
+        ),
+        ("14 离退休人员", "原工作岗位代码表的“14 离退休人员”"),
+        ("12", "原工作岗位代码表的“12 学生”"),
+        ("06 公务员", "代码 06 与名称“公务员”不一致"),
+    ],
+)
+def test_occupation_from_the_former_list_reported_where_ambiguous(raw, message):
+    with pytest.raises(CellError) as exc:
+        layout.OCCUPATION.parse(raw)
+    assert message in str(exc.value)
+
+
+def test_a_wrong_code_with_a_known_name_is_reported_not_fixed():
+    with pytest.raises(CellError, match="代码 99 与名称“汉族”不一致"):
+        layout.ETHNICITY.parse("99 汉族")
+    with pytest.raises(CellError, match="代码 5 与名称“大学”不一致"):
+        layout.EDUCATION.parse("5 大学")
 
 
 def test_text_and_booleans():
