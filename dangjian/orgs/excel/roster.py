@@ -119,6 +119,7 @@ class RosterPlan:
             "update": self.to_update,
             "unchanged": self.unchanged,
             "transfer": self.to_transfer,
+            "update_only": self.to_update - self.to_transfer,  # updated and staying in their branch
             "error_count": len(self.errors),
             "errors": [e.as_dict() for e in self.errors[:MAX_REPORTED_ERRORS]],
             "warnings": self.warnings,

@@ -216,6 +216,7 @@ def test_preview_names_who_is_added_updated_and_transferred(client, tree, admin,
     assert _table(html, "update-table") == [
         ["更新者", people["changing"]["id_number"], "甲县第一支部", "手机号、家庭住址"]
     ]
+    assert "将更新信息的党员（1 名，另有上方转接的 1 名）" in html and "仅列出" not in html
     assert "未变者" not in html
     # the confirm dialog says a transfer will happen; nothing is written before it is confirmed
     assert "其中 1 名党员将转接组织关系" in html
