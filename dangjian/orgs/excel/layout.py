@@ -27,7 +27,10 @@ from .values import CodeList, squash
 
 ROSTER_TITLE = "党员基本信息汇总表"
 ORG_TITLE = "党组织基本信息表"
-CODE_SHEETS = ("民族", "学历", "工作岗位")
+# Code-list sheets are skipped by name, as the national files and their copies name them.
+CODE_SHEETS = frozenset(
+    f"{name}{suffix}" for name in ("民族", "学历", "工作岗位") for suffix in ("", "代码", "代码表")
+) | {"代码表", "代码"}
 
 
 @dataclass(frozen=True)

@@ -575,3 +575,11 @@ def test_national_file_with_national_codes_imports_cleanly(tmp_path, tree, admin
     assert wu.get_occupation_display().startswith("610 由于各种原因") and wu.get_education_display() == (
         "2B 省（区、市）委党校大学"
     )
+
+
+@pytest.mark.parametrize("suffix", ["", "代码", "代码表"])
+def test_code_list_sheets_are_skipped_silently(tmp_path, tree, admin, suffix):
+    row = roster_row(member_data(), org="甲县第一支部")
+    path = national_roster(tmp_path / "c.xlsx", {"甲县第一支部": [row]}, code_sheet_suffix=suffix)
+    plan = roster_validate(path=path, user=admin)
+    assert texts(plan) == [] and plan.warnings == [] and len(plan.rows) == 1
