@@ -58,11 +58,11 @@ def member_data(**overrides: Any) -> dict[str, Any]:
         "birth_date": birth,
         "id_number": make_id_number(birth, male),
         "phone": f"139{_rng.randrange(10**8):08d}",
-        "education": "21",
+        "education": "21",  # 大学 (national 学历 code)
         "status": MemberStatus.FULL,
         "joined_on": joined,
         "full_member_on": joined.replace(year=joined.year + 1),  # the day the 预备期 ends
-        "occupation": "01",
+        "occupation": "011",  # 公务员 (national 工作岗位 code)
     }
     data.update(overrides)
     if data["status"] == MemberStatus.PROBATIONARY and "full_member_on" not in overrides:

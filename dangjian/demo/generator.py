@@ -32,6 +32,7 @@ from dangjian.orgs.choices import (
     PositionTitle,
     Sector,
     Standing,
+    occupation_group,
 )
 from dangjian.orgs.models import Member, MobilityRecord, Org, Position
 from dangjian.orgs.services import (
@@ -51,27 +52,39 @@ OTHER_REGIONS = ("220102", "220202", "230103", "370202", "210102", "110105")
 MOBILE_PREFIXES = ("139", "138", "137", "136", "135", "150", "151", "152", "157", "158", "187", "188", "130",
                    "131", "132", "155", "156", "186", "133", "153", "180", "189", "177", "191", "198")  # fmt: skip
 
-# occupation code → weight, by the kind of unit (DOMAIN 工作岗位 codes).
+# 工作岗位 code → weight, by the kind of unit (the national code table, DOMAIN).
 OCCUPATION_MIX: dict[str, tuple[tuple[str, int], ...]] = {
-    Sector.ORGAN: (("01", 90), ("02", 10)),
-    Sector.INSTITUTION: (("02", 30), ("03", 70)),
-    Sector.STATE_ENTERPRISE: (("04", 30), ("05", 30), ("06", 40)),
-    Sector.PRIVATE_ENTERPRISE: (("04", 25), ("05", 25), ("06", 35), ("15", 15)),
-    Sector.SOCIAL_ORG: (("17", 80), ("16", 20)),
-    Sector.RURAL: (("11", 70), ("14", 15), ("16", 10), ("20", 5)),
-    Sector.COMMUNITY: (("14", 45), ("15", 15), ("16", 15), ("19", 15), ("20", 10)),
-    Sector.SCHOOL: (("03", 90), ("02", 10)),
+    Sector.ORGAN: (("011", 75), ("012", 15), ("0211", 5), ("0314", 5)),
+    Sector.INSTITUTION: (("0211", 30), ("0212", 60), ("0315", 10)),
+    Sector.STATE_ENTERPRISE: (("0213", 30), ("0214", 30), ("0311", 40)),
+    Sector.PRIVATE_ENTERPRISE: (("0215", 25), ("0216", 25), ("0312", 35), ("612", 15)),
+    Sector.SOCIAL_ORG: (("0217", 20), ("0218", 60), ("605", 20)),
+    Sector.RURAL: (("11", 60), ("123", 8), ("122", 2), ("502", 15), ("601", 2), ("605", 8), ("613", 5)),
+    Sector.COMMUNITY: (("502", 45), ("602", 10), ("612", 15), ("605", 15), ("604", 5), ("613", 10)),
+    Sector.SCHOOL: (("0212", 90), ("0211", 10)),
 }
+RETIRED_MIX = (("502", 95), ("504", 3), ("503", 2))
+STUDENT_MIX = (("313", 50), ("312", 15), ("311", 15), ("302", 8), ("303", 7), ("301", 5))
+# 学历 code → weight, by the kind of work (the national code table: 22 大专, 6 普通高中 …).
 EDUCATION_MIX: dict[str, tuple[tuple[str, int], ...]] = {
-    "cadre": (("21", 55), ("14", 20), ("31", 20), ("11", 2), ("40", 3)),
-    "enterprise": (("21", 50), ("31", 30), ("14", 10), ("40", 10)),
-    "worker": (("31", 30), ("40", 25), ("61", 30), ("21", 15)),
-    "farmer": (("71", 45), ("61", 30), ("81", 15), ("40", 10)),
-    "student": (("21", 85), ("14", 15)),
-    "retired": (("61", 25), ("40", 20), ("31", 20), ("21", 25), ("71", 10)),
+    "cadre": (("21", 50), ("12", 20), ("22", 18), ("11", 2), ("41", 3), ("2B", 4), ("1B", 3)),
+    "enterprise": (("21", 50), ("22", 30), ("12", 10), ("41", 10)),
+    "worker": (("22", 30), ("41", 15), ("47", 10), ("6", 30), ("21", 15)),
+    "farmer": (("7", 45), ("6", 30), ("8", 15), ("41", 5), ("44", 5)),
+    "student": (("21", 85), ("12", 15)),
+    "retired": (("6", 25), ("41", 20), ("22", 20), ("21", 25), ("7", 10)),
 }
-EDUCATION_GROUP = {"01": "cadre", "02": "cadre", "03": "cadre", "04": "enterprise", "05": "enterprise",
-                   "11": "farmer", "12": "student", "14": "retired"}  # fmt: skip
+
+
+def education_profile(occupation: str) -> str:
+    """Which EDUCATION_MIX a 工作岗位 code draws from."""
+    if occupation in ("011", "012", "0211", "0212"):
+        return "cadre"
+    if occupation.startswith("021"):
+        return "enterprise"
+    return {"1": "farmer", "3": "student", "5": "retired"}.get(occupation_group(occupation), "worker")
+
+
 MALE_SHARE = {"rural": 0.75, "retired": 0.7, "school": 0.45, "student": 0.45, "community": 0.45}
 MOBILE_SHARE = {
     Sector.RURAL: 0.05,
@@ -254,7 +267,8 @@ class DemoGenerator:
                 row["party_group_id"] = groups[i % len(groups)].id
             self.orgs.member.add(row)
         eligible = [r for r in rows if r["status"] == MemberStatus.FULL and not r["lost_contact"]]
-        eligible.sort(key=lambda r: (r["occupation"] in {"14", "12"}, r["id"]))  # working members first
+        # working members first
+        eligible.sort(key=lambda r: (occupation_group(r["occupation"]) in {"3", "5"}, r["id"]))
         if not eligible:
             return []
         full = sum(r["status"] == MemberStatus.FULL for r in rows)
@@ -277,9 +291,9 @@ class DemoGenerator:
         rng, today = self.rng, self.today
         profile = node.profile
         if profile == "retired":
-            occupation = "14"
+            occupation = weighted(rng, RETIRED_MIX)
         elif profile == "student":
-            occupation = "12"
+            occupation = weighted(rng, STUDENT_MIX)
         else:
             occupation = weighted(rng, OCCUPATION_MIX.get(node.sector, OCCUPATION_MIX[Sector.ORGAN]))
         male = rng.random() < MALE_SHARE.get(profile, MALE_SHARE.get(node.sector, 0.65))
@@ -297,11 +311,12 @@ class DemoGenerator:
             self.pinyin[name] = name_pinyin(name)
         initials, full_pinyin = self.pinyin[name]
 
-        if occupation == "14":
+        group = occupation_group(occupation)
+        if group == "5":
             birth_year = rng.randint(1936, 1965)
-        elif occupation == "12":
+        elif group == "3":
             birth_year = rng.randint(today.year - 24, today.year - 20)
-        elif occupation == "11":
+        elif group == "1":
             birth_year = rng.randint(1945, 1995)
         else:
             birth_year = rng.randint(1963, 1998)
@@ -313,7 +328,7 @@ class DemoGenerator:
             joined = today - dt.timedelta(days=rng.randint(20, 350))
             full_on = None
         else:
-            age = rng.randint(19, 22) if occupation == "12" else rng.randint(20, 40)
+            age = rng.randint(19, 22) if group == "3" else rng.randint(20, 40)
             joined = add_years(birth, age) + dt.timedelta(days=rng.randint(0, 300))
             joined = min(joined, self.latest_full_join - dt.timedelta(days=rng.randint(0, 60)))
             joined = max(joined, adult + dt.timedelta(days=1))
@@ -346,9 +361,9 @@ class DemoGenerator:
             self.stats.probationary += 1
         if lost:
             self.stats.lost_contact += 1
-        elif rng.random() < MOBILE_SHARE.get(node.sector, 0.005) and occupation != "14":
+        elif rng.random() < MOBILE_SHARE.get(node.sector, 0.005) and group != "5":
             self.mobility(member_id, node, joined, phone)
-        education = weighted(rng, EDUCATION_MIX[EDUCATION_GROUP.get(occupation, "worker")])
+        education = weighted(rng, EDUCATION_MIX[education_profile(occupation)])
         id_masked = pii.mask_id_number(number)
         return {
             "id": member_id,

@@ -24,7 +24,16 @@ from django.http import Http404, QueryDict
 from dangjian.core.permissions import Perm
 
 from . import selectors
-from .choices import Education, Gender, MemberStatus, Occupation, OrgKind, Sector, Standing
+from .choices import (
+    EDUCATION_CHOICES,
+    OCCUPATION_CHOICES,
+    Gender,
+    MemberStatus,
+    OccupationGroup,
+    OrgKind,
+    Sector,
+    Standing,
+)
 from .models import Member, Org
 
 MOBILITY_CHOICES = (("out", "流出党员"), ("in", "流入党员"), ("none", "非流动党员"))
@@ -171,12 +180,15 @@ class MemberFilterSet(_ScopedFilterSet):
     status = django_filters.ChoiceFilter(
         label="人员类别", choices=MemberStatus.choices, empty_label=ANY, method=_noop
     )
+    occupation_group = django_filters.ChoiceFilter(
+        label="工作岗位类别", choices=OccupationGroup.choices, empty_label=ANY, method=_noop
+    )
     occupation = django_filters.ChoiceFilter(
-        label="工作岗位", choices=Occupation.choices, empty_label=ANY, method=_noop
+        label="工作岗位", choices=OCCUPATION_CHOICES, empty_label=ANY, method=_noop
     )
     gender = django_filters.ChoiceFilter(label="性别", choices=Gender.choices, empty_label=ANY, method=_noop)
     education = django_filters.ChoiceFilter(
-        label="学历", choices=Education.choices, empty_label=ANY, method=_noop
+        label="学历", choices=EDUCATION_CHOICES, empty_label=ANY, method=_noop
     )
     standing = django_filters.ChoiceFilter(
         label="党籍状态", choices=Standing.choices, empty_label=ANY, method=_noop

@@ -21,13 +21,13 @@ from dangjian.core.pii import mask_id_number, mask_phone
 
 from .choices import (
     BRANCH_KINDS,
+    EDUCATION_CHOICES,
     NO_TERM_KINDS,
-    Education,
+    OCCUPATION_CHOICES,
     Ethnicity,
     Gender,
     MemberStatus,
     Mobility,
-    Occupation,
     OrgKind,
     PositionTitle,
     Sector,
@@ -156,7 +156,7 @@ class Member(SoftDeleteModel):
     phone_masked = models.CharField("手机号", max_length=20, blank=True, editable=False)
     landline = models.CharField("固定电话", max_length=30, blank=True)
     address = models.CharField("家庭住址", max_length=200, blank=True)
-    education = models.CharField("学历", max_length=2, choices=Education.choices, blank=True)
+    education = models.CharField("学历", max_length=2, choices=EDUCATION_CHOICES, blank=True)
     status = models.CharField("人员类别", max_length=16, choices=MemberStatus.choices)
     joined_on = models.DateField("加入党组织日期")
     full_member_on = models.DateField("转为正式党员日期", null=True, blank=True)
@@ -166,7 +166,7 @@ class Member(SoftDeleteModel):
         blank=True,
         help_text="支部大会决定延长预备期的，填 6 至 12 个月；转正日期随之推后",
     )
-    occupation = models.CharField("工作岗位", max_length=2, choices=Occupation.choices, blank=True)
+    occupation = models.CharField("工作岗位", max_length=4, choices=OCCUPATION_CHOICES, blank=True)
     standing = models.CharField("党籍状态", max_length=16, choices=Standing.choices, default=Standing.NORMAL)
     lost_contact = models.BooleanField("失联党员", default=False)
     lost_contact_on = models.DateField("失去联系日期", null=True, blank=True)

@@ -13,7 +13,17 @@ from django.db.models import QuerySet
 from ninja import Field, Schema
 from pydantic import field_validator, model_validator
 
-from .choices import Education, Ethnicity, Gender, MemberStatus, Occupation, OrgKind, Sector, Standing
+from .choices import (
+    Education,
+    Ethnicity,
+    Gender,
+    MemberStatus,
+    Occupation,
+    OccupationGroup,
+    OrgKind,
+    Sector,
+    Standing,
+)
 
 # Ids beyond a signed 64-bit integer cannot exist and would overflow the database driver.
 MAX_ID = 2**63 - 1
@@ -124,9 +134,13 @@ class MemberFilters(Schema):
     q: str | None = Field(None, max_length=50, description="姓名包含，或拼音首字母/全拼前缀（如 zsf）")
     org: int | None = Field(None, ge=1, le=MAX_ID, description="组织 id（含下级）")
     status: MemberStatus | None = Field(None, description="人员类别")
-    occupation: Occupation | None = Field(None, description="工作岗位代码")
+    occupation_group: OccupationGroup | None = Field(
+        None,
+        description="工作岗位类别（代码表第一级：0 在岗职工、1 农牧渔民、2 解放军、武警、3 学生、5 离退休人员、6 其他人员）",
+    )
+    occupation: Occupation | None = Field(None, description="工作岗位代码（如 0212）")
     gender: Gender | None = None
-    education: Education | None = Field(None, description="学历代码")
+    education: Education | None = Field(None, description="学历代码（如 22、1A、6）")
     standing: Standing | None = Field(None, description="党籍状态")
     mobility: str | None = Field(
         None, pattern="^(out|in|none)$", description="out 流出 / in 流入 / none 非流动"

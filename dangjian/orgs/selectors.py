@@ -20,7 +20,7 @@ from dangjian.core.audit import audit
 from dangjian.core.permissions import Perm
 from dangjian.core.rows import convert, fetch_one, value_converters
 
-from .choices import COMMITTEE_TITLES, NO_TERM_KINDS, OrgKind
+from .choices import COMMITTEE_TITLES, NO_TERM_KINDS, OCCUPATION_GROUP_CODES, OrgKind
 from .models import Member, MobilityRecord, Org, Position, Transfer
 
 
@@ -167,8 +167,9 @@ def access_member(*, user: Any, pk: Any, perm: str = Perm.MEMBER_VIEW) -> Member
 
 
 def member_list(*, user: Any, filters: dict[str, Any] | None = None) -> QuerySet[Member]:
-    """Members the user may see, filtered. Keys: q, org (subtree), status, occupation, gender,
-    education, standing, mobility (out/in/none), leading_cadre, lost_contact."""
+    """Members the user may see, filtered. Keys: q, org (subtree), status, occupation_group (the
+    first level of 工作岗位), occupation, gender, education, standing, mobility (out/in/none),
+    leading_cadre, lost_contact."""
     filters = filters or {}
     qs = member_visible(user=user)
     q = (filters.get("q") or "").strip()
@@ -180,6 +181,9 @@ def member_list(*, user: Any, filters: dict[str, Any] | None = None) -> QuerySet
             qs = qs.filter(name__contains=q)
     if filters.get("org"):
         qs = qs.filter(under("org_path", filters["org"].path))
+    group = filters.get("occupation_group")
+    if group:
+        qs = qs.filter(occupation__in=OCCUPATION_GROUP_CODES.get(group, ()))
     for key in ("status", "occupation", "gender", "education", "standing"):
         if filters.get(key):
             qs = qs.filter(**{key: filters[key]})

@@ -481,13 +481,7 @@ def member_transfer(*, member: Member, to_org: Org, on: dt.date, reason: str, ac
     member.org_path = to_org.path
     member.party_group = None
     member.save(update_fields=["org", "org_path", "party_group", "updated_at"])
-    # Posts held in the old org end with the move.
-    _end_open(
-        Position.objects.filter(member=member, org_path__startswith=from_org.path, ended_on__isnull=True),
-        on=on,
-        actor=actor,
-        reason="组织关系转接",
-    )
+    positions_end_on_transfer(moves={member.pk: from_org.path}, on=on, actor=actor, reason="组织关系转接")
     audit(
         actor=actor,
         verb="member.transfer",
@@ -501,6 +495,34 @@ def member_transfer(*, member: Member, to_org: Org, on: dt.date, reason: str, ac
     )
     _after_commit_recount(from_org.pk, to_org.pk)
     return transfer
+
+
+TRANSFER_LOOKUP_CHUNK = 5000
+
+
+def positions_end_on_transfer(
+    *, moves: Mapping[int, str], on: dt.date, actor: Any, reason: str
+) -> list[Position]:
+    """Posts held in the org a member leaves end with the move: each open post of a moved member
+    whose org lies in the subtree left (``moves``: member id → the old org's path) ends on the
+    transfer date, or on its own first day if it began after that date. One rule for
+    ``member_transfer`` and the roster import; a history row for each post ended."""
+    ids = list(moves)
+    ended: list[Position] = []
+    for start in range(0, len(ids), TRANSFER_LOOKUP_CHUNK):
+        posts = Position.objects.filter(
+            member_id__in=ids[start : start + TRANSFER_LOOKUP_CHUNK], ended_on__isnull=True
+        ).order_by("pk")
+        for post in posts:
+            if post.org_path.startswith(moves[post.member_id]):
+                post.ended_on = max(on, post.started_on)
+                ended.append(post)
+    if ended:
+        user = actor if getattr(actor, "is_authenticated", False) else None
+        bulk_update_with_history(
+            ended, Position, ["ended_on"], batch_size=1000, default_user=user, default_change_reason=reason
+        )
+    return ended
 
 
 @transaction.atomic

@@ -48,6 +48,7 @@ SEARCH_LIMIT = 30
 MEMBER_SELECT_FILTERS = (
     "status",
     "gender",
+    "occupation_group",
     "occupation",
     "education",
     "standing",
@@ -352,11 +353,7 @@ def _filter_select(bf: Any) -> str:
     key = (bf.html_name, current)
     html = _SELECT_HTML.get(key)
     if html is None:
-        options = format_html_join(
-            "",
-            '<option value="{}"{}>{}</option>',
-            ((v, " selected" if str(v) == current else "", label) for v, label in choices),
-        )
+        options = _options_html(choices, current)
         html = format_html(
             '<div class="col-md-2"><label class="form-label" for="{0}">{1}</label>'
             '<select name="{2}" id="{0}" class="form-select">{3}</select></div>',
@@ -365,9 +362,39 @@ def _filter_select(bf: Any) -> str:
             bf.html_name,
             options,
         )
-        if any(str(v) == current for v, _label in choices):
+        if any(str(v) == current for v, _label in _flat_choices(choices)):
             _SELECT_HTML[key] = html
     return html
+
+
+def _flat_choices(choices: Any) -> list[tuple[Any, Any]]:
+    """Choices with groups opened: (value, label) of every selectable option."""
+    flat: list[tuple[Any, Any]] = []
+    for value, label in choices:
+        if isinstance(label, list | tuple):
+            flat.extend(label)
+        else:
+            flat.append((value, label))
+    return flat
+
+
+def _options_html(choices: Any, current: str) -> str:
+    """<option>s, with an <optgroup> per group of grouped choices (a heading is not a value)."""
+
+    def options(items: Any) -> str:
+        return format_html_join(
+            "",
+            '<option value="{}"{}>{}</option>',
+            ((v, " selected" if str(v) == current else "", label) for v, label in items),
+        )
+
+    parts = []
+    for value, label in choices:
+        if isinstance(label, list | tuple):
+            parts.append(format_html('<optgroup label="{}">{}</optgroup>', value, options(label)))
+        else:
+            parts.append(options([(value, label)]))
+    return mark_safe("".join(parts))  # noqa: S308 - every part comes from format_html
 
 
 _ROW_BADGES = (

@@ -14,7 +14,7 @@ from dangjian.accounts.models import RoleGrant, User
 from dangjian.core import pii
 from dangjian.core.permissions import Role
 from dangjian.demo import plan
-from dangjian.orgs.choices import BRANCH_KINDS, MemberStatus, OrgKind
+from dangjian.orgs.choices import BRANCH_KINDS, Education, MemberStatus, Occupation, OrgKind, occupation_group
 from dangjian.orgs.models import Member, MobilityRecord, Org, Position
 from dangjian.orgs.services import MEMBER_FIELDS, member_check, name_pinyin, org_recount
 
@@ -77,7 +77,12 @@ def test_the_data_has_the_variety_the_demo_needs():
     prob = Member.objects.filter(status=MemberStatus.PROBATIONARY).count()
     assert 0.01 < prob / total < 0.12
     occupations = set(Member.objects.values_list("occupation", flat=True))
-    assert {"14", "11", "12"} <= occupations  # 离退休, 农民, 学生
+    assert occupations <= set(Occupation.values)  # the national 工作岗位 codes
+    assert {"5", "1", "3", "0"} <= {
+        occupation_group(o) for o in occupations
+    }  # 离退休, 农牧渔民, 学生, 在岗职工
+    educations = set(Member.objects.values_list("education", flat=True))
+    assert educations <= set(Education.values) and {"22", "6", "7"} <= educations
     assert MobilityRecord.objects.filter(direction="out", ended_on__isnull=True).exists()
     assert Org.objects.filter(leadership_team=True, depth=2).exists()
     assert Org.objects.filter(term_due__isnull=False).exists()

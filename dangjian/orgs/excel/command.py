@@ -41,6 +41,8 @@ class ExcelImportCommand(BaseCommand):
         if self.kind == "roster":
             line += f"，组织关系转接 {summary['transfer']}"
         self.stdout.write(line)
+        for person in summary.get("people", {}).get("transfer", []):
+            self.stdout.write(f"组织关系转接：{person['name']} {person['from_org']} → {person['org']}")
         if options["dry_run"]:
             self.stdout.write("试运行（--dry-run），未写入任何数据")
             return

@@ -8,12 +8,29 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..choices import Education, Ethnicity, Gender, MemberStatus, Occupation, OrgKind, Sector, Standing
+from ..choices import (
+    EDUCATION_GROUPS,
+    FORMER_OCCUPATION,
+    GB4658_EDUCATION,
+    GB4658_HEADINGS,
+    Education,
+    Ethnicity,
+    Gender,
+    MemberStatus,
+    Occupation,
+    OccupationGroup,
+    OrgKind,
+    Sector,
+    Standing,
+)
 from .values import CodeList, squash
 
 ROSTER_TITLE = "党员基本信息汇总表"
 ORG_TITLE = "党组织基本信息表"
-CODE_SHEETS = ("民族", "学历", "工作岗位")
+# Code-list sheets are skipped by name, as the national files and their copies name them.
+CODE_SHEETS = frozenset(
+    f"{name}{suffix}" for name in ("民族", "学历", "工作岗位") for suffix in ("", "代码", "代码表")
+) | {"代码表", "代码"}
 
 
 @dataclass(frozen=True)
@@ -68,13 +85,35 @@ ORG_COLUMNS: tuple[Column, ...] = (
 )
 ORG_REQUIRED_HEADERS = ("name", "kind")
 
-ETHNICITY = CodeList(Ethnicity.choices, label="民族")
+ETHNICITY = CodeList(Ethnicity.choices, label="民族", width=2)
 EDUCATION = CodeList(
     Education.choices,
     label="学历",
-    aliases={"本科": "21", "大学本科": "21", "大学专科": "31", "专科": "31", "中等专科": "40", "中技": "40"},
+    aliases={
+        "本科": "21",
+        "大学本科": "21",
+        "大学专科": "22",
+        "专科": "22",
+        "中专": "41",
+        "中技": "41",
+        "职高": "44",
+        "技校": "47",
+        "高中": "6",
+        "高级中学": "6",
+        "初级中学": "7",
+    },
+    groups=EDUCATION_GROUPS,
+    foreign=GB4658_EDUCATION,
+    foreign_label="GB/T 4658",
+    foreign_groups=GB4658_HEADINGS,
 )
-OCCUPATION = CodeList(Occupation.choices, label="工作岗位")
+OCCUPATION = CodeList(
+    Occupation.choices,
+    label="工作岗位",
+    groups={value: label for value, label in OccupationGroup.choices if value not in Occupation.values},
+    foreign=FORMER_OCCUPATION,
+    foreign_label="原工作岗位代码表",
+)
 
 GENDER_MAP = {"男": Gender.MALE, "男性": Gender.MALE, "女": Gender.FEMALE, "女性": Gender.FEMALE}
 GENDER_LABEL = {Gender.MALE: "男", Gender.FEMALE: "女"}

@@ -17,12 +17,13 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from simple_history.utils import bulk_update_with_history
 
-from dangjian.core import pii
+from dangjian.core import pii, policy
 from dangjian.core.events import emit
+from dangjian.core.permissions import Perm
 
 from .. import services
 from ..choices import Mobility, Standing
-from ..models import Member, MobilityRecord, Org, Position, Transfer
+from ..models import Member, MobilityRecord, Org, Transfer
 from . import layout
 from .bulk import create_with_history
 from .common import MAX_REPORTED_ERRORS, OrgResolver, RowError, write_import_audit
@@ -32,6 +33,8 @@ from .values import CellError, parse_bool, parse_choice, parse_date, parse_month
 
 TRANSFER_REASON = "名册导入"
 BATCH = 2000
+# People named in the preview, per kind (added / updated / transferred); the counts are whole.
+MAX_LISTED = 1000
 LOOKUP_CHUNK = 5000
 
 # Columns whose values map straight onto Member fields (the rest need special handling).
@@ -53,7 +56,12 @@ MEMBER_COLUMNS = (
     "lost_contact_on",
     "note",
 )
-LABELS = {c.key: c.header for c in layout.ROSTER_COLUMNS} | {"party_group": "党小组"}
+LABELS = {c.key: c.header for c in layout.ROSTER_COLUMNS} | {
+    "party_group": "党小组",
+    "mobility": "流动党员登记",
+}
+COLUMN_ORDER = {c.key: i for i, c in enumerate(layout.ROSTER_COLUMNS)}
+COLUMN_ORDER["mobility"] = COLUMN_ORDER["mobile"]  # the 流动党员登记 follows 是否为流动党员
 MAX_LENGTHS = {"name": 50, "landline": 30, "address": 200, "note": 200, "mobility_place": 200}
 
 
@@ -112,10 +120,44 @@ class RosterPlan:
             "update": self.to_update,
             "unchanged": self.unchanged,
             "transfer": self.to_transfer,
+            "update_only": self.to_update - self.to_transfer,  # updated and staying in their branch
             "error_count": len(self.errors),
             "errors": [e.as_dict() for e in self.errors[:MAX_REPORTED_ERRORS]],
             "warnings": self.warnings,
+            "people": self.people() if not self.errors else {},
         }
+
+    def people(self) -> dict[str, list[dict[str, str]]]:
+        """Who the import adds, updates and transfers, by name (the first ``MAX_LISTED`` of each).
+
+        The 身份证号 is shown in full only where the importer may see it in full (the org the
+        member leaves and the one they join); otherwise it is masked."""
+        user = self.resolver.user if self.resolver is not None else None
+
+        def number(row: RosterRow) -> str:
+            paths = [row.org.path] + ([row.existing.org_path] if row.existing is not None else [])
+            if user is None or all(policy.has_perm_for_path(user, Perm.MEMBER_VIEW_PII, p) for p in paths):
+                return row.id_number
+            return pii.mask_id_number(row.id_number)
+
+        def person(row: RosterRow) -> dict[str, str]:
+            return {"name": row.data.get("name", ""), "id_number": number(row), "org": row.org.name}
+
+        out: dict[str, list[dict[str, str]]] = {"create": [], "update": [], "transfer": []}
+        for row in self.rows:
+            if row.existing is None:
+                kind, extra = "create", {}
+            elif row.transfer_from is not None:
+                kind, extra = "transfer", {"from_org": row.transfer_from.name}
+            elif row.changed:
+                kind, extra = "update", {}
+            else:
+                continue
+            if len(out[kind]) < MAX_LISTED:
+                keys = sorted((k for k in row.changed if k != "org"), key=lambda k: COLUMN_ORDER.get(k, 99))
+                changed = "、".join(LABELS.get(k, k) for k in keys)
+                out[kind].append(person(row) | extra | {"changed": changed})
+        return out
 
 
 @dataclass
@@ -495,7 +537,12 @@ def roster_apply(*, plan: RosterPlan, actor: Any) -> RosterResult:
         )
     if transfers:
         Transfer.objects.bulk_create(transfers, batch_size=BATCH)
-        _end_positions_after_transfer(transfers, today=today, user=user)
+        services.positions_end_on_transfer(
+            moves={t.member.pk: t.from_org.path for t in transfers},
+            on=today,
+            actor=user,
+            reason=TRANSFER_REASON,
+        )
     started, ended = _apply_mobility(plan, create_rows, created_ids, today=today, now=now, user=user)
     services.org_recount(touched)
     result = RosterResult(
@@ -517,29 +564,6 @@ def roster_apply(*, plan: RosterPlan, actor: Any) -> RosterResult:
     if touched:
         emit("members_changed", org_ids=touched)
     return result
-
-
-def _end_positions_after_transfer(transfers: list[Transfer], *, today: dt.date, user: Any) -> None:
-    """Posts held in the old org end with the move (as in ``services.member_transfer``)."""
-    old_path = {t.member.pk: t.from_org.path for t in transfers}
-    ids = list(old_path)
-    ended: list[Position] = []
-    for start in range(0, len(ids), LOOKUP_CHUNK):
-        for pos in Position.objects.filter(
-            member_id__in=ids[start : start + LOOKUP_CHUNK], ended_on__isnull=True
-        ):
-            if pos.org_path.startswith(old_path[pos.member_id]):
-                pos.ended_on = max(today, pos.started_on)
-                ended.append(pos)
-    if ended:
-        bulk_update_with_history(
-            ended,
-            Position,
-            ["ended_on"],
-            batch_size=BATCH,
-            default_user=user,
-            default_change_reason=TRANSFER_REASON,
-        )
 
 
 def _apply_mobility(

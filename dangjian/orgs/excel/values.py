@@ -16,7 +16,8 @@ _SPACES = re.compile(r"\s+")
 _DATE_FULL = re.compile(r"^(\d{4})\s*[年./\-]\s*(\d{1,2})\s*[月./\-]\s*(\d{1,2})\s*日?$")
 _DATE_MONTH = re.compile(r"^(\d{4})\s*[年./\-]\s*(\d{1,2})\s*月?$")
 _DATE_COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
-_CODE = re.compile(r"^(\d{1,3})[\s.、:：]*(.*)$")
+# A leading code: digits, or a digit and letters (学历 1A, 2C); up to four characters (工作岗位 0212).
+_CODE = re.compile(r"^([0-9][0-9A-Za-z]{0,3})(?![0-9A-Za-z])[\s.、:：]*(.*)$")
 _EXCEL_EPOCH = dt.date(1899, 12, 30)
 
 
@@ -124,12 +125,30 @@ def parse_bool(value: Any, *, label: str) -> bool:
 
 
 class CodeList:
-    """A coded list (民族, 学历, 工作岗位) read from ``01 汉族``, ``01``, ``汉族`` or ``汉``."""
+    """A coded list (民族, 学历, 工作岗位) read from ``01 汉族``, ``01``, ``汉族`` or ``汉``.
+
+    ``width`` pads numeric codes that lost their leading zero (民族 ``1`` → ``01``); lists whose
+    codes are prefixes of one another (工作岗位 ``011`` under ``0``) are matched exactly.
+    ``groups`` are headings (``0 在岗职工``): reported, never a value. ``foreign`` is another
+    standard's table (code → (name, our code or "")) consulted when a value is not ours: a code
+    with one counterpart is mapped, others are reported; ``foreign_groups`` lets a heading of that
+    table stand before one of our names under it ("40 中专").
+    """
 
     def __init__(
-        self, choices: Iterable[tuple[str, str]], *, label: str, aliases: dict[str, str] | None = None
+        self,
+        choices: Iterable[tuple[str, str]],
+        *,
+        label: str,
+        aliases: dict[str, str] | None = None,
+        width: int = 0,
+        groups: dict[str, str] | None = None,
+        foreign: dict[str, tuple[str, str]] | None = None,
+        foreign_label: str = "",
+        foreign_groups: dict[str, frozenset[str]] | None = None,
     ):
         self.label = label
+        self.width = width
         self.by_code: dict[str, str] = {}
         self.by_name: dict[str, str] = {}
         self.labels: dict[str, str] = {}
@@ -137,10 +156,16 @@ class CodeList:
             self.labels[code] = display
             m = _CODE.match(display)
             name = m[2].strip() if m else display
-            self.by_code[code.lstrip("0") or "0"] = code
+            self.by_code[code] = code
             self.by_name[squash(name)] = code
         for alias, code in (aliases or {}).items():
             self.by_name[squash(alias)] = code
+        self.groups = dict(groups or {})
+        self.group_by_name = {squash(name): code for code, name in self.groups.items()}
+        self.foreign = dict(foreign or {})
+        self.foreign_by_name = {squash(name): code for code, (name, _) in self.foreign.items()}
+        self.foreign_label = foreign_label
+        self.foreign_groups = dict(foreign_groups or {})  # a heading of the other table → our codes under it
         self._known: dict[str, str] = {}  # cell text → code, for the few spellings a file repeats
 
     def parse(self, value: Any) -> str:
@@ -154,22 +179,64 @@ class CodeList:
                 self._known[raw] = code
         return code
 
+    def _own(self, given: str) -> str | None:
+        code = self.by_code.get(given)
+        if code is None and self.width and given.isdigit():
+            code = self.by_code.get(given.lstrip("0").zfill(self.width))
+        return code
+
     def _parse(self, raw: str) -> str:
         m = _CODE.match(raw)
-        if m and m[1]:
-            code = self.by_code.get(m[1].lstrip("0") or "0")
-            name = squash(m[2])
-            if code is not None and (not name or self.by_name.get(name) in (None, code)):
-                return code
-            if code is not None and name:
+        if m:
+            given, name = m[1].upper(), squash(m[2])
+            code = self._own(given)
+            named = self.by_name.get(name) if name else None
+            other = self.foreign.get(given)
+            if other is not None and name == squash(other[0]) and named is None:
+                return self._from_foreign(raw, given)  # "22 大学本科结业": the other standard's
+            if code is not None:
+                if named in (None, code):
+                    return code
                 raise CellError(f"代码 {m[1]} 与名称“{m[2].strip()}”不一致")
+            if other is not None:
+                if named is not None and (other[1] == named or named in self.foreign_groups.get(given, ())):
+                    return named  # "31 大专", "40 中专": the other table's code (or heading), our name
+                if named is None:
+                    return self._from_foreign(raw, given)
+            if named is not None:
+                raise CellError(f"代码 {m[1]} 与名称“{m[2].strip()}”不一致")
+            if (given in self.groups and not name) or name in self.group_by_name:
+                self._group(raw)
         key = squash(raw)
         code = self.by_name.get(key)
         if code is None and not key.endswith("族"):
             code = self.by_name.get(key + "族")
-        if code is None:
-            raise CellError(f"“{raw}”不在{self.label}代码表中")
-        return code
+        if code is not None:
+            return code
+        if key in self.group_by_name:
+            self._group(raw)
+        if key in self.foreign_by_name:
+            return self._from_foreign(raw, self.foreign_by_name[key])
+        raise CellError(f"“{raw}”不在{self.label}代码表中")
+
+    def _group(self, raw: str) -> None:
+        raise CellError(f"“{raw}”是{self.label}的类别，不是可填写的值，请填写该类别下的具体{self.label}")
+
+    def _from_foreign(self, raw: str, code: str) -> str:
+        name, ours = self.foreign[code]
+        if ours:
+            return ours
+        label = self.foreign_label
+        source = f"{label}{' ' if label[-1:].isascii() else ''}的" if label else ""
+        if name.endswith("教育"):
+            why = "是类别，不是具体学历"
+        elif name.endswith(("结业", "肄业")):
+            why = (
+                "在党员信息系统的学历代码中没有对应项（该代码表不区分毕业、结业、肄业），请按已取得的学历填写"
+            )
+        else:
+            why = "在党员信息系统的代码表中没有唯一对应项"
+        raise CellError(f"“{raw}”（{source}“{code} {name}”）{why}，可选值见“{self.label}”代码表")
 
     def display(self, code: str) -> str:
         return self.labels.get(code, "")

@@ -16,7 +16,7 @@ from typing import IO, Any
 import xlsxwriter
 from xlsxwriter.utility import xl_col_to_name
 
-from ..choices import Education, Ethnicity, Occupation
+from ..choices import EDUCATION_TABLE, OCCUPATION_TABLE, Education, Ethnicity, Occupation
 from . import layout
 
 DATE_COLUMNS = {
@@ -30,7 +30,8 @@ DATE_COLUMNS = {
 }
 TEMPLATE_ROWS = 500  # rows carrying drop-down lists in the empty template
 ROSTER_NOTE = (
-    "注：1. 人员类别填“正式”或“预备”；民族、学历、工作岗位可只填代码或名称，如“01 汉族”“21 大学”。"
+    "注：1. 人员类别填“正式”或“预备”；民族、学历、工作岗位按各代码表填写，可只填代码或名称，"
+    "如“01 汉族”“22 大专”“0212 事业单位专业技术岗位”；代码表中的类别（如“0 在岗职工”）不能作为取值。"
     "2. 日期可写 2019-07-01、2019年7月1日、2019/07/01 或 2019.07。3. 公民身份证号请以文本格式填写完整 18 位；"
     "已登记的身份证号更新该党员信息，所在党支部不同即办理组织关系转接。4. 同名党支部请写成“上级名称/名称”。"
 )
@@ -101,21 +102,37 @@ def _write_header(book, sheet, fmt: _Formats, columns, *, title: str, left: str,
     return 4
 
 
+def code_sheet_rows() -> dict[str, list[tuple[str, str, str]]]:
+    """The code-list sheets: sheet name → (code, name, group) rows. Only values are rows; the
+    group (``0 在岗职工``) is a column beside them, so the drop-down lists never offer a heading."""
+    sheets: dict[str, list[tuple[str, str, str]]] = {
+        "民族": [(code, label.split(" ", 1)[1], "") for code, label in Ethnicity.choices]
+    }
+    for sheet, table in (("学历", EDUCATION_TABLE), ("工作岗位", OCCUPATION_TABLE)):
+        sheets[sheet] = [
+            (code, name, f"{group} {group_name}" if group else "")
+            for group, group_name, codes in table
+            for code, name in codes
+        ]
+    return sheets
+
+
 def _code_sheets(book, fmt: _Formats) -> None:
-    for name, choices in (
-        ("民族", Ethnicity.choices),
-        ("学历", Education.choices),
-        ("工作岗位", Occupation.choices),
-    ):
+    for name, rows in code_sheet_rows().items():
         sheet = book.add_worksheet(name)
         sheet.set_column(0, 0, 8)
-        sheet.set_column(1, 1, 24)
-        sheet.set_column(2, 2, 28)
-        sheet.write_row(0, 0, ["代码", "名称", "填写值"], fmt.header)
-        for r, (code, label) in enumerate(choices, start=1):
+        sheet.set_column(1, 1, 30)
+        sheet.set_column(2, 2, 34)
+        sheet.set_column(3, 3, 16)
+        sheet.write_row(0, 0, ["代码", "名称", "填写值", "类别"], fmt.header)
+        for r, (code, label, group) in enumerate(rows, start=1):
             sheet.write_string(r, 0, code, fmt.text)
-            sheet.write_string(r, 1, label.split(" ", 1)[1], fmt.cell)
-            sheet.write_string(r, 2, label, fmt.cell)
+            sheet.write_string(r, 1, label, fmt.cell)
+            sheet.write_string(r, 2, f"{code} {label}", fmt.cell)
+            if group:
+                sheet.write_string(r, 3, group, fmt.cell)
+            else:
+                sheet.write_blank(r, 3, None, fmt.cell)
 
 
 def _validations(sheet, columns, first: int, last: int) -> None:
@@ -172,9 +189,12 @@ def write_roster(
         for i, col in enumerate(columns):
             if col.key in ("id_number", "phone", "landline"):
                 sheet.set_column(i, i, col.width, fmt.text)
+    # ``masked`` may be a callable answered only once the rows are written (an export learns
+    # whether it masked any number while streaming them); the function itself is always truthy.
+    any_masked = masked() if callable(masked) else masked
     sheet.set_row(note_row, 48)
     sheet.merge_range(
-        note_row, 0, note_row, len(columns) - 1, MASKED_NOTE if masked else ROSTER_NOTE, fmt.note
+        note_row, 0, note_row, len(columns) - 1, MASKED_NOTE if any_masked else ROSTER_NOTE, fmt.note
     )
     _code_sheets(book, fmt)
     book.close()

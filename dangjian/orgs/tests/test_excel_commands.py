@@ -34,6 +34,17 @@ def test_import_roster_writes(tmp_path, tree, capsys):
     assert "导入完成" in capsys.readouterr().out
 
 
+def test_import_roster_names_the_transfers_before_writing(tmp_path, tree, capsys):
+    data = member_data(name="调动者")
+    make_member(tree["branch_a1"], **data)
+    path = national_roster(tmp_path / "t.xlsx", {"s": [roster_row(data, org="乙县第一支部")]})
+    call_command("import_roster", str(path), "--dry-run")
+    out = capsys.readouterr().out
+    assert "组织关系转接 1" in out and "组织关系转接：调动者 甲县第一支部 → 乙县第一支部" in out
+    assert data["id_number"] not in out
+    assert Member.objects.get(name="调动者").org == tree["branch_a1"]
+
+
 def test_import_roster_dry_run_writes_nothing(tmp_path, tree, capsys):
     path = national_roster(tmp_path / "ok.xlsx", {"s": [roster_row(member_data(), org="甲县第一支部")]})
     call_command("import_roster", str(path), "--dry-run")

@@ -31,8 +31,8 @@ def populated(tree):
             a1,
             name="张三丰",
             ethnicity="10",
-            education="14",
-            occupation="12",
+            education="1B",
+            occupation="0212",
             landline="0433-1234567",
             address="延吉市 光明街",
             note="退役军人",
@@ -93,6 +93,20 @@ def test_template_layout(tmp_path):
         "备注",
     ]
     assert book["民族"]["C2"].value == "01 汉族"
+    jobs = [[c.value for c in row] for row in book["工作岗位"].iter_rows(min_row=1)]
+    assert jobs[0] == ["代码", "名称", "填写值", "类别"]
+    assert jobs[1] == ["011", "公务员", "011 公务员", "0 在岗职工"]
+    values = [row[2] for row in jobs[1:]]
+    assert "0212 事业单位专业技术岗位" in values and "2 解放军、武警" in values
+    assert not any(v.split(" ", 1)[0] in {"0", "1", "3", "5", "6"} for v in values)  # no heading is a value
+    schooling = [[c.value for c in row] for row in book["学历"].iter_rows(min_row=2)]
+    assert ["1A", "中央党校研究生", "1A 中央党校研究生", "1 研究生教育"] in schooling
+    assert schooling[-4:] == [
+        [c, n, f"{c} {n}", None] for c, n in (("6", "普通高中"), ("7", "初中"), ("8", "小学"), ("9", "其他"))
+    ]
+    lists = {str(v.sqref): v.formula1 for v in ws.data_validations.dataValidation}
+    assert lists["L5:L504"] == f"工作岗位!$C$2:$C${len(values) + 1}"
+    assert lists["H5:H504"] == f"学历!$C$2:$C${len(schooling) + 1}"
 
 
 def test_round_trip_changes_nothing(tmp_path, tree, populated):
@@ -150,3 +164,24 @@ def test_full_numbers_only_where_view_pii(tmp_path, tree, populated):
     assert result.rows == 2 and result.full_pii_rows == 2
     ws = openpyxl.load_workbook(path)["党员基本信息"]
     assert pii.parse_id_number(ws.cell(5, 4).value)
+
+
+def test_full_export_note_invites_reimport_and_masked_export_forbids_it(tmp_path, tree, populated):
+    """The note row follows what was written: full numbers carry the import instructions."""
+    admin = make_user(Role.ORG_ADMIN, tree["county_a"])
+    full_path = tmp_path / "full.xlsx"
+    result = roster_export(members=MemberFilterSet({}, user=admin).qs, user=admin, target=full_path)
+    assert result.masked_rows == 0
+    note = openpyxl.load_workbook(full_path)["党员基本信息"].cell(5 + result.rows, 1).value
+    assert note.startswith("注：") and "隐去部分数字" not in note and "不能用于重新导入" not in note
+    plan = roster_validate(path=full_path, user=admin)
+    assert plan.ok and plan.unchanged == result.rows
+
+    supervisor = make_user(Role.SUPERVISOR, tree["county_a"])
+    masked_path = tmp_path / "masked.xlsx"
+    result = roster_export(
+        members=MemberFilterSet({}, user=supervisor).qs, user=supervisor, target=masked_path
+    )
+    assert result.masked_rows == result.rows
+    note = openpyxl.load_workbook(masked_path)["党员基本信息"].cell(5 + result.rows, 1).value
+    assert "隐去部分数字" in note and "不能用于重新导入" in note

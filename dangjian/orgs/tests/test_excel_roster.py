@@ -65,17 +65,17 @@ def test_good_national_file(tmp_path, tree, admin, branch_a2, monkeypatch):
             b,
             org="甲县第一支部",
             ethnicity="朝鲜族",
-            education="14",
+            education="14",  # GB/T 4658 硕士研究生毕业: the national 12
             joined_on="2024-03-01",
             full_member_on="无",
             status="预备党员",
             standing="",
-            occupation="12 学生",
+            occupation="313 大学本科其他年级学生",
         ),
     ]
     rows_2 = [
         # 入党 = 转正 in 1975 is legitimate (no 预备期 then); 1975.06 typed as a number.
-        roster_row(c, org="", joined_on=1975.06, full_member_on="1975.06", occupation="14", gender=""),
+        roster_row(c, org="", joined_on=1975.06, full_member_on="1975.06", occupation="502", gender=""),
         roster_row(
             d,
             org="甲县第二支部",
@@ -115,11 +115,11 @@ def test_good_national_file(tmp_path, tree, admin, branch_a2, monkeypatch):
     assert (m2.name, m2.ethnicity, m2.education, m2.status, m2.full_member_on) == (
         "李 四".replace(" ", " "),
         "10",
-        "14",
+        "12",
         "probationary",
         None,
     )
-    assert m2.occupation == "12" and m2.standing == "normal"
+    assert m2.occupation == "313" and m2.standing == "normal"
     m3 = Member.objects.get(id_number_hash=pii.lookup_hash(c["id_number"]))
     assert m3.org == branch_a2  # empty 所在党支部: the sheet is named after the branch
     assert m3.joined_on == m3.full_member_on == dt.date(1975, 6, 1) and m3.gender == "M"
@@ -191,6 +191,21 @@ BAD_ROWS = [
     ("ambiguous_month", lambda d: {"joined_on": 2019.1}, "第 5 行 加入党组织日期：日期“2019.1”有歧义"),
     ("ethnicity", lambda d: {"ethnicity": "99 火星族"}, "第 5 行 民族：“99 火星族”不在民族代码表中"),
     ("education", lambda d: {"education": "博士后"}, "第 5 行 学历：“博士后”不在学历代码表中"),
+    (
+        "education_gb_ambiguous",
+        lambda d: {"education": "22 大学本科结业"},
+        "第 5 行 学历：“22 大学本科结业”（GB/T 4658 的“22 大学本科结业”）在党员信息系统的学历代码中没有对应项",
+    ),
+    (
+        "education_gb_heading",
+        lambda d: {"education": "20"},
+        "第 5 行 学历：“20”（GB/T 4658 的“20 大学本科教育”）是类别，不是具体学历",
+    ),
+    (
+        "occupation_heading",
+        lambda d: {"occupation": "0 在岗职工"},
+        "第 5 行 工作岗位：“0 在岗职工”是工作岗位的类别，不是可填写的值",
+    ),
     ("status", lambda d: {"status": "积极分子"}, "第 5 行 人员类别：“积极分子”无法识别，应为正式或预备"),
     ("no_name", lambda d: {"name": "无"}, "第 5 行 姓名：不能为空"),
     ("no_org", lambda d: {"org": ""}, "第 5 行 所在党支部：不能为空"),
@@ -318,6 +333,69 @@ def test_transfer_on_org_change(tmp_path, tree, admin, branch_a2):
     assert (tree["branch_a1"].full_count, branch_a2.full_count) == (0, 1)
 
 
+def _member_with_posts(tree, data):
+    """A member of 甲县第一支部 holding posts there, in its 党小组, in the 总支 above, and one ended."""
+    from dangjian.orgs.services import position_assign, position_end
+
+    member = make_member(tree["branch_a1"], **data)
+    for org, title, started in (
+        (tree["branch_a1"], PositionTitle.SECRETARY, dt.date(2020, 1, 1)),
+        (tree["group_a1"], PositionTitle.GROUP_LEADER, dt.date(2021, 3, 1)),
+        (tree["general"], PositionTitle.COMMITTEE_MEMBER, dt.date(2019, 5, 1)),
+        (tree["branch_a1"], PositionTitle.ORGANIZATION, dt.date(2015, 1, 1)),
+    ):
+        post = position_assign(member=member, org=org, title=title, started_on=started, actor=None)
+    position_end(position=post, ended_on=dt.date(2018, 1, 1), actor=None)
+    return member
+
+
+def _posts(member):
+    return sorted(
+        (p.org_id, p.title, p.started_on, p.ended_on) for p in Position.objects.filter(member=member)
+    )
+
+
+def test_import_transfer_ends_posts_as_the_transfer_service_does(
+    tmp_path, tree, admin, branch_a2, monkeypatch
+):
+    """The same domain rule on both paths (one function): the posts in the subtree left end on
+    the transfer date, others stay open, an ended one is untouched."""
+    from dangjian.orgs import services
+    from dangjian.orgs.services import member_transfer, today
+
+    calls = []
+    rule = services.positions_end_on_transfer
+
+    def spy(**kwargs):
+        calls.append((dict(kwargs["moves"]), kwargs["on"]))
+        return rule(**kwargs)
+
+    monkeypatch.setattr(services, "positions_end_on_transfer", spy)
+
+    by_service = _member_with_posts(tree, member_data())
+    member_transfer(member=by_service, to_org=branch_a2, on=today(), reason="工作调动", actor=admin)
+
+    data = member_data()
+    by_import = _member_with_posts(tree, data)
+    plan, result = roster_import(
+        path=_one_row_file(tmp_path, roster_row(data, org="甲县第二支部")), user=admin
+    )
+    assert texts(plan) == [] and result.transferred == 1
+
+    assert _posts(by_import) == _posts(by_service)
+    assert _posts(by_service) == sorted(
+        [
+            (tree["branch_a1"].pk, PositionTitle.SECRETARY, dt.date(2020, 1, 1), today()),
+            (tree["group_a1"].pk, PositionTitle.GROUP_LEADER, dt.date(2021, 3, 1), today()),
+            (tree["general"].pk, PositionTitle.COMMITTEE_MEMBER, dt.date(2019, 5, 1), None),
+            (tree["branch_a1"].pk, PositionTitle.ORGANIZATION, dt.date(2015, 1, 1), dt.date(2018, 1, 1)),
+        ]
+    )
+    assert Transfer.objects.get(member=by_import).on == Transfer.objects.get(member=by_service).on == today()
+    path = tree["branch_a1"].path
+    assert calls == [({by_service.pk: path}, today()), ({by_import.pk: path}, today())]
+
+
 def test_known_member_outside_scope_is_refused(tmp_path, tree, admin):
     data = member_data()
     make_member(tree["branch_b1"], **data)
@@ -399,3 +477,109 @@ def test_ten_thousand_rows(tmp_path, tree, admin):
     assert tree["branch_a1"].full_count == 10_000
     assert AuditEvent.objects.filter(verb="import.roster").count() == 1
     assert make_id_number  # helper kept importable for other tests
+
+
+def test_national_file_with_national_codes_imports_cleanly(tmp_path, tree, admin, branch_a2):
+    """A 党员基本信息汇总表 as the national system exports it: one sheet per 党支部, code-list sheets
+    with group headings, values carrying the national 学历 and 工作岗位 codes with trailing spaces,
+    one-digit 学历 codes (6/7/8/9, one stored as a number) and the 民族 codes beyond the 56."""
+    people = [
+        # (member data, 学历 as written, 工作岗位 as written, 民族 as written, expected codes)
+        (
+            member_data(name="金英华", male=True),
+            "22 大专 ",
+            "0212 事业单位专业技术岗位 ",
+            "10 朝鲜族 ",
+            ("22", "0212", "10"),
+        ),
+        (
+            member_data(name="李秀兰", male=False),
+            "1A 中央党校研究生",
+            "011 公务员",
+            "01 汉族",
+            ("1A", "011", "01"),
+        ),
+        (member_data(name="王建国", male=True), "6", "11 农牧渔业生产人员", "01 汉族", ("6", "11", "01")),
+        (member_data(name="赵桂英", male=False), 7, "123 外出务工经商人员 ", "01", ("7", "123", "01")),
+        (member_data(name="孙明", male=True), "8 ", "2 解放军、武警", "91 其他族", ("8", "2", "91")),
+        (member_data(name="周海波", male=True), "9 其他", "502 退休人员", "03 回族", ("9", "502", "03")),
+        (
+            member_data(name="吴丽", male=False),
+            "2B 省（区、市）委党校大学",
+            "610 由于各种原因，已经离开本人的生产、工作岗位，并已不在本单位从事其他工作，"
+            "但仍与单位保留劳动关系的职工（不包括内部退养职工）",
+            "11 满族",
+            ("2B", "610", "11"),
+        ),
+        (
+            member_data(name="郑志文", male=True),
+            "41 中等专科",
+            "0311 公有经济控制单位工勤岗位",
+            "01 汉族",
+            ("41", "0311", "01"),
+        ),
+        (
+            member_data(name="冯娜", male=False),
+            "12 硕士研究生",
+            "313 大学本科其他年级学生",
+            "01 汉族",
+            ("12", "313", "01"),
+        ),
+    ]
+
+    def file_row(i: int, entry) -> dict:
+        data, education, occupation, ethnicity, _ = entry
+        spellings = ("{:%Y-%m-%d}", "{:%Y年%-m月%-d日}", "{:%Y/%m/%d}", "{:%Y.%m.%d}")
+        joined = spellings[i % 4].format(data["joined_on"])
+        return roster_row(
+            data,
+            org="" if i % 3 == 2 else f"{' 甲县第一支部 ' if i < 5 else '甲县第二支部'}",
+            education=education,
+            occupation=occupation,
+            ethnicity=ethnicity,
+            joined_on=joined,
+            full_member_on=data["full_member_on"],
+            name=data["name"] + " ",
+            landline="—",
+            address="延吉市 光明街 1 号 ",
+        )
+
+    first = [file_row(i, e) for i, e in enumerate(people[:5])]
+    second = [file_row(i, e) for i, e in enumerate(people[5:], start=5)]
+    path = national_roster(
+        tmp_path / "党员基本信息汇总表.xlsx", {"甲县第一支部": first, "甲县第二支部": second}
+    )
+
+    import openpyxl
+
+    book = openpyxl.load_workbook(path)
+    assert book.sheetnames == ["甲县第一支部", "甲县第二支部", "民族", "学历", "工作岗位"]
+    sheet = book["甲县第一支部"]
+    assert {"A1:U1", "M3:N3"} <= {str(r) for r in sheet.merged_cells.ranges}
+    assert sheet["A2"].value == "基层党委：甲县委" and sheet.cell(5 + len(first), 1).value.startswith("注：")
+    assert [c.value for c in book["工作岗位"]["A"][:3]] == ["代码", "0", "011"]  # a heading row, then codes
+
+    plan = roster_validate(path=path, user=admin)
+    assert texts(plan) == [] and plan.warnings == []
+    assert (plan.to_create, plan.to_update, plan.to_transfer) == (len(people), 0, 0)
+    result = roster_apply(plan=plan, actor=admin)
+    assert result.created == len(people)
+
+    for i, (data, *_, expected) in enumerate(people):
+        m = Member.objects.get(id_number_hash=pii.lookup_hash(data["id_number"]))
+        assert (m.education, m.occupation, m.ethnicity) == expected, m.name
+        assert m.name == data["name"] and m.org == (tree["branch_a1"] if i < 5 else branch_a2)
+        assert (m.joined_on, m.full_member_on) == (data["joined_on"], data["full_member_on"])
+        assert m.address == "延吉市 光明街 1 号" and m.landline == ""
+    wu = Member.objects.get(name="吴丽")
+    assert wu.get_occupation_display().startswith("610 由于各种原因") and wu.get_education_display() == (
+        "2B 省（区、市）委党校大学"
+    )
+
+
+@pytest.mark.parametrize("suffix", ["", "代码", "代码表"])
+def test_code_list_sheets_are_skipped_silently(tmp_path, tree, admin, suffix):
+    row = roster_row(member_data(), org="甲县第一支部")
+    path = national_roster(tmp_path / "c.xlsx", {"甲县第一支部": [row]}, code_sheet_suffix=suffix)
+    plan = roster_validate(path=path, user=admin)
+    assert texts(plan) == [] and plan.warnings == [] and len(plan.rows) == 1

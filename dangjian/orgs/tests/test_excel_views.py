@@ -163,3 +163,83 @@ def test_member_role_cannot_import_or_export(client, tree):
     client.force_login(user)
     assert client.get(reverse("imports:index")).status_code == 403
     assert client.get(reverse("imports:export_members")).status_code == 403
+
+
+def _table(html: str, table_id: str) -> list[list[str]]:
+    """The body rows of one table as cell texts."""
+    import re
+
+    body = html.split(f'id="{table_id}"', 1)[1].split("</table>", 1)[0].split("<tbody>", 1)[1]
+    return [
+        [re.sub(r"<[^>]+>", "", cell).strip() for cell in re.findall(r"<td[^>]*>(.*?)</td>", tr, re.S)]
+        for tr in re.findall(r"<tr>(.*?)</tr>", body, re.S)
+    ]
+
+
+@pytest.fixture
+def branch_a2(tree):
+    from dangjian.core.testing import make_org
+    from dangjian.orgs.choices import OrgKind
+
+    return make_org(tree["general"], name="甲县第二支部", kind=OrgKind.BRANCH)
+
+
+@pytest.fixture
+def roster_changes(tmp_path, tree, branch_a2):
+    """A file that adds one member, updates one, transfers one and leaves one as it is."""
+    moving = member_data(name="调动者")
+    changing = member_data(name="更新者")
+    staying = member_data(name="未变者")
+    for data in (moving, changing, staying):
+        make_member(tree["branch_a1"], **data)
+    new = member_data(name="新来者")
+    rows = [
+        roster_row(new, org="甲县第二支部"),
+        roster_row(moving, org="甲县第二支部"),
+        roster_row(changing, org="甲县第一支部", address="延吉市新址 8 号", phone="13800000000"),
+        roster_row(staying, org="甲县第一支部"),
+    ]
+    path = national_roster(tmp_path / "名册.xlsx", {"s": rows})
+    return path, {"new": new, "moving": moving, "changing": changing}
+
+
+def test_preview_names_who_is_added_updated_and_transferred(client, tree, admin, branch_a2, roster_changes):
+    path, people = roster_changes
+    client.force_login(admin)
+    preview_url = _upload(client, path)["Location"]
+    html = client.get(preview_url).content.decode()
+    assert 'id="count-transfer">1<' in html
+    assert _table(html, "transfer-table") == [
+        ["调动者", people["moving"]["id_number"], "甲县第一支部 → 甲县第二支部", "—"]
+    ]
+    assert _table(html, "create-table") == [["新来者", people["new"]["id_number"], "甲县第二支部"]]
+    assert _table(html, "update-table") == [
+        ["更新者", people["changing"]["id_number"], "甲县第一支部", "手机号、家庭住址"]
+    ]
+    assert "将更新信息的党员（1 名，另有上方转接的 1 名）" in html and "仅列出" not in html
+    assert "未变者" not in html
+    # the confirm dialog says a transfer will happen; nothing is written before it is confirmed
+    assert "其中 1 名党员将转接组织关系" in html
+    assert Member.objects.get(name="调动者").org == tree["branch_a1"]
+    token = preview_url.rstrip("/").rsplit("/", 1)[1]
+    assert client.post(reverse("imports:confirm", args=[token])).status_code == 302
+    assert Member.objects.get(name="调动者").org == branch_a2
+
+
+def test_preview_masks_numbers_for_an_importer_without_pii_rights(
+    client, tree, admin, roster_changes, monkeypatch
+):
+    from dangjian.core import pii
+    from dangjian.core.permissions import ROLE_PERMS, Perm
+
+    monkeypatch.setitem(ROLE_PERMS, Role.ORG_ADMIN, ROLE_PERMS[Role.ORG_ADMIN] - {Perm.MEMBER_VIEW_PII})
+    path, people = roster_changes
+    client.force_login(admin)
+    html = client.get(_upload(client, path)["Location"]).content.decode()
+    assert _table(html, "transfer-table")[0][:2] == [
+        "调动者",
+        pii.mask_id_number(people["moving"]["id_number"]),
+    ]
+    assert _table(html, "create-table")[0][1] == pii.mask_id_number(people["new"]["id_number"])
+    for data in people.values():
+        assert data["id_number"] not in html

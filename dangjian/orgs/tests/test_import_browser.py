@@ -55,3 +55,48 @@ def test_upload_fix_and_import(page, tmp_path, settings):
     body = page.locator("body").inner_text()
     assert "欧阳明月" in body and "司马青云" in body
     assert Member.objects.count() == 2
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_transfer_is_shown_before_it_is_confirmed(page, tmp_path, settings):
+    from dangjian.core.testing import make_member, make_org, sample_tree
+    from dangjian.orgs.choices import OrgKind
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    tree = sample_tree()
+    make_org(tree["general"], name="甲县第二支部", kind=OrgKind.BRANCH)
+    make_user(Role.ORG_ADMIN, tree["county_a"], username="browser_admin")
+    moving = member_data(name="上官调动")
+    make_member(tree["branch_a1"], **moving)
+    newcomer = roster_row(member_data(name="诸葛新来"), org="甲县第二支部")
+    path = national_roster(
+        tmp_path / "名册.xlsx", {"党员": [newcomer, roster_row(moving, org="甲县第二支部")]}
+    )
+
+    browser_login(page, "browser_admin")
+    page.goto(page.base + "/imports/")
+    page.set_input_files("#id_file", str(path))
+    page.click("#upload-submit")
+    page.wait_for_url("**/imports/*/")
+    transfers = page.locator("#transfer-table")
+    assert transfers.is_visible()
+    assert "上官调动" in transfers.inner_text() and "甲县第一支部 → 甲县第二支部" in transfers.inner_text()
+    assert (
+        page.locator("#create-table").is_visible()
+        and "诸葛新来" in page.locator("#create-table").inner_text()
+    )
+    assert Member.objects.get(name="上官调动").org == tree["branch_a1"]
+
+    dialogs = []
+
+    def answer(dialog):
+        dialogs.append(dialog.message)
+        dialog.accept()
+
+    page.once("dialog", answer)
+    page.click("#confirm-import")
+    page.wait_for_url("**/imports/")
+    assert dialogs and "1 名党员将转接组织关系" in dialogs[0]
+    assert "组织关系转接 1 名" in page.content()
+    assert Member.objects.get(name="上官调动").org.name == "甲县第二支部"

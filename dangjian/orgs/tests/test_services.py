@@ -94,6 +94,25 @@ def test_transfer_history_positions_and_audit(tree, actor):
     assert event.data["from_org"] == "甲县第一支部" and event.data["reason"] == "工作调动"
 
 
+def test_transfer_dated_before_a_post_began_ends_it_on_its_first_day(tree, actor):
+    """A transfer recorded late can predate a post taken in the old branch; the post ends on its
+    first day rather than before it (which the database refuses)."""
+    m = make_member(tree["branch_a1"], joined=dt.date(2000, 7, 1))
+    early = services.position_assign(
+        member=m, org=tree["branch_a1"], title="secretary", started_on=dt.date(2020, 1, 1), actor=actor
+    )
+    late = services.position_assign(
+        member=m, org=tree["branch_a1"], title="organization", started_on=dt.date(2024, 3, 1), actor=actor
+    )
+    services.member_transfer(
+        member=m, to_org=tree["branch_b1"], on=dt.date(2024, 2, 1), reason="补办转接", actor=actor
+    )
+    early.refresh_from_db()
+    late.refresh_from_db()
+    assert (early.ended_on, late.ended_on) == (dt.date(2024, 2, 1), dt.date(2024, 3, 1))
+    assert late.history.latest().history_change_reason == "组织关系转接"
+
+
 @pytest.mark.parametrize(
     ("target", "on", "reason", "field", "message"),
     [
