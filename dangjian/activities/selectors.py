@@ -300,6 +300,24 @@ def member_participation(*, user: Any, member: Member, limit: int = 200) -> Part
     return Participation(rows=rows, counts=counts, expected=expected, attended=attended)
 
 
+def member_attendance_between(*, user: Any, member: Member, start: dt.date, end: dt.date) -> tuple[int, int]:
+    """(attended, expected): of the activities held in [start, end] where ``member`` was
+    expected (应到), how many they attended (出席 or 异地参加). Same access rule as
+    ``member_participation``."""
+    own = getattr(user, "member_id", None) == member.pk
+    if not own and not sees_whole(user, Perm.ACTIVITY_VIEW, member.org_path):
+        raise policy.not_found()
+    rows = Attendance.objects.filter(
+        member=member, activity__deleted_at__isnull=True, activity__held_on__range=(start, end)
+    )
+    attended = expected = 0
+    for row in rows.values("status").annotate(n=Count("pk")):
+        expected += row["n"]
+        if row["status"] in (AttendanceStatus.PRESENT, AttendanceStatus.ELSEWHERE):
+            attended += row["n"]
+    return attended, expected
+
+
 def absence_threshold() -> int:
     """Consecutive 缺席 (without leave) that flag a member: setting ACTIVITY_ABSENCE_THRESHOLD, default 3."""
     return int(getattr(settings, "ACTIVITY_ABSENCE_THRESHOLD", 3))

@@ -421,6 +421,9 @@ def _member_rows_html(values: Any, *, detail_url: Callable[[int], str]) -> SafeS
 @login_required
 @require_GET
 def member_list(request: HttpRequest) -> HttpResponse:
+    if policy.is_self_only(request.user) and request.user.member_id:
+        # A 党员 sees one record, their own: no search form for a list of one.
+        return redirect("members:detail", request.user.member_id)
     fs = MemberFilterSet(request.GET or None, user=request.user)
     number = request.GET.get("page")
     if fs.is_bound and not fs.is_valid():  # an org id out of scope: say so, list nothing

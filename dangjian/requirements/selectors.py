@@ -19,10 +19,11 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.urls import reverse
 
+from dangjian.activities.models import ActivityKindEntry
 from dangjian.core import policy
 from dangjian.core.permissions import Perm, Role
 from dangjian.orgs import selectors as org_selectors
-from dangjian.orgs.models import Org
+from dangjian.orgs.models import Member, Org
 
 from . import engine
 from .engine import CURRENT_WORD, Rule, Span, parse_span, span_of
@@ -416,6 +417,58 @@ def todo(*, user: Any, org: Org, on: dt.date | None = None) -> list[dict[str, An
                 "text": text if r.org_id == org.pk else f"{r.org.name}：{text}",
                 "due": r.period_end,
                 "days_left": (r.period_end - on).days,
+            }
+        )
+    return out
+
+
+def member_asks(*, user: Any, member: Member, on: dt.date | None = None) -> list[dict[str, Any]]:
+    """What ``member``'s org asks of them in person: each active per-member requirement that
+    applies to the org, its current period, and how many of the org's activities of its kinds
+    the member attended (出席 or 异地参加) in that period, counted as the engine counts them.
+
+    Only the member themself or a user who sees the member's org may read it.
+    """
+    own = getattr(user, "member_id", None) == member.pk
+    if not own and not policy.allows_path(user, Perm.MEMBER_VIEW, member.org_path):
+        raise policy.not_found()
+    on = on or engine.today()
+    facts = engine.load_org_facts([member.org_id]).get(member.org_id)
+    if facts is None:
+        return []
+    out = []
+    for rule in engine.active_rules():
+        if not rule.per_member or not rule.applies(facts):
+            continue
+        current = [s for s in rule.spans(on, on) if s.contains(on)]
+        if not current:
+            continue
+        span = current[0]
+        done = (
+            ActivityKindEntry.objects.filter(
+                kind__in=rule.kinds,
+                is_active=True,
+                org_id=member.org_id,
+                held_on__range=(span.start, span.end),
+                activity__attendances__member=member,
+                activity__attendances__status__in=engine.ATTENDED,
+            )
+            .values("activity_id")
+            .distinct()
+            .count()
+        )
+        word = CURRENT_WORD.get(rule.period, "本期")
+        if rule.period == PeriodKind.ONCE:
+            word = f"{span.end.month}月{span.end.day}日前"
+        out.append(
+            {
+                "name": rule.name,
+                "action": rule.action,
+                "word": word,
+                "times": rule.times,
+                "done": done,
+                "met": done >= rule.times,
+                "due": span.end,
             }
         )
     return out

@@ -30,6 +30,7 @@ POST_OUT = (302, 302, 404, 404, 404, 404)
 # Pages that need member.change (系统管理员, 党务管理员, 支部书记).
 MEMBER_CHANGE_IN = (302, 200, 200, 200, 404, 404)
 MEMBER_CHANGE_POST_IN = (302, 302, 302, 302, 404, 404)
+MEMBER_TO_OWN = (302, 200, 200, 200, 302, 200)  # a 党员 is sent to their own record
 
 
 def _today() -> str:
@@ -145,14 +146,15 @@ ENDPOINTS = [
     ),
     Endpoint("orgs:delete", lambda w, s: f"/orgs/{w.empty_in.pk}/delete/", (302, 405, 405, 405, 405, 405)),
     # ---- members
-    Endpoint("members:list", lambda w, s: "/members/", PAGE_ALL),
-    Endpoint("members:list", lambda w, s: "/members/?q=zsf&status=full", PAGE_ALL),
+    # A 党员 is sent to their own record (302) instead of a search for a list of one.
+    Endpoint("members:list", lambda w, s: "/members/", MEMBER_TO_OWN),
+    Endpoint("members:list", lambda w, s: "/members/?q=zsf&status=full", MEMBER_TO_OWN),
     Endpoint(
         "members:list",
         lambda w, s: f"/members/?org={_org(w, s).pk}",
         # An org outside the scope is a filter error shown on the page, not a 404.
-        inside=PAGE_ALL,
-        outside=PAGE_ALL,
+        inside=MEMBER_TO_OWN,
+        outside=MEMBER_TO_OWN,
     ),
     Endpoint(
         "members:detail",
