@@ -141,9 +141,13 @@ def _clear_url_parts(**kwargs: Any) -> None:
 
 
 def _tree_nodes(orgs: list[Org], totals: dict[int, dict[str, int]]) -> list[dict[str, Any]]:
-    """Tree nodes as plain display values; URLs built from one reverse() each, not per node."""
+    """Tree nodes as plain display values; URLs built from one reverse() each, not per node.
+
+    ``tree_url`` is the tree page with the org selected (what the address bar shows once a node
+    is opened); ``children`` stays None until a level is expanded on the server."""
     today = timezone.localdate()
     detail_url, children_url = _url_maker("orgs:detail"), _url_maker("orgs:children")
+    tree_url = reverse("orgs:tree")
     empty = {"full": 0, "probationary": 0, "total": 0, "descendants": 0}
     return [
         {
@@ -153,19 +157,44 @@ def _tree_nodes(orgs: list[Org], totals: dict[int, dict[str, int]]) -> list[dict
             "kind": _KIND_LABELS.get(o.kind, o.kind),
             "detail_url": detail_url(o.pk),
             "children_url": children_url(o.pk),
+            "tree_url": f"{tree_url}?org={o.pk}",
             "totals": t,
             "overdue": o.term_overdue(today),
+            "children": None,
+            "selected": False,
         }
         for o, t in ((o, totals.get(o.pk, empty)) for o in orgs)
     ]
 
 
+def _expand_to(user: Any, nodes: list[dict[str, Any]], org: Org) -> None:
+    """Expand the tree's levels down to ``org`` (its visible ancestors), marking it selected."""
+    on_the_way = {a.pk: a for a in selectors.org_ancestors(org=org)}
+    level = nodes
+    while level:
+        node = next((n for n in level if n["pk"] == org.pk or n["pk"] in on_the_way), None)
+        if node is None:
+            return
+        if node["pk"] == org.pk:
+            node["selected"] = True
+            return
+        children = list(selectors.org_children(user=user, org=on_the_way[node["pk"]]))
+        node["children"] = level = _tree_nodes(children, selectors.org_subtree_totals_many(orgs=children))
+
+
 @login_required
 @require_GET
 def org_tree(request: HttpRequest) -> HttpResponse:
+    """The org tree; ``?org=`` (what opening a node puts in the address bar) loads the tree
+    expanded down to that org, with its details beside it, so the page can be bookmarked."""
     roots = list(selectors.org_roots(user=request.user))
     nodes = _tree_nodes(roots, selectors.org_subtree_totals_for(orgs=roots))
-    return render(request, "orgs/tree.html", {"nodes": nodes})
+    context: dict[str, Any] = {"nodes": nodes}
+    if request.GET.get("org"):
+        org = selectors.access_org(user=request.user, pk=request.GET["org"])
+        _expand_to(request.user, nodes, org)
+        context.update(_org_detail_context(request.user, org))
+    return render(request, "orgs/tree.html", context)
 
 
 @login_required
@@ -194,8 +223,13 @@ def org_search(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def org_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    user = request.user
-    org = selectors.access_org(user=user, pk=pk)
+    org = selectors.access_org(user=request.user, pk=pk)
+    context = _org_detail_context(request.user, org)
+    template = "orgs/detail.html#panel" if _htmx(request) else "orgs/detail.html"
+    return render(request, template, context)
+
+
+def _org_detail_context(user: Any, org: Org) -> dict[str, Any]:
     committee = list(selectors.org_committee(org=org))
     children = list(selectors.org_children(user=user, org=org))
     _with_totals(children, selectors.org_subtree_totals_many(orgs=children))
@@ -221,8 +255,7 @@ def org_detail(request: HttpRequest, pk: int) -> HttpResponse:
         and policy.has_perm_for_path(user, Perm.MEMBER_CHANGE, org.path),
         "can_delete": can_change and org.depth > 1,
     }
-    template = "orgs/detail.html#panel" if _htmx(request) else "orgs/detail.html"
-    return render(request, template, context)
+    return context
 
 
 @login_required

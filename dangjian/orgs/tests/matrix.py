@@ -86,6 +86,8 @@ def extend_world(w) -> None:
 ENDPOINTS = [
     # ---- org tree
     Endpoint("orgs:tree", lambda w, s: "/orgs/", PAGE_ALL),
+    # The tree with an org selected (a bookmarked node): the org's own access rule.
+    Endpoint("orgs:tree", lambda w, s: f"/orgs/?org={_org(w, s).pk}", inside=PAGE_ALL, outside=READ_OUT),
     Endpoint("orgs:search", lambda w, s: "/orgs/search/?q=支部", PAGE_ALL),
     Endpoint("orgs:search", lambda w, s: "/orgs/search/?q=支部&pick=to_org&perm=transfer", PAGE_ALL),
     Endpoint("orgs:overdue", lambda w, s: "/orgs/overdue/", PAGE_ALL),

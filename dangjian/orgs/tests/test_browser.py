@@ -45,6 +45,11 @@ def test_tree_expand_and_open_org(page, world):
     # Collapse again.
     page.locator(_toggle(world["general"])).click()
     assert not node.is_visible()
+    # The address bar names the opened org: a reload (or a bookmark) shows the same.
+    assert page.url.endswith(f"/orgs/?org={world['branch_a1'].pk}")
+    page.reload()
+    page.locator("#org-panel [data-direct-counts]", has_text="正式 3 人，预备 0 人").wait_for()
+    assert node.is_visible() and "active" in (node.get_attribute("class") or "")
 
 
 def test_tree_search_opens_detail(page, world):
@@ -82,6 +87,8 @@ def test_member_list_org_picker_narrows_and_widens_the_list(page, world):
     names = page.locator("[data-member-name]")
     names.filter(has_text=extra.name).wait_for()
     page.fill("#picker-org", "第一支部")
+    page.locator('[data-pick="org"]', has_text="甲县第一支部").first.wait_for()
+    assert "/orgs/search" not in page.url  # the picker's search is not a page to return to
     page.locator('[data-pick="org"]', has_text="甲县第一支部").first.click()
     page.wait_for_function("() => !document.body.innerText.includes('周总支')")
     assert sorted(names.all_inner_texts()) == sorted(["张三丰", "李四", "赵尚方"])

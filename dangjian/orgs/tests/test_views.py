@@ -310,3 +310,31 @@ def test_admin_restores_deleted_members_through_the_service(client, tree, zsf):
     assert "已恢复 1 名党员的记录" in r.content.decode()
     assert Member.objects.get(pk=zsf.pk).deleted_at is None
     assert AuditEvent.objects.filter(verb="member.restore", target_id=str(zsf.pk)).exists()
+
+
+def test_tree_with_an_org_selected_expands_to_it_and_shows_its_details(admin_client, tree, zsf):
+    """What opening a node puts in the address bar loads the same view again (a bookmark)."""
+    html = admin_client.get(f"/orgs/?org={tree['branch_a1'].pk}").content.decode()
+    assert f'data-org-detail="{tree["branch_a1"].pk}"' in html  # the details beside the tree
+    # 甲县委 → 甲县机关总支 → 甲县第一支部 rendered open; 乙县委 stays out of the scope.
+    assert f'<li data-org="{tree["general"].pk}">' in html
+    assert f'<li data-org="{tree["branch_a1"].pk}">' in html
+    assert 'class="node active"' in html and "乙县委" not in html
+    assert f'hx-push-url="/orgs/?org={tree["branch_a1"].pk}"' in html
+    assert admin_client.get(f"/orgs/?org={tree['branch_b1'].pk}").status_code == 404
+
+
+def test_pages_and_fragments_vary_on_htmx(admin_client, tree, zsf):
+    """One URL answers a page or a fragment: caches must key on HX-Request."""
+    for response in (admin_client.get("/members/"), admin_client.get("/members/", **HTMX)):
+        assert "HX-Request" in response.headers["Vary"]
+    assert "HX-Request" in admin_client.get("/").headers["Vary"]
+
+
+def test_org_pickers_do_not_push_their_search_url(admin_client, tree, zsf):
+    """The picker sits in a form with hx-push-url="true"; it must not inherit it."""
+    for url in ("/members/", f"/members/{zsf.pk}/transfer/"):
+        html = admin_client.get(url).content.decode()
+        picker = html[html.index('id="picker-') :]
+        picker = picker[: picker.index(">")]
+        assert 'hx-push-url="false"' in picker, url
