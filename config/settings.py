@@ -3,7 +3,7 @@
 Variables (all optional for local use):
   DJANGO_SECRET_KEY   required when DJANGO_PRODUCTION=1
   DJANGO_PRODUCTION   1 turns on secure cookies, HSTS, SSL redirect and forbids DEBUG
-  DJANGO_DEBUG        1 for the development server (``make run`` sets it)
+  DJANGO_DEBUG        1 for Django's debug pages (``make dev`` sets it; ``make run`` leaves it off)
   DJANGO_ALLOWED_HOSTS comma-separated
   DATABASE_URL        e.g. postgres://user@127.0.0.1:5432/dangjian; default SQLite under var/
   REDIS_URL           cache (and cached sessions) in Redis; default per-process memory
@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
+    "whitenoise.runserver_nostatic",  # runserver leaves static files to whitenoise, as in production
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "treebeard",
