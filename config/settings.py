@@ -63,7 +63,7 @@ INSTALLED_APPS = [
     "template_partials",
     "django_filters",
     "simple_history",
-    "axes",
+    "dangjian.core.axes_app.AxesConfig",  # django-axes, named in Chinese
     "csp",
     "ninja",
     "dangjian.core",
@@ -200,6 +200,7 @@ CONTENT_SECURITY_POLICY = {
 # The API docs page (/api/v1/docs) loads Swagger UI from the ninja package's own static files.
 
 LANGUAGE_CODE = "zh-hans"
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True

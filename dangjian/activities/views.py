@@ -133,7 +133,12 @@ def _render_form(
     request: HttpRequest, form: ActivityForm, people: dict[str, Any], status: int = 200, **extra: Any
 ) -> HttpResponse:
     context = {"form": form, "kind_order": KIND_ORDER, "orgs": selectors.recording_orgs(user=request.user)}
-    return render(request, "activities/form.html", {**context, **people, **extra}, status=status)
+    crumbs = [("组织生活", reverse("activities:list"))]
+    activity = extra.get("activity")
+    if activity is not None:
+        crumbs.append((activity.topic, reverse("activities:detail", args=[activity.pk])))
+    context = {**context, **people, **extra, "crumbs": crumbs}
+    return render(request, "activities/form.html", context, status=status)
 
 
 def _posted_org(request: HttpRequest, form: ActivityForm) -> Any:

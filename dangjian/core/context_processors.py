@@ -29,6 +29,7 @@ _NAV_URL_NAMES = {
 _ASSETS = {
     "tabler_css": "vendor/tabler-1.6.1/tabler.min.css",
     "app_css": "app/app.css",
+    "favicon": "app/favicon.svg",
     "htmx_js": "vendor/htmx-2.0.11/htmx.min.js",
     "tabler_js": "vendor/tabler-1.6.1/tabler.min.js",
     "app_js": "app/app.js",
@@ -65,9 +66,11 @@ def _frame_html(script_prefix: str, flags: tuple[tuple[str, bool], ...]) -> dict
     frame = _frame_urls(script_prefix)
     urls, assets, shown = frame["urls"], frame["assets"], dict(flags)
     head = format_html(
-        '<link rel="stylesheet" href="{}">\n  <link rel="stylesheet" href="{}">\n'
+        '<link rel="icon" href="{}" type="image/svg+xml">\n'
+        '  <link rel="stylesheet" href="{}">\n  <link rel="stylesheet" href="{}">\n'
         '  <script src="{}" defer></script>\n  <script src="{}" defer></script>\n'
         '  <script src="{}" defer></script>\n  <script src="{}" defer></script>',
+        assets["favicon"],
         assets["tabler_css"],
         assets["app_css"],
         assets["htmx_js"],

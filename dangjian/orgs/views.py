@@ -41,7 +41,7 @@ from .forms import (
     TransferForm,
     add_service_errors,
 )
-from .models import Org
+from .models import Member, Org
 
 PAGE_SIZE = 50
 SEARCH_LIMIT = 30
@@ -72,6 +72,7 @@ def _form_page(
     intro: str = "",
     pickers: dict[str, str] | None = None,
     submit: str = "保存",
+    crumb: Org | Member | None = None,
 ) -> HttpResponse:
     """GET shows the form; a valid POST runs ``on_valid`` (a service call returning the URL to go
     to); service errors come back next to their fields."""
@@ -97,8 +98,18 @@ def _form_page(
             "intro": intro,
             "cancel_url": cancel_url,
             "submit": submit,
+            "crumbs": _crumbs(crumb),
         },
     )
+
+
+def _crumbs(obj: Org | Member | None) -> list[tuple[str, str]]:
+    """Breadcrumbs above a form about ``obj``: the module's list, then the org or member."""
+    if isinstance(obj, Org):
+        return [("组织", reverse("orgs:tree")), (obj.name, f"{reverse('orgs:tree')}?org={obj.pk}")]
+    if isinstance(obj, Member):
+        return [("党员", reverse("members:list")), (obj.name, reverse("members:detail", args=[obj.pk]))]
+    return []
 
 
 # ---------------------------------------------------------------- org tree
@@ -194,6 +205,7 @@ def org_tree(request: HttpRequest) -> HttpResponse:
         org = selectors.access_org(user=request.user, pk=request.GET["org"])
         _expand_to(request.user, nodes, org)
         context.update(_org_detail_context(request.user, org))
+        context.pop("crumbs")  # the tree itself shows where the org is
     return render(request, "orgs/tree.html", context)
 
 
@@ -254,6 +266,8 @@ def _org_detail_context(user: Any, org: Org) -> dict[str, Any]:
         "can_add_member": org.kind != OrgKind.GROUP
         and policy.has_perm_for_path(user, Perm.MEMBER_CHANGE, org.path),
         "can_delete": can_change and org.depth > 1,
+        "crumbs": [("组织", reverse("orgs:tree"))]
+        + [(a.name, f"{reverse('orgs:tree')}?org={a.pk}") for a in ancestors if a.visible],
     }
     return context
 
@@ -273,6 +287,7 @@ def org_create(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         form=form,
         title=f"在“{parent.name}”下新建组织",
+        crumb=parent,
         on_valid=save,
         cancel_url=reverse("orgs:detail", args=[parent.pk]),
     )
@@ -297,6 +312,7 @@ def org_edit(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         form=form,
         title=f"修改组织：{org.name}",
+        crumb=org,
         on_valid=save,
         cancel_url=reverse("orgs:detail", args=[org.pk]),
     )
@@ -319,6 +335,7 @@ def org_move(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         form=form,
         title=f"调整隶属关系：{org.name}",
+        crumb=org,
         intro="组织连同全部下级组织和党员一起移动，各级党员数随之更新。",
         on_valid=save,
         cancel_url=reverse("orgs:detail", args=[org.pk]),
@@ -504,6 +521,7 @@ def member_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "mobility": list(selectors.member_mobility(member=member)),
         "transfers": list(selectors.member_transfers(member=member)),
         "history": selectors.member_history(member=member),
+        "crumbs": [("党员", reverse("members:list"))],
     }
     context["has_open_mobility"] = any(r.ended_on is None for r in context["mobility"])
     return render(request, "members/detail.html", context)
@@ -535,6 +553,7 @@ def member_create(request: HttpRequest, org_pk: int) -> HttpResponse:
         request,
         form=form,
         title=f"在“{org.name}”登记党员",
+        crumb=org,
         on_valid=save,
         cancel_url=reverse("orgs:detail", args=[org.pk]),
     )
@@ -557,6 +576,7 @@ def member_edit(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         form=form,
         title=f"修改党员信息：{member.name}",
+        crumb=member,
         on_valid=save,
         cancel_url=reverse("members:detail", args=[member.pk]),
     )
@@ -579,6 +599,7 @@ def member_transfer(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         form=form,
         title=f"组织关系转接：{member.name}（现属 {member.org.name}）",
+        crumb=member,
         intro="转接后原组织中的职务随之结束，两个组织的党员数自动更新，转接记录永久保留。",
         on_valid=save,
         cancel_url=reverse("members:detail", args=[member.pk]),
@@ -602,6 +623,7 @@ def member_delete(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         form=form,
         title=f"删除党员记录：{member.name}（{member.org.name}）",
+        crumb=member,
         intro=(
             "只用于误登记或重复登记的党员。组织关系转出请用“组织关系转接”。"
             "删除后此人不再计入党员数和达标统计，其职务和流动登记同时结束，本人的党员账号不能再查看组织信息；"
@@ -630,6 +652,7 @@ def position_assign(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         form=form,
         title=f"任职登记：{member.name}",
+        crumb=member,
         on_valid=save,
         cancel_url=reverse("members:detail", args=[member.pk]),
     )
@@ -650,6 +673,7 @@ def position_end(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         form=form,
         title=f"免职登记：{position}",
+        crumb=position.member,
         on_valid=save,
         cancel_url=reverse("members:detail", args=[position.member_id]),
     )
@@ -670,6 +694,7 @@ def mobility_start(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         form=form,
         title=f"流动党员登记：{member.name}",
+        crumb=member,
         on_valid=save,
         cancel_url=reverse("members:detail", args=[member.pk]),
     )
@@ -690,6 +715,7 @@ def mobility_end(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         form=form,
         title=f"结束流动登记：{record}",
+        crumb=record.member,
         on_valid=save,
         cancel_url=reverse("members:detail", args=[record.member_id]),
     )

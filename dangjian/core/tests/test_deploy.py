@@ -86,7 +86,7 @@ def test_runserver_without_debug_serves_static_files_and_chinese_404(tmp_path):
     port = _free_port()
     base = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DANGJIAN_"))}
     env = base | {"DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}", "DANGJIAN_VAR_DIR": str(tmp_path)}
-    proc = subprocess.Popen(  # noqa: S603 - our own manage.py
+    proc = subprocess.Popen(
         [sys.executable, "manage.py", "runserver", "--noreload", f"127.0.0.1:{port}"],
         cwd=ROOT,
         env=env,
@@ -97,17 +97,17 @@ def test_runserver_without_debug_serves_static_files_and_chinese_404(tmp_path):
         url = f"http://127.0.0.1:{port}"
         for _ in range(200):
             try:
-                css = urllib.request.urlopen(url + "/static/app/app.css", timeout=5)  # noqa: S310
+                css = urllib.request.urlopen(url + "/static/app/app.css", timeout=5)
                 break
             except urllib.error.URLError:
                 time.sleep(0.1)
         else:
             raise AssertionError("runserver did not answer")
         assert css.status == 200 and b"{" in css.read()
-        with urllib.request.urlopen(url + "/static/app/favicon.svg", timeout=5) as icon:  # noqa: S310
+        with urllib.request.urlopen(url + "/static/app/favicon.svg", timeout=5) as icon:
             assert icon.status == 200
         try:
-            urllib.request.urlopen(url + "/no-such-page/", timeout=5)  # noqa: S310
+            urllib.request.urlopen(url + "/no-such-page/", timeout=5)
         except urllib.error.HTTPError as err:
             body = err.read().decode()
             assert err.code == 404
