@@ -585,27 +585,41 @@ def member_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def member_transfer(request: HttpRequest, pk: int) -> HttpResponse:
+    """组织关系转接 in two steps: the form, then a page that shows member, from, to, date and
+    reason; only 确认 there makes the transfer (返回修改 goes back to the filled form)."""
     member = selectors.access_member(user=request.user, pk=pk, perm=Perm.MEMBER_TRANSFER)
     form = TransferForm(request.POST or None, user=request.user, initial={"on": timezone.localdate()})
-
-    def save(form: TransferForm) -> str:
-        transfer = services.member_transfer(member=member, actor=request.user, **form.cleaned_data)
-        messages.success(request, f"已将{member.name}的组织关系转入“{transfer.to_org.name}”")
-        if policy.has_perm_for_path(request.user, Perm.MEMBER_VIEW, transfer.to_org.path):
-            return reverse("members:detail", args=[member.pk])
-        return reverse("members:list")
-
-    return _form_page(
-        request,
-        form=form,
-        title=f"组织关系转接：{member.name}（现属 {member.org.name}）",
-        crumb=member,
-        intro="转接后原组织中的职务随之结束，两个组织的党员数自动更新，转接记录永久保留。",
-        on_valid=save,
-        cancel_url=reverse("members:detail", args=[member.pk]),
-        pickers={"to_org": "transfer"},
-        submit="转接",
-    )
+    if request.method == "POST" and "edit" not in request.POST and form.is_valid():
+        data = form.cleaned_data
+        try:
+            if "confirm" not in request.POST:
+                services.member_transfer_check(member=member, **data)
+            else:
+                transfer = services.member_transfer(member=member, actor=request.user, **data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            if "confirm" not in request.POST:
+                context = {"member": member, "data": data, "crumbs": _crumbs(member)}
+                return render(request, "members/transfer_confirm.html", context)
+            messages.success(request, f"已将{member.name}的组织关系转入“{transfer.to_org.name}”")
+            if policy.has_perm_for_path(request.user, Perm.MEMBER_VIEW, transfer.to_org.path):
+                return redirect("members:detail", member.pk)
+            return redirect("members:list")
+    for name in form.errors:
+        if name in form.fields:
+            widget = form.fields[name].widget
+            widget.attrs["class"] = (widget.attrs.get("class", "") + " is-invalid").strip()
+    context = {
+        "form": form,
+        "rows": [(bf, "transfer" if bf.name == "to_org" else None) for bf in form],
+        "title": f"组织关系转接：{member.name}（现属 {member.org.name}）",
+        "intro": "填写后先核对，确认后才转接。转接后原组织中的职务随之结束，两个组织的党员数自动更新，转接记录永久保留。",
+        "cancel_url": reverse("members:detail", args=[member.pk]),
+        "submit": "下一步：核对",
+        "crumbs": _crumbs(member),
+    }
+    return render(request, "core/form.html", context)
 
 
 @login_required

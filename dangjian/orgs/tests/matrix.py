@@ -238,6 +238,20 @@ ENDPOINTS = [
             "to_org": (w.empty_in if s == "inside" else w.empty_out).pk,
             "on": _today(),
             "reason": "工作调动",
+            "confirm": "1",
+        },
+    ),
+    # The first POST shows the transfer for confirmation (200) and changes nothing.
+    Endpoint(
+        "members:transfer",
+        lambda w, s: f"/members/{_other(w, s).pk}/transfer/",
+        inside=ORG_CHANGE_IN,
+        outside=READ_OUT,
+        method="POST",
+        data=lambda w, s: {
+            "to_org": (w.empty_in if s == "inside" else w.empty_out).pk,
+            "on": _today(),
+            "reason": "工作调动",
         },
     ),
     Endpoint(

@@ -120,7 +120,11 @@ def test_transfer_form_picks_the_target_org_by_name(page, world):
     page.locator('[data-pick="to_org"]', has_text="甲县机关总支").click()
     assert page.locator('[data-picker="to_org"] [data-picker-label]').inner_text() == "已选择：甲县机关总支"
     page.fill("#id_reason", "工作调动")
-    page.get_by_role("button", name="转接", exact=True).click()
+    page.get_by_role("button", name="下一步：核对", exact=True).click()
+    page.locator('[data-confirm="to"]', has_text="甲县机关总支").wait_for()
+    world["zsf"].refresh_from_db()
+    assert world["zsf"].org_id == world["branch_a1"].pk  # nothing moved before 确认
+    page.get_by_role("button", name="确认转接", exact=True).click()
     page.get_by_text("已将张三丰的组织关系转入“甲县机关总支”").wait_for()
     world["zsf"].refresh_from_db()
     assert world["zsf"].org_id == world["general"].pk

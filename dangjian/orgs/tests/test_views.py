@@ -9,7 +9,7 @@ import pytest
 from dangjian.core.models import AuditEvent
 from dangjian.core.permissions import Role
 from dangjian.core.testing import make_member, make_user, member_data
-from dangjian.orgs import services
+from dangjian.orgs import selectors, services
 from dangjian.orgs.models import Member, Org, Transfer
 from dangjian.orgs.tests.matrix import _form
 
@@ -221,11 +221,34 @@ def test_member_transfer_page(admin_client, tree, zsf):
     )
     assert 'data-error-for="to_org"' not in r.content.decode()  # picker fields show errors inline
     assert "组织关系不能转入党小组" in r.content.decode()
-    r = admin_client.post(
-        f"/members/{zsf.pk}/transfer/",
-        {"to_org": tree["general"].pk, "on": services.today().isoformat(), "reason": "调动"},
+    data = {"to_org": tree["general"].pk, "on": services.today().isoformat(), "reason": "调动"}
+    r = admin_client.post(f"/members/{zsf.pk}/transfer/", data)
+    # First the check: who, from, to, when, why, and a 确认 button; nothing is moved yet.
+    html = r.content.decode()
+    assert r.status_code == 200 and 'id="transfer-confirm"' in html
+    assert 'data-confirm="from">甲县第一支部<' in html and 'data-confirm="to">甲县机关总支<' in html
+    assert (
+        f'data-confirm="on">{services.today().isoformat()}<' in html and 'data-confirm="reason">调动<' in html
     )
+    assert not Transfer.objects.exists()
+    zsf.refresh_from_db()
+    assert zsf.org_id == tree["branch_a1"].pk
+    # 返回修改: the form again, filled in.
+    r = admin_client.post(f"/members/{zsf.pk}/transfer/", data | {"edit": "1"})
+    assert 'id="transfer-confirm"' not in r.content.decode() and 'value="调动"' in r.content.decode()
+    r = admin_client.post(f"/members/{zsf.pk}/transfer/", data | {"confirm": "1"})
     assert r.status_code == 302 and Transfer.objects.get().to_org == tree["general"]
+
+
+def test_member_transfer_history_line_says_what_happened(admin_client, tree, zsf):
+    admin = admin_client.get("/").wsgi_request.user
+    services.member_transfer(
+        member=zsf, to_org=tree["general"], on=dt.date(2024, 1, 2), reason="调整", actor=admin
+    )
+    history = selectors.member_history(member=zsf)
+    assert history[0]["type"] == "组织关系转接：甲县第一支部 → 甲县机关总支"
+    html = admin_client.get(f"/members/{zsf.pk}/").content.decode()
+    assert "<td>组织关系转接：甲县第一支部 → 甲县机关总支</td>" in html
 
 
 def test_search_picker_lists_transfer_targets_only(client, tree):
