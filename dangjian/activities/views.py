@@ -24,7 +24,7 @@ from dangjian.core.permissions import Perm
 from . import exports, selectors, services
 from .filtersets import ActivityFilterSet, parse_period
 from .forms import KIND_ORDER, ActivityForm, DeleteForm, attendance_from
-from .models import AttendanceStatus
+from .models import ActivityKind, AttendanceStatus
 
 PAGE_SIZE = 50
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -191,16 +191,19 @@ def activity_create(request: HttpRequest) -> HttpResponse:
     if str(request.GET.get("org", "")).isdigit():
         org = selectors.org_for_recording(user=request.user, pk=request.GET["org"])
     org = org or selectors.default_recording_org(user=request.user)
+    # ``kind`` (repeatable) pre-selects kinds: a to-do item's 去记录 link names what is due.
+    kinds = [k for k in request.GET.getlist("kind") if k in ActivityKind.values]
     now = timezone.localtime()
     form = ActivityForm(
         user=request.user,
         initial={
             "org": org.pk if org else None,
+            "kinds": kinds,
             "held_date": now.date(),
             "start_time": now.replace(minute=now.minute - now.minute % 5, second=0, microsecond=0).time(),
         },
     )
-    people = _people_context(org=org, kinds=[], on=now.date())
+    people = _people_context(org=org, kinds=kinds, on=now.date())
     return _render_form(request, form, people, title="记录组织生活")
 
 
