@@ -442,7 +442,7 @@ def member_transfer(*, member: Member, to_org: Org, on: dt.date, reason: str, ac
     member.org_path = to_org.path
     member.party_group = None
     # The history line says what happened, not only which columns changed.
-    member._change_reason = f"组织关系转接：{from_org.name} → {to_org.name}"[:100]
+    member._change_reason = f"组织关系转接：{from_org.name} → {to_org.name}"[:100]  # type: ignore[attr-defined]  # read by simple-history
     member.save(update_fields=["org", "org_path", "party_group", "updated_at"])
     # Posts held in the old org end with the move.
     _end_open(
