@@ -10,7 +10,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -145,6 +145,26 @@ def org_secretary_id(*, org: Org) -> int | None:
         .first()
     )
     return row
+
+
+# ---------------------------------------------------------------- kinds that apply to an org
+
+# Which kinds the rules in force ask of an org. The compliance app (a higher layer, which keeps
+# the rules) registers the function in its AppConfig.ready; without it every kind is offered.
+_kind_advisor: Callable[[Org], frozenset[str]] | None = None
+
+
+def register_kind_advisor(advisor: Callable[[Org], frozenset[str]]) -> None:
+    global _kind_advisor
+    _kind_advisor = advisor
+
+
+def kinds_for_org(*, org: Org | None) -> frozenset[str] | None:
+    """The kinds the active requirements count for ``org``; None when nothing says (no org, or
+    no advisor registered): then every kind is offered alike."""
+    if org is None or _kind_advisor is None:
+        return None
+    return _kind_advisor(org)
 
 
 # ---------------------------------------------------------------- lists

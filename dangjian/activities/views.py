@@ -129,10 +129,27 @@ def _date_or_today(value: Any) -> dt.date:
         return timezone.localdate()
 
 
+def _kind_groups(org: Any, checked: list[str]) -> dict[str, Any]:
+    """The form's kinds in two groups: those the rules in force ask of ``org`` (shown), the rest
+    behind 更多 (opened when one of them is already chosen). All shown when nothing says."""
+    asked = selectors.kinds_for_org(org=org)
+    every = [(k.value, k.label) for k in KIND_ORDER]
+    if not asked:
+        return {"kinds_main": every, "kinds_more": [], "kinds_more_open": False, "checked_kinds": checked}
+    more = [(v, label) for v, label in every if v not in asked]
+    return {
+        "kinds_main": [(v, label) for v, label in every if v in asked],
+        "kinds_more": more,
+        "kinds_more_open": any(v in checked for v, _ in more),
+        "checked_kinds": checked,
+    }
+
+
 def _render_form(
     request: HttpRequest, form: ActivityForm, people: dict[str, Any], status: int = 200, **extra: Any
 ) -> HttpResponse:
     context = {"form": form, "kind_order": KIND_ORDER, "orgs": selectors.recording_orgs(user=request.user)}
+    context |= _kind_groups(people.get("people_org"), [str(k) for k in form["kinds"].value() or []])
     crumbs = [("组织生活", reverse("activities:list"))]
     activity = extra.get("activity")
     if activity is not None:
@@ -222,7 +239,12 @@ def activity_attendees(request: HttpRequest) -> HttpResponse:
         selected={k: request.GET.get(k) for k in ("host", "recorder", "lecturer")},
         lecturer_name=request.GET.get("lecturer_name", ""),
     )
-    return render(request, "activities/form.html#people", people)
+    response = render(request, "activities/form.html#people", people)
+    if request.GET.get("with_kinds"):
+        # The org changed: the kinds it is asked for come along, swapped in out of band.
+        kinds = _kind_groups(org, request.GET.getlist("kinds")) | {"oob": True}
+        response.content += render(request, "activities/form.html#kinds", kinds).content
+    return response
 
 
 @login_required

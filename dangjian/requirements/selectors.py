@@ -523,3 +523,13 @@ def member_asks(*, user: Any, member: Member, on: dt.date | None = None) -> list
             }
         )
     return out
+
+
+def kinds_asked_of(org: Org) -> frozenset[str]:
+    """The activity kinds the active requirements count for ``org`` (by its kind, sector,
+    committee, groups and members, as the engine judges applicability). The activity form
+    offers these first and the rest behind 更多."""
+    facts = engine.load_org_facts([org.pk]).get(org.pk)
+    if facts is None:
+        return frozenset()
+    return frozenset(k for rule in engine.active_rules() if rule.applies(facts) for k in rule.kinds)
