@@ -453,15 +453,17 @@ def _member_rows_html(values: Any, *, detail_url: Callable[[int], str]) -> SafeS
         )
         joined = v["joined_on"].isoformat() if v["joined_on"] else ""
         out.append(
+            # data-label: the column's name, shown before the value when a phone stacks the
+            # row into a card (app.css).
             "<tr>"
             f'<td><a href="{escape(detail_url(v["pk"]))}" data-member-name>{escape(v["name"])}</a></td>'
-            f"<td>{escape(_GENDER_LABELS.get(v['gender'], v['gender']))}</td>"
-            f"<td>{escape(v['org__name'])}</td>"
-            f"<td>{status}</td>"
-            f'<td class="font-monospace">{escape(v["id_number_masked"])}</td>'
-            f'<td class="font-monospace">{escape(v["phone_masked"] or "—")}</td>'
-            f"<td>{joined}</td>"
-            f"<td>{escape(_OCCUPATION_LABELS.get(v['occupation'], v['occupation']) or '—')}</td>"
+            f'<td data-label="性别">{escape(_GENDER_LABELS.get(v["gender"], v["gender"]))}</td>'
+            f'<td data-label="组织">{escape(v["org__name"])}</td>'
+            f'<td data-label="类别">{status}</td>'
+            f'<td class="font-monospace" data-label="身份证号">{escape(v["id_number_masked"])}</td>'
+            f'<td class="font-monospace" data-label="手机号">{escape(v["phone_masked"] or "—")}</td>'
+            f'<td data-label="入党">{joined}</td>'
+            f'<td data-label="岗位">{escape(_OCCUPATION_LABELS.get(v["occupation"], v["occupation"]) or "—")}</td>'
             f"<td>{badges}</td>"
             "</tr>\n"
         )
@@ -502,6 +504,7 @@ def member_list(request: HttpRequest) -> HttpResponse:
     if not htmx:
         # Plain <select>s rendered here: Django's widget templates cost more than the rows.
         context["select_fields"] = [_filter_select(fs.form[name]) for name in MEMBER_SELECT_FILTERS]
+        context["filters_set"] = sum(1 for name in MEMBER_SELECT_FILTERS if request.GET.get(name))
     template = "members/list.html#results" if htmx else "members/list.html"
     return render(request, template, context)
 
