@@ -59,7 +59,10 @@ PICKER_PERMS = {"change": Perm.ORG_CHANGE, "transfer": Perm.MEMBER_TRANSFER}
 
 
 def _htmx(request: HttpRequest) -> bool:
-    return bool(getattr(request, "htmx", False))
+    """Whether to answer with the page's fragment: an htmx request, except htmx restoring a page
+    from history (Back after its cache expired), which needs the whole page."""
+    htmx = getattr(request, "htmx", None)
+    return bool(htmx) and not htmx.history_restore_request
 
 
 def _form_page(

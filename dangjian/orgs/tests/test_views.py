@@ -354,6 +354,15 @@ def test_pages_and_fragments_vary_on_htmx(admin_client, tree, zsf):
     assert "HX-Request" in admin_client.get("/").headers["Vary"]
 
 
+def test_history_restore_gets_the_whole_page(admin_client, tree, zsf):
+    """Back, once htmx's own history cache is gone, asks again with HX-Request: it must get the
+    page, not the fragment swapped into an empty body."""
+    fragment = admin_client.get("/members/?q=zsf", **HTMX).content.decode()
+    assert "<html" not in fragment and "data-member-name" in fragment
+    restore = admin_client.get("/members/?q=zsf", HTTP_HX_HISTORY_RESTORE_REQUEST="true", **HTMX)
+    assert "<html" in restore.content.decode() and 'id="member-filter"' in restore.content.decode()
+
+
 def test_org_pickers_do_not_push_their_search_url(admin_client, tree, zsf):
     """The picker sits in a form with hx-push-url="true"; it must not inherit it."""
     for url in ("/members/", f"/members/{zsf.pk}/transfer/"):
