@@ -527,7 +527,10 @@ def member_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "mobility": list(selectors.member_mobility(member=member)),
         "transfers": list(selectors.member_transfers(member=member)),
         "history": selectors.member_history(member=member),
-        "crumbs": [("党员", reverse("members:list"))],
+        # A 党员 has no member list to go back to (it is their own record): their home instead.
+        "crumbs": [("工作台", reverse("home"))]
+        if policy.is_self_only(user)
+        else [("党员", reverse("members:list"))],
     }
     context["has_open_mobility"] = any(r.ended_on is None for r in context["mobility"])
     return render(request, "members/detail.html", context)
