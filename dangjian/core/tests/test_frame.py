@@ -21,6 +21,17 @@ def test_page_titles_are_h1_and_the_login_page_has_no_empty_heading(client, tree
     assert '<h1 class="page-title">党员</h1>' in html and '<h2 class="page-title"' not in html
 
 
+def test_no_page_has_an_empty_title():
+    """Every page extending base.html names itself in the h1 (or drops the header, as login)."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[3] / "templates"
+    for path in root.rglob("*.html"):
+        text = path.read_text(encoding="utf-8")
+        if '{% extends "base.html" %}' in text:
+            assert "{% block page_title %}" in text or "{% block page_header %}{% endblock %}" in text, path
+
+
 def test_login_form_lets_password_managers_fill_it(client):
     html = client.get("/login/").content.decode()
     form = html[html.index("<form") : html.index("</form>")]
