@@ -129,6 +129,7 @@ def test_county_admin_finds_an_org_and_filters_members(screen, world, live_serve
     page.locator(f'li[data-org="{world["branch_a1"].pk}"] > a').click()
     page.locator("#org-panel [data-direct-counts]").wait_for()
     assert page.url.endswith(f"/orgs/?org={world['branch_a1'].pk}")
+    tall_enough(page, "#org-tree [data-tree-toggle], #org-tree [data-tree-node]")
     fits(page)
     page.reload()  # a bookmark of the opened org
     page.locator(f'#org-panel [data-org-detail="{world["branch_a1"].pk}"]').wait_for()
