@@ -10,7 +10,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from .permissions import Perm
-from .policy import has_perm, is_system_admin
+from .policy import has_perm, is_self_only, is_system_admin
 
 # Links and assets of the page frame (base.html), by URL name and static path.
 _NAV_URL_NAMES = {
@@ -83,7 +83,8 @@ def _frame_html(script_prefix: str, flags: tuple[tuple[str, bool], ...]) -> dict
             '<li class="nav-item"><a class="nav-link" href="{}"{}><span class="nav-link-title">{}</span></a></li>',
             urls[key],
             format_html(' data-nav="{}"', data_nav) if data_nav else "",
-            title,
+            # A 党员's member page is their own record.
+            "我的信息" if key == "members" and shown.get("self_only") else title,
         )
         for flag, key, data_nav, title in _NAV_LINKS
         if flag is None or shown.get(flag)
@@ -138,5 +139,6 @@ def navigation(request):
         "activities": has_perm(user, Perm.ACTIVITY_VIEW),
         "compliance": has_perm(user, Perm.COMPLIANCE_VIEW),
         "admin": is_system_admin(user) and user.is_staff,
+        "self_only": is_self_only(user),
     }
     return {"frame": frame, "nav": nav, "frame_html": _frame_html(prefix, tuple(sorted(nav.items())))}
