@@ -56,7 +56,10 @@ def test_member_home_shows_their_own_page_not_the_dashboard(client, world):
     assert [a.topic for a in response.context["recent"]] == ["测试", "测试"]
     assert "每月要交学习笔记照片" in html and 'id="my-feedback"' in html
     assert "孙外人" not in html
-    assert '<a class="nav-link" href="/members/" data-nav="members"><span class="nav-link-title">我的信息</span>' in html
+    assert (
+        '<a class="nav-link" href="/members/" data-nav="members"><span class="nav-link-title">我的信息</span>'
+        in html
+    )
 
 
 def test_member_home_says_what_is_still_open(client, world):
