@@ -2,7 +2,7 @@
 PY := .venv/bin/python
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run test bench lint setup demo clean
+.PHONY: run dev test bench lint setup demo clean
 
 setup: .venv/.installed var/.migrated
 
@@ -17,6 +17,9 @@ var/.migrated: .venv/.installed $(wildcard dangjian/*/migrations/*.py)
 
 run: setup
 	env -u DATABASE_URL bash scripts/run.sh
+
+dev: setup
+	env -u DATABASE_URL DJANGO_DEBUG=1 bash scripts/run.sh
 
 test: setup
 	bash scripts/test.sh

@@ -3,7 +3,7 @@
 Variables (all optional for local use):
   DJANGO_SECRET_KEY   required when DJANGO_PRODUCTION=1
   DJANGO_PRODUCTION   1 turns on secure cookies, HSTS, SSL redirect and forbids DEBUG
-  DJANGO_DEBUG        1 for the development server (``make run`` sets it)
+  DJANGO_DEBUG        1 for Django's debug pages (``make dev`` sets it; ``make run`` leaves it off)
   DJANGO_ALLOWED_HOSTS comma-separated
   DATABASE_URL        e.g. postgres://user@127.0.0.1:5432/dangjian; default SQLite under var/
   REDIS_URL           cache (and cached sessions) in Redis; default per-process memory
@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
+    "whitenoise.runserver_nostatic",  # runserver leaves static files to whitenoise, as in production
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "treebeard",
@@ -62,7 +63,7 @@ INSTALLED_APPS = [
     "template_partials",
     "django_filters",
     "simple_history",
-    "axes",
+    "dangjian.core.axes_app.AxesConfig",  # django-axes, named in Chinese
     "csp",
     "ninja",
     "dangjian.core",
@@ -87,6 +88,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "dangjian.core.middleware.VaryOnHtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
@@ -198,6 +200,7 @@ CONTENT_SECURITY_POLICY = {
 # The API docs page (/api/v1/docs) loads Swagger UI from the ninja package's own static files.
 
 LANGUAGE_CODE = "zh-hans"
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True

@@ -15,7 +15,7 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("account/", include("dangjian.accounts.urls")),
-    path("", include("dangjian.core.urls")),
+    path("", include("dangjian.reports.urls")),
     path("orgs/", include("dangjian.orgs.urls")),
     path("members/", include("dangjian.orgs.member_urls")),
     path("imports/", include("dangjian.orgs.import_urls")),

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# make run: load the small demo once, print the logins, serve on 127.0.0.1:8000.
+# make run: load the small demo once, print the logins, serve on 127.0.0.1:8000 with DEBUG off
+# (static files through whitenoise, the Chinese error pages). make dev sets DJANGO_DEBUG=1.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export DJANGO_DEBUG=${DJANGO_DEBUG:-1}
+export DJANGO_DEBUG=${DJANGO_DEBUG:-0}
 PY=.venv/bin/python
 if [ ! -f var/.demo-loaded ]; then
   has_orgs=$($PY manage.py shell -c "from dangjian.orgs.models import Org; print(int(Org.objects.exists()))" 2>/dev/null | tail -n 1)

@@ -1,11 +1,12 @@
-"""Regenerate the user guide's screenshots of the 工作台, the org tree, the member list and compliance.
+"""Regenerate the user guide's screenshots: the 工作台, the org tree, the member list, compliance
+(desktop and phone) and a 党员's home on a phone.
 
 Run against the demo site of ``make run`` (http://127.0.0.1:8000, the ``small`` demo data):
 
     .venv/bin/python scripts/screenshots.py [BASE_URL]
 
-Chinese text needs a CJK font in the system (``apt-get install fonts-noto-cjk``); without one
-Chromium draws boxes.
+Chinese text needs a CJK font in the system (``apt-get install fonts-noto-cjk`` or
+``fonts-wqy-microhei``); without one Chromium draws boxes.
 """
 
 from __future__ import annotations
@@ -19,8 +20,12 @@ OUT = Path(__file__).resolve().parent.parent / "docs" / "img"
 PASSWORD = "Hongqi#2025dj"  # the demo accounts' (dangjian.demo.accounts)
 
 
-def _login(browser, base: str, username: str):
-    page = browser.new_context(locale="zh-CN", viewport={"width": 1400, "height": 900}).new_page()
+PHONE = {"width": 390, "height": 844}
+
+
+def _login(browser, base: str, username: str, viewport: dict[str, int] | None = None):
+    viewport = viewport or {"width": 1400, "height": 900}
+    page = browser.new_context(locale="zh-CN", viewport=viewport, device_scale_factor=1).new_page()
     page.goto(base + "/login/")
     page.fill("#id_username", username)
     page.fill("#id_password", PASSWORD)
@@ -62,6 +67,10 @@ def main(base: str) -> None:
         page.set_viewport_size({"width": 390, "height": 844})
         page.goto(base + "/compliance/drill/")
         page.screenshot(path=str(OUT / "compliance-phone.png"))
+
+        page = _login(browser, base, "dangyuan", PHONE)  # a 党员's own 工作台, on a phone
+        page.locator("#my-record").wait_for()
+        page.screenshot(path=str(OUT / "member-home-phone.png"), full_page=True)
         browser.close()
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -160,6 +160,26 @@ def org_secretary_id(*, org: Org) -> int | None:
         .first()
     )
     return row
+
+
+# ---------------------------------------------------------------- kinds that apply to an org
+
+# Which kinds the rules in force ask of an org. The compliance app (a higher layer, which keeps
+# the rules) registers the function in its AppConfig.ready; without it every kind is offered.
+_kind_advisor: Callable[[Org], frozenset[str]] | None = None
+
+
+def register_kind_advisor(advisor: Callable[[Org], frozenset[str]]) -> None:
+    global _kind_advisor
+    _kind_advisor = advisor
+
+
+def kinds_for_org(*, org: Org | None) -> frozenset[str] | None:
+    """The kinds the active requirements count for ``org``; None when nothing says (no org, or
+    no advisor registered): then every kind is offered alike."""
+    if org is None or _kind_advisor is None:
+        return None
+    return _kind_advisor(org)
 
 
 # ---------------------------------------------------------------- lists
@@ -363,6 +383,24 @@ def member_participation(*, user: Any, member: Member, limit: int = 200) -> Part
     expected = sum(counts.values())
     attended = counts[AttendanceStatus.PRESENT] + counts[AttendanceStatus.ELSEWHERE]
     return Participation(rows=rows, counts=counts, expected=expected, attended=attended)
+
+
+def member_attendance_between(*, user: Any, member: Member, start: dt.date, end: dt.date) -> tuple[int, int]:
+    """(attended, expected): of the activities held in [start, end] where ``member`` was
+    expected (应到), how many they attended (出席 or 异地参加). Same access rule as
+    ``member_participation``."""
+    own = getattr(user, "member_id", None) == member.pk
+    if not own and not sees_whole(user, Perm.ACTIVITY_VIEW, member.org_path):
+        raise policy.not_found()
+    rows = Attendance.objects.filter(
+        member=member, activity__deleted_at__isnull=True, activity__held_on__range=(start, end)
+    )
+    attended = expected = 0
+    for row in rows.values("status").annotate(n=Count("pk")):
+        expected += row["n"]
+        if row["status"] in (AttendanceStatus.PRESENT, AttendanceStatus.ELSEWHERE):
+            attended += row["n"]
+    return attended, expected
 
 
 def absence_threshold() -> int:

@@ -24,7 +24,7 @@ from dangjian.core.permissions import Perm
 from . import exports, selectors, services
 from .filtersets import ActivityFilterSet, parse_period
 from .forms import KIND_ORDER, ActivityForm, DeleteForm, attendance_from
-from .models import AttendanceStatus
+from .models import ActivityKind, AttendanceStatus
 
 PAGE_SIZE = 50
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -147,11 +147,33 @@ def _date_or_today(value: Any) -> dt.date:
         return timezone.localdate()
 
 
+def _kind_groups(org: Any, checked: list[str]) -> dict[str, Any]:
+    """The form's kinds in two groups: those the rules in force ask of ``org`` (shown), the rest
+    behind 更多 (opened when one of them is already chosen). All shown when nothing says."""
+    asked = selectors.kinds_for_org(org=org)
+    every = [(k.value, k.label) for k in KIND_ORDER]
+    if not asked:
+        return {"kinds_main": every, "kinds_more": [], "kinds_more_open": False, "checked_kinds": checked}
+    more = [(v, label) for v, label in every if v not in asked]
+    return {
+        "kinds_main": [(v, label) for v, label in every if v in asked],
+        "kinds_more": more,
+        "kinds_more_open": any(v in checked for v, _ in more),
+        "checked_kinds": checked,
+    }
+
+
 def _render_form(
     request: HttpRequest, form: ActivityForm, people: dict[str, Any], status: int = 200, **extra: Any
 ) -> HttpResponse:
     context = {"form": form, "kind_order": KIND_ORDER, "orgs": selectors.recording_orgs(user=request.user)}
-    return render(request, "activities/form.html", {**context, **people, **extra}, status=status)
+    context |= _kind_groups(people.get("people_org"), [str(k) for k in form["kinds"].value() or []])
+    crumbs = [("组织生活", reverse("activities:list"))]
+    activity = extra.get("activity")
+    if activity is not None:
+        crumbs.append((activity.topic, reverse("activities:detail", args=[activity.pk])))
+    context = {**context, **people, **extra, "crumbs": crumbs}
+    return render(request, "activities/form.html", context, status=status)
 
 
 def _posted_org(request: HttpRequest, form: ActivityForm) -> Any:
@@ -204,16 +226,19 @@ def activity_create(request: HttpRequest) -> HttpResponse:
     if str(request.GET.get("org", "")).isdigit():
         org = selectors.org_for_recording(user=request.user, pk=request.GET["org"])
     org = org or selectors.default_recording_org(user=request.user)
+    # ``kind`` (repeatable) pre-selects kinds: a to-do item's 去记录 link names what is due.
+    kinds = [k for k in request.GET.getlist("kind") if k in ActivityKind.values]
     now = timezone.localtime()
     form = ActivityForm(
         user=request.user,
         initial={
             "org": org.pk if org else None,
+            "kinds": kinds,
             "held_date": now.date(),
             "start_time": now.replace(minute=now.minute - now.minute % 5, second=0, microsecond=0).time(),
         },
     )
-    people = _people_context(org=org, kinds=[], on=now.date())
+    people = _people_context(org=org, kinds=kinds, on=now.date())
     return _render_form(request, form, people, title="记录组织生活")
 
 
@@ -232,7 +257,12 @@ def activity_attendees(request: HttpRequest) -> HttpResponse:
         selected={k: request.GET.get(k) for k in ("host", "recorder", "lecturer")},
         lecturer_name=request.GET.get("lecturer_name", ""),
     )
-    return render(request, "activities/form.html#people", people)
+    response = render(request, "activities/form.html#people", people)
+    if request.GET.get("with_kinds"):
+        # The org changed: the kinds it is asked for come along, swapped in out of band.
+        kinds = _kind_groups(org, request.GET.getlist("kinds")) | {"oob": True}
+        response.content += render(request, "activities/form.html#kinds", kinds).content
+    return response
 
 
 @login_required

@@ -10,7 +10,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from .permissions import Perm
-from .policy import has_perm, is_system_admin
+from .policy import has_perm, is_self_only, is_system_admin
 
 # Links and assets of the page frame (base.html), by URL name and static path.
 _NAV_URL_NAMES = {
@@ -29,6 +29,7 @@ _NAV_URL_NAMES = {
 _ASSETS = {
     "tabler_css": "vendor/tabler-1.6.1/tabler.min.css",
     "app_css": "app/app.css",
+    "favicon": "app/favicon.svg",
     "htmx_js": "vendor/htmx-2.0.11/htmx.min.js",
     "tabler_js": "vendor/tabler-1.6.1/tabler.min.js",
     "app_js": "app/app.js",
@@ -65,9 +66,11 @@ def _frame_html(script_prefix: str, flags: tuple[tuple[str, bool], ...]) -> dict
     frame = _frame_urls(script_prefix)
     urls, assets, shown = frame["urls"], frame["assets"], dict(flags)
     head = format_html(
-        '<link rel="stylesheet" href="{}">\n  <link rel="stylesheet" href="{}">\n'
+        '<link rel="icon" href="{}" type="image/svg+xml">\n'
+        '  <link rel="stylesheet" href="{}">\n  <link rel="stylesheet" href="{}">\n'
         '  <script src="{}" defer></script>\n  <script src="{}" defer></script>\n'
         '  <script src="{}" defer></script>\n  <script src="{}" defer></script>',
+        assets["favicon"],
         assets["tabler_css"],
         assets["app_css"],
         assets["htmx_js"],
@@ -80,7 +83,8 @@ def _frame_html(script_prefix: str, flags: tuple[tuple[str, bool], ...]) -> dict
             '<li class="nav-item"><a class="nav-link" href="{}"{}><span class="nav-link-title">{}</span></a></li>',
             urls[key],
             format_html(' data-nav="{}"', data_nav) if data_nav else "",
-            title,
+            # A 党员's member page is their own record.
+            "我的信息" if key == "members" and shown.get("self_only") else title,
         )
         for flag, key, data_nav, title in _NAV_LINKS
         if flag is None or shown.get(flag)
@@ -135,5 +139,6 @@ def navigation(request):
         "activities": has_perm(user, Perm.ACTIVITY_VIEW),
         "compliance": has_perm(user, Perm.COMPLIANCE_VIEW),
         "admin": is_system_admin(user) and user.is_staff,
+        "self_only": is_self_only(user),
     }
     return {"frame": frame, "nav": nav, "frame_html": _frame_html(prefix, tuple(sorted(nav.items())))}

@@ -4,6 +4,7 @@ import time
 
 from django.conf import settings
 from django.contrib.auth import logout
+from django.utils.cache import patch_vary_headers
 
 
 class IdleTimeoutMiddleware:
@@ -26,3 +27,19 @@ class IdleTimeoutMiddleware:
             elif now - last >= 60 or "_last_seen" not in request.session:
                 request.session["_last_seen"] = now
         return self.get_response(request)
+
+
+class VaryOnHtmxMiddleware:
+    """Add ``Vary: HX-Request`` to every response.
+
+    One URL answers a full page or, for an htmx request, only a fragment; without the header a
+    browser's cache may replay the fragment on Back (an unstyled page) or the page into a swap.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        patch_vary_headers(response, ("HX-Request",))
+        return response

@@ -119,6 +119,12 @@ def has_perm_for_path(user: Any, perm: str, path: str) -> bool:
     return any(perm in g.perms and g.covers_path(path) for g in user_grants(user))
 
 
+def is_self_only(user: Any) -> bool:
+    """Whether every grant of the user is a self-only one (a 党员 and nothing more)."""
+    grants = user_grants(user)
+    return bool(grants) and all(g.role in SELF_ONLY_ROLES for g in grants)
+
+
 def is_system_admin(user: Any) -> bool:
     return any(g.path is None for g in user_grants(user))
 

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from dangjian.core.forms import add_service_errors
@@ -63,4 +64,5 @@ def feedback_detail(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, "已答复")
             return redirect("feedback:detail", pk=feedback.pk)
-    return render(request, "feedback/detail.html", {"feedback": feedback, "form": form})
+    crumbs = [("投诉建议", reverse("feedback:index"))]
+    return render(request, "feedback/detail.html", {"feedback": feedback, "form": form, "crumbs": crumbs})

@@ -462,7 +462,9 @@ def _history_rows(records: list[Any], model: Any) -> list[dict[str, Any]]:
             {
                 "at": rec.history_date,
                 "who": str(user) if user else "系统",
-                "type": _HISTORY_TYPES.get(rec.history_type, rec.history_type),
+                # A change made by a named operation (组织关系转接: A → B) says so.
+                "type": getattr(rec, "history_change_reason", None)
+                or _HISTORY_TYPES.get(rec.history_type, rec.history_type),
                 "fields": fields,
             }
         )

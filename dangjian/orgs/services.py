@@ -452,8 +452,9 @@ def member_update(*, member: Member, actor: Any, **data: Any) -> Member:
 
 
 @transaction.atomic
-def member_transfer(*, member: Member, to_org: Org, on: dt.date, reason: str, actor: Any) -> Transfer:
-    """组织关系转接: move the member, keep the history, and let both orgs' counts follow."""
+def member_transfer_check(*, member: Member, to_org: Org, on: dt.date, reason: str) -> None:
+    """The rules a 组织关系转接 must meet, checked before it is shown for confirmation and again
+    when it is made; raises ValidationError keyed by field."""
     errors: dict[str, str] = {}
     if to_org.pk == member.org_id:
         errors["to_org"] = "转入组织与当前组织相同"
@@ -468,6 +469,11 @@ def member_transfer(*, member: Member, to_org: Org, on: dt.date, reason: str, ac
     if not (reason or "").strip():
         errors["reason"] = "请填写转接原因"
     _raise_if(errors)
+
+
+def member_transfer(*, member: Member, to_org: Org, on: dt.date, reason: str, actor: Any) -> Transfer:
+    """组织关系转接: move the member, keep the history, and let both orgs' counts follow."""
+    member_transfer_check(member=member, to_org=to_org, on=on, reason=reason)
     from_org = member.org
     transfer = Transfer.objects.create(
         member=member,
@@ -480,6 +486,8 @@ def member_transfer(*, member: Member, to_org: Org, on: dt.date, reason: str, ac
     member.org = to_org
     member.org_path = to_org.path
     member.party_group = None
+    # The history line says what happened, not only which columns changed.
+    member._change_reason = f"组织关系转接：{from_org.name} → {to_org.name}"[:100]  # type: ignore[attr-defined]  # read by simple-history
     member.save(update_fields=["org", "org_path", "party_group", "updated_at"])
     positions_end_on_transfer(moves={member.pk: from_org.path}, on=on, actor=actor, reason="组织关系转接")
     audit(

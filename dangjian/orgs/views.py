@@ -41,7 +41,7 @@ from .forms import (
     TransferForm,
     add_service_errors,
 )
-from .models import Org
+from .models import Member, Org
 
 PAGE_SIZE = 50
 SEARCH_LIMIT = 30
@@ -60,7 +60,10 @@ PICKER_PERMS = {"change": Perm.ORG_CHANGE, "transfer": Perm.MEMBER_TRANSFER}
 
 
 def _htmx(request: HttpRequest) -> bool:
-    return bool(getattr(request, "htmx", False))
+    """Whether to answer with the page's fragment: an htmx request, except htmx restoring a page
+    from history (Back after its cache expired), which needs the whole page."""
+    htmx = getattr(request, "htmx", None)
+    return bool(htmx) and not htmx.history_restore_request
 
 
 def _form_page(
@@ -73,6 +76,7 @@ def _form_page(
     intro: str = "",
     pickers: dict[str, str] | None = None,
     submit: str = "保存",
+    crumb: Org | Member | None = None,
 ) -> HttpResponse:
     """GET shows the form; a valid POST runs ``on_valid`` (a service call returning the URL to go
     to); service errors come back next to their fields."""
@@ -98,8 +102,18 @@ def _form_page(
             "intro": intro,
             "cancel_url": cancel_url,
             "submit": submit,
+            "crumbs": _crumbs(crumb),
         },
     )
+
+
+def _crumbs(obj: Org | Member | None) -> list[tuple[str, str]]:
+    """Breadcrumbs above a form about ``obj``: the module's list, then the org or member."""
+    if isinstance(obj, Org):
+        return [("组织", reverse("orgs:tree")), (obj.name, f"{reverse('orgs:tree')}?org={obj.pk}")]
+    if isinstance(obj, Member):
+        return [("党员", reverse("members:list")), (obj.name, reverse("members:detail", args=[obj.pk]))]
+    return []
 
 
 # ---------------------------------------------------------------- org tree
@@ -142,9 +156,13 @@ def _clear_url_parts(**kwargs: Any) -> None:
 
 
 def _tree_nodes(orgs: list[Org], totals: dict[int, dict[str, int]]) -> list[dict[str, Any]]:
-    """Tree nodes as plain display values; URLs built from one reverse() each, not per node."""
+    """Tree nodes as plain display values; URLs built from one reverse() each, not per node.
+
+    ``tree_url`` is the tree page with the org selected (what the address bar shows once a node
+    is opened); ``children`` stays None until a level is expanded on the server."""
     today = timezone.localdate()
     detail_url, children_url = _url_maker("orgs:detail"), _url_maker("orgs:children")
+    tree_url = reverse("orgs:tree")
     empty = {"full": 0, "probationary": 0, "total": 0, "descendants": 0}
     return [
         {
@@ -154,19 +172,45 @@ def _tree_nodes(orgs: list[Org], totals: dict[int, dict[str, int]]) -> list[dict
             "kind": _KIND_LABELS.get(o.kind, o.kind),
             "detail_url": detail_url(o.pk),
             "children_url": children_url(o.pk),
+            "tree_url": f"{tree_url}?org={o.pk}",
             "totals": t,
             "overdue": o.term_overdue(today),
+            "children": None,
+            "selected": False,
         }
         for o, t in ((o, totals.get(o.pk, empty)) for o in orgs)
     ]
 
 
+def _expand_to(user: Any, nodes: list[dict[str, Any]], org: Org) -> None:
+    """Expand the tree's levels down to ``org`` (its visible ancestors), marking it selected."""
+    on_the_way = {a.pk: a for a in selectors.org_ancestors(org=org)}
+    level = nodes
+    while level:
+        node = next((n for n in level if n["pk"] == org.pk or n["pk"] in on_the_way), None)
+        if node is None:
+            return
+        if node["pk"] == org.pk:
+            node["selected"] = True
+            return
+        children = list(selectors.org_children(user=user, org=on_the_way[node["pk"]]))
+        node["children"] = level = _tree_nodes(children, selectors.org_subtree_totals_many(orgs=children))
+
+
 @login_required
 @require_GET
 def org_tree(request: HttpRequest) -> HttpResponse:
+    """The org tree; ``?org=`` (what opening a node puts in the address bar) loads the tree
+    expanded down to that org, with its details beside it, so the page can be bookmarked."""
     roots = list(selectors.org_roots(user=request.user))
     nodes = _tree_nodes(roots, selectors.org_subtree_totals_for(orgs=roots))
-    return render(request, "orgs/tree.html", {"nodes": nodes})
+    context: dict[str, Any] = {"nodes": nodes}
+    if request.GET.get("org"):
+        org = selectors.access_org(user=request.user, pk=request.GET["org"])
+        _expand_to(request.user, nodes, org)
+        context.update(_org_detail_context(request.user, org))
+        context.pop("crumbs")  # the tree itself shows where the org is
+    return render(request, "orgs/tree.html", context)
 
 
 @login_required
@@ -195,8 +239,13 @@ def org_search(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def org_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    user = request.user
-    org = selectors.access_org(user=user, pk=pk)
+    org = selectors.access_org(user=request.user, pk=pk)
+    context = _org_detail_context(request.user, org)
+    template = "orgs/detail.html#panel" if _htmx(request) else "orgs/detail.html"
+    return render(request, template, context)
+
+
+def _org_detail_context(user: Any, org: Org) -> dict[str, Any]:
     committee = list(selectors.org_committee(org=org))
     children = list(selectors.org_children(user=user, org=org))
     _with_totals(children, selectors.org_subtree_totals_many(orgs=children))
@@ -221,9 +270,10 @@ def org_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_add_member": org.kind != OrgKind.GROUP
         and policy.has_perm_for_path(user, Perm.MEMBER_CHANGE, org.path),
         "can_delete": can_change and org.depth > 1,
+        "crumbs": [("组织", reverse("orgs:tree"))]
+        + [(a.name, f"{reverse('orgs:tree')}?org={a.pk}") for a in ancestors if a.visible],
     }
-    template = "orgs/detail.html#panel" if _htmx(request) else "orgs/detail.html"
-    return render(request, template, context)
+    return context
 
 
 @login_required
@@ -241,6 +291,7 @@ def org_create(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         form=form,
         title=f"在“{parent.name}”下新建组织",
+        crumb=parent,
         on_valid=save,
         cancel_url=reverse("orgs:detail", args=[parent.pk]),
     )
@@ -265,6 +316,7 @@ def org_edit(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         form=form,
         title=f"修改组织：{org.name}",
+        crumb=org,
         on_valid=save,
         cancel_url=reverse("orgs:detail", args=[org.pk]),
     )
@@ -287,6 +339,7 @@ def org_move(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         form=form,
         title=f"调整隶属关系：{org.name}",
+        crumb=org,
         intro="组织连同全部下级组织和党员一起移动，各级党员数随之更新。",
         on_valid=save,
         cancel_url=reverse("orgs:detail", args=[org.pk]),
@@ -430,15 +483,17 @@ def _member_rows_html(values: Any, *, detail_url: Callable[[int], str]) -> SafeS
         )
         joined = v["joined_on"].isoformat() if v["joined_on"] else ""
         out.append(
+            # data-label: the column's name, shown before the value when a phone stacks the
+            # row into a card (app.css).
             "<tr>"
             f'<td><a href="{escape(detail_url(v["pk"]))}" data-member-name>{escape(v["name"])}</a></td>'
-            f"<td>{escape(_GENDER_LABELS.get(v['gender'], v['gender']))}</td>"
-            f"<td>{escape(v['org__name'])}</td>"
-            f"<td>{status}</td>"
-            f'<td class="font-monospace">{escape(v["id_number_masked"])}</td>'
-            f'<td class="font-monospace">{escape(v["phone_masked"] or "—")}</td>'
-            f"<td>{joined}</td>"
-            f"<td>{escape(_OCCUPATION_LABELS.get(v['occupation'], v['occupation']) or '—')}</td>"
+            f'<td data-label="性别">{escape(_GENDER_LABELS.get(v["gender"], v["gender"]))}</td>'
+            f'<td data-label="组织">{escape(v["org__name"])}</td>'
+            f'<td data-label="类别">{status}</td>'
+            f'<td class="font-monospace" data-label="身份证号">{escape(v["id_number_masked"])}</td>'
+            f'<td class="font-monospace" data-label="手机号">{escape(v["phone_masked"] or "—")}</td>'
+            f'<td data-label="入党">{joined}</td>'
+            f'<td data-label="岗位">{escape(_OCCUPATION_LABELS.get(v["occupation"], v["occupation"]) or "—")}</td>'
             f"<td>{badges}</td>"
             "</tr>\n"
         )
@@ -448,6 +503,9 @@ def _member_rows_html(values: Any, *, detail_url: Callable[[int], str]) -> SafeS
 @login_required
 @require_GET
 def member_list(request: HttpRequest) -> HttpResponse:
+    if policy.is_self_only(request.user) and request.user.member_id:
+        # A 党员 sees one record, their own: no search form for a list of one.
+        return redirect("members:detail", request.user.member_id)
     fs = MemberFilterSet(request.GET or None, user=request.user)
     number = request.GET.get("page")
     if fs.is_bound and not fs.is_valid():  # an org id out of scope: say so, list nothing
@@ -476,6 +534,7 @@ def member_list(request: HttpRequest) -> HttpResponse:
     if not htmx:
         # Plain <select>s rendered here: Django's widget templates cost more than the rows.
         context["select_fields"] = [_filter_select(fs.form[name]) for name in MEMBER_SELECT_FILTERS]
+        context["filters_set"] = sum(1 for name in MEMBER_SELECT_FILTERS if request.GET.get(name))
     template = "members/list.html#results" if htmx else "members/list.html"
     return render(request, template, context)
 
@@ -495,6 +554,10 @@ def member_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "mobility": list(selectors.member_mobility(member=member)),
         "transfers": list(selectors.member_transfers(member=member)),
         "history": selectors.member_history(member=member),
+        # A 党员 has no member list to go back to (it is their own record): their home instead.
+        "crumbs": [("工作台", reverse("home"))]
+        if policy.is_self_only(user)
+        else [("党员", reverse("members:list"))],
     }
     context["has_open_mobility"] = any(r.ended_on is None for r in context["mobility"])
     return render(request, "members/detail.html", context)
@@ -526,6 +589,7 @@ def member_create(request: HttpRequest, org_pk: int) -> HttpResponse:
         request,
         form=form,
         title=f"在“{org.name}”登记党员",
+        crumb=org,
         on_valid=save,
         cancel_url=reverse("orgs:detail", args=[org.pk]),
     )
@@ -548,6 +612,7 @@ def member_edit(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         form=form,
         title=f"修改党员信息：{member.name}",
+        crumb=member,
         on_valid=save,
         cancel_url=reverse("members:detail", args=[member.pk]),
     )
@@ -556,26 +621,41 @@ def member_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def member_transfer(request: HttpRequest, pk: int) -> HttpResponse:
+    """组织关系转接 in two steps: the form, then a page that shows member, from, to, date and
+    reason; only 确认 there makes the transfer (返回修改 goes back to the filled form)."""
     member = selectors.access_member(user=request.user, pk=pk, perm=Perm.MEMBER_TRANSFER)
     form = TransferForm(request.POST or None, user=request.user, initial={"on": timezone.localdate()})
-
-    def save(form: TransferForm) -> str:
-        transfer = services.member_transfer(member=member, actor=request.user, **form.cleaned_data)
-        messages.success(request, f"已将{member.name}的组织关系转入“{transfer.to_org.name}”")
-        if policy.has_perm_for_path(request.user, Perm.MEMBER_VIEW, transfer.to_org.path):
-            return reverse("members:detail", args=[member.pk])
-        return reverse("members:list")
-
-    return _form_page(
-        request,
-        form=form,
-        title=f"组织关系转接：{member.name}（现属 {member.org.name}）",
-        intro="转接后原组织中的职务随之结束，两个组织的党员数自动更新，转接记录永久保留。",
-        on_valid=save,
-        cancel_url=reverse("members:detail", args=[member.pk]),
-        pickers={"to_org": "transfer"},
-        submit="转接",
-    )
+    if request.method == "POST" and "edit" not in request.POST and form.is_valid():
+        data = form.cleaned_data
+        try:
+            if "confirm" not in request.POST:
+                services.member_transfer_check(member=member, **data)
+            else:
+                transfer = services.member_transfer(member=member, actor=request.user, **data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            if "confirm" not in request.POST:
+                context = {"member": member, "data": data, "crumbs": _crumbs(member)}
+                return render(request, "members/transfer_confirm.html", context)
+            messages.success(request, f"已将{member.name}的组织关系转入“{transfer.to_org.name}”")
+            if policy.has_perm_for_path(request.user, Perm.MEMBER_VIEW, transfer.to_org.path):
+                return redirect("members:detail", member.pk)
+            return redirect("members:list")
+    for name in form.errors:
+        if name in form.fields:
+            widget = form.fields[name].widget
+            widget.attrs["class"] = (widget.attrs.get("class", "") + " is-invalid").strip()
+    context = {
+        "form": form,
+        "rows": [(bf, "transfer" if bf.name == "to_org" else None) for bf in form],
+        "title": f"组织关系转接：{member.name}（现属 {member.org.name}）",
+        "intro": "填写后先核对，确认后才转接。转接后原组织中的职务随之结束，两个组织的党员数自动更新，转接记录永久保留。",
+        "cancel_url": reverse("members:detail", args=[member.pk]),
+        "submit": "下一步：核对",
+        "crumbs": _crumbs(member),
+    }
+    return render(request, "core/form.html", context)
 
 
 @login_required
@@ -593,6 +673,7 @@ def member_delete(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         form=form,
         title=f"删除党员记录：{member.name}（{member.org.name}）",
+        crumb=member,
         intro=(
             "只用于误登记或重复登记的党员。组织关系转出请用“组织关系转接”。"
             "删除后此人不再计入党员数和达标统计，其职务和流动登记同时结束，本人的党员账号不能再查看组织信息；"
@@ -621,6 +702,7 @@ def position_assign(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         form=form,
         title=f"任职登记：{member.name}",
+        crumb=member,
         on_valid=save,
         cancel_url=reverse("members:detail", args=[member.pk]),
     )
@@ -641,6 +723,7 @@ def position_end(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         form=form,
         title=f"免职登记：{position}",
+        crumb=position.member,
         on_valid=save,
         cancel_url=reverse("members:detail", args=[position.member_id]),
     )
@@ -661,6 +744,7 @@ def mobility_start(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         form=form,
         title=f"流动党员登记：{member.name}",
+        crumb=member,
         on_valid=save,
         cancel_url=reverse("members:detail", args=[member.pk]),
     )
@@ -681,6 +765,7 @@ def mobility_end(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         form=form,
         title=f"结束流动登记：{record}",
+        crumb=record.member,
         on_valid=save,
         cancel_url=reverse("members:detail", args=[record.member_id]),
     )

@@ -16,13 +16,16 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.urls import reverse
 
+from dangjian.activities import selectors as activity_selectors
+from dangjian.activities.models import ActivityKindEntry
 from dangjian.core import policy
 from dangjian.core.permissions import Perm, Role
 from dangjian.orgs import selectors as org_selectors
-from dangjian.orgs.models import Org
+from dangjian.orgs.choices import Standing
+from dangjian.orgs.models import Member, Org
 
 from . import engine
 from .engine import CURRENT_WORD, Rule, Span, parse_span, span_of
@@ -476,6 +479,117 @@ def todo(*, user: Any, org: Org, on: dt.date | None = None) -> list[dict[str, An
                 "text": text if r.org_id == org.pk else f"{r.org.name}：{text}",
                 "due": r.period_end,
                 "days_left": (r.period_end - on).days,
+                "record_url": _record_url(user=user, result=r),
+                "missing_url": reverse("compliance:missing", args=[r.pk]) if req.judged == "member" else "",
             }
         )
     return out
+
+
+def _record_url(*, user: Any, result: ComplianceResult) -> str:
+    """去记录: the activity form with the org and the requirement's kinds filled in ('' for users
+    who may not record for that org)."""
+    if not activity_selectors.sees_whole(user, Perm.ACTIVITY_CHANGE, result.org_path):
+        return ""
+    query = urlencode([("org", result.org_id), *(("kind", k) for k in sorted(result.requirement.counts))])
+    return f"{reverse('activities:create')}?{query}"
+
+
+def access_result(*, user: Any, pk: Any) -> ComplianceResult:
+    """One visible result (fetch and authorise): missing and out-of-scope both raise 404."""
+    require_view(user=user)
+    try:
+        return result_visible(user=user).select_related("requirement", "org").get(pk=int(pk))
+    except (ComplianceResult.DoesNotExist, TypeError, ValueError, OverflowError):
+        raise policy.not_found() from None
+
+
+def result_missing_members(*, user: Any, result: ComplianceResult) -> list[Member]:
+    """For a per-member result: the org's members (in normal standing) who have not yet attended
+    the requirement's activities as often as it asks in the result's period, counted as the
+    engine counts them. Names come from the member scope: someone who may see the figure but
+    not the members gets an empty list."""
+    req = result.requirement
+    if req.judged != "member":
+        return []
+    done = (
+        ActivityKindEntry.objects.filter(
+            kind__in=list(req.counts),
+            is_active=True,
+            org_id=result.org_id,
+            held_on__range=(result.period_start, result.period_end),
+            activity__attendances__status__in=engine.ATTENDED,
+        )
+        .values("activity__attendances__member_id")
+        .annotate(n=Count("activity_id", distinct=True))
+        .filter(n__gte=req.times)
+        .values("activity__attendances__member_id")
+    )
+    return list(
+        org_selectors.member_visible(user=user)
+        .filter(org_id=result.org_id, standing=Standing.NORMAL)
+        .exclude(pk__in=done)
+        .order_by("name", "pk")
+    )
+
+
+def member_asks(*, user: Any, member: Member, on: dt.date | None = None) -> list[dict[str, Any]]:
+    """What ``member``'s org asks of them in person: each active per-member requirement that
+    applies to the org, its current period, and how many of the org's activities of its kinds
+    the member attended (出席 or 异地参加) in that period, counted as the engine counts them.
+
+    Only the member themself or a user who sees the member's org may read it.
+    """
+    own = getattr(user, "member_id", None) == member.pk
+    if not own and not policy.allows_path(user, Perm.MEMBER_VIEW, member.org_path):
+        raise policy.not_found()
+    on = on or engine.today()
+    facts = engine.load_org_facts([member.org_id]).get(member.org_id)
+    if facts is None:
+        return []
+    out = []
+    for rule in engine.active_rules():
+        if not rule.per_member or not rule.applies(facts):
+            continue
+        current = [s for s in rule.spans(on, on) if s.contains(on)]
+        if not current:
+            continue
+        span = current[0]
+        done = (
+            ActivityKindEntry.objects.filter(
+                kind__in=rule.kinds,
+                is_active=True,
+                org_id=member.org_id,
+                held_on__range=(span.start, span.end),
+                activity__attendances__member=member,
+                activity__attendances__status__in=engine.ATTENDED,
+            )
+            .values("activity_id")
+            .distinct()
+            .count()
+        )
+        word = CURRENT_WORD.get(rule.period, "本期")
+        if rule.period == PeriodKind.ONCE:
+            word = f"{span.end.month}月{span.end.day}日前"
+        out.append(
+            {
+                "name": rule.name,
+                "action": rule.action,
+                "word": word,
+                "times": rule.times,
+                "done": done,
+                "met": done >= rule.times,
+                "due": span.end,
+            }
+        )
+    return out
+
+
+def kinds_asked_of(org: Org) -> frozenset[str]:
+    """The activity kinds the active requirements count for ``org`` (by its kind, sector,
+    committee, groups and members, as the engine judges applicability). The activity form
+    offers these first and the rest behind 更多."""
+    facts = engine.load_org_facts([org.pk]).get(org.pk)
+    if facts is None:
+        return frozenset()
+    return frozenset(k for rule in engine.active_rules() if rule.applies(facts) for k in rule.kinds)

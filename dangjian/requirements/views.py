@@ -6,6 +6,8 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.http import require_GET
 
 from dangjian.core import policy
 
@@ -108,6 +110,20 @@ def todo(request: HttpRequest) -> HttpResponse:
         "requirements/todo.html",
         {"org": org, "items": items, "period_label": selectors.todo_label()},
     )
+
+
+@login_required
+@require_GET
+def missing(request: HttpRequest, pk: int) -> HttpResponse:
+    """The names behind a to-do item's "N 名党员尚未参加" (members the user may see)."""
+    result = selectors.access_result(user=request.user, pk=pk)
+    members = selectors.result_missing_members(user=request.user, result=result)
+    context = {
+        "result": result,
+        "members": members,
+        "crumbs": [("本期待办", f"{reverse('compliance:todo')}?org={result.org_id}")],
+    }
+    return render(request, "requirements/missing.html", context)
 
 
 @login_required

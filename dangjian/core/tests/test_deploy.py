@@ -59,3 +59,62 @@ def test_production_never_runs_with_debug():
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == "False"
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_make_run_serves_without_debug_and_make_dev_with_it():
+    """`make run` is what a new user starts: no English debug pages, no URL list on a 404."""
+    run_sh = (ROOT / "scripts" / "run.sh").read_text(encoding="utf-8")
+    assert "DJANGO_DEBUG=${DJANGO_DEBUG:-0}" in run_sh
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    dev = makefile[makefile.index("\ndev:") :].split("\n\n")[0]
+    assert "DJANGO_DEBUG=1" in dev and "scripts/run.sh" in dev
+
+
+def test_runserver_without_debug_serves_static_files_and_chinese_404(tmp_path):
+    import time
+    import urllib.error
+    import urllib.request
+
+    port = _free_port()
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DANGJIAN_"))}
+    env = base | {"DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}", "DANGJIAN_VAR_DIR": str(tmp_path)}
+    proc = subprocess.Popen(
+        [sys.executable, "manage.py", "runserver", "--noreload", f"127.0.0.1:{port}"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        url = f"http://127.0.0.1:{port}"
+        for _ in range(200):
+            try:
+                css = urllib.request.urlopen(url + "/static/app/app.css", timeout=5)
+                break
+            except urllib.error.URLError:
+                time.sleep(0.1)
+        else:
+            raise AssertionError("runserver did not answer")
+        assert css.status == 200 and b"{" in css.read()
+        with urllib.request.urlopen(url + "/static/app/favicon.svg", timeout=5) as icon:
+            assert icon.status == 200
+        try:
+            urllib.request.urlopen(url + "/no-such-page/", timeout=5)
+        except urllib.error.HTTPError as err:
+            body = err.read().decode()
+            assert err.code == 404
+            assert "页面不存在" in body or "不存在" in body
+            assert "Using the URLconf" not in body and "urlpatterns" not in body
+        else:
+            raise AssertionError("expected a 404")
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)

@@ -30,6 +30,7 @@ POST_OUT = (302, 302, 404, 404, 404, 404)
 # Pages that need member.change (系统管理员, 党务管理员, 支部书记).
 MEMBER_CHANGE_IN = (302, 200, 200, 200, 404, 404)
 MEMBER_CHANGE_POST_IN = (302, 302, 302, 302, 404, 404)
+MEMBER_TO_OWN = (302, 200, 200, 200, 302, 200)  # a 党员 is sent to their own record
 
 
 def _today() -> str:
@@ -85,6 +86,8 @@ def extend_world(w) -> None:
 ENDPOINTS = [
     # ---- org tree
     Endpoint("orgs:tree", lambda w, s: "/orgs/", PAGE_ALL),
+    # The tree with an org selected (a bookmarked node): the org's own access rule.
+    Endpoint("orgs:tree", lambda w, s: f"/orgs/?org={_org(w, s).pk}", inside=PAGE_ALL, outside=READ_OUT),
     Endpoint("orgs:search", lambda w, s: "/orgs/search/?q=支部", PAGE_ALL),
     Endpoint("orgs:search", lambda w, s: "/orgs/search/?q=支部&pick=to_org&perm=transfer", PAGE_ALL),
     Endpoint("orgs:overdue", lambda w, s: "/orgs/overdue/", PAGE_ALL),
@@ -145,14 +148,15 @@ ENDPOINTS = [
     ),
     Endpoint("orgs:delete", lambda w, s: f"/orgs/{w.empty_in.pk}/delete/", (302, 405, 405, 405, 405, 405)),
     # ---- members
-    Endpoint("members:list", lambda w, s: "/members/", PAGE_ALL),
-    Endpoint("members:list", lambda w, s: "/members/?q=zsf&status=full", PAGE_ALL),
+    # A 党员 is sent to their own record (302) instead of a search for a list of one.
+    Endpoint("members:list", lambda w, s: "/members/", MEMBER_TO_OWN),
+    Endpoint("members:list", lambda w, s: "/members/?q=zsf&status=full", MEMBER_TO_OWN),
     Endpoint(
         "members:list",
         lambda w, s: f"/members/?org={_org(w, s).pk}",
         # An org outside the scope is a filter error shown on the page, not a 404.
-        inside=PAGE_ALL,
-        outside=PAGE_ALL,
+        inside=MEMBER_TO_OWN,
+        outside=MEMBER_TO_OWN,
     ),
     Endpoint(
         "members:detail",
@@ -229,6 +233,20 @@ ENDPOINTS = [
         lambda w, s: f"/members/{_other(w, s).pk}/transfer/",
         inside=ORG_CHANGE_POST_IN,
         outside=POST_OUT,
+        method="POST",
+        data=lambda w, s: {
+            "to_org": (w.empty_in if s == "inside" else w.empty_out).pk,
+            "on": _today(),
+            "reason": "工作调动",
+            "confirm": "1",
+        },
+    ),
+    # The first POST shows the transfer for confirmation (200) and changes nothing.
+    Endpoint(
+        "members:transfer",
+        lambda w, s: f"/members/{_other(w, s).pk}/transfer/",
+        inside=ORG_CHANGE_IN,
+        outside=READ_OUT,
         method="POST",
         data=lambda w, s: {
             "to_org": (w.empty_in if s == "inside" else w.empty_out).pk,

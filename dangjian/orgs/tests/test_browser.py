@@ -45,6 +45,11 @@ def test_tree_expand_and_open_org(page, world):
     # Collapse again.
     page.locator(_toggle(world["general"])).click()
     assert not node.is_visible()
+    # The address bar names the opened org: a reload (or a bookmark) shows the same.
+    assert page.url.endswith(f"/orgs/?org={world['branch_a1'].pk}")
+    page.reload()
+    page.locator("#org-panel [data-direct-counts]", has_text="正式 3 人，预备 0 人").wait_for()
+    assert node.is_visible() and "active" in (node.get_attribute("class") or "")
 
 
 def test_tree_search_opens_detail(page, world):
@@ -82,6 +87,8 @@ def test_member_list_org_picker_narrows_and_widens_the_list(page, world):
     names = page.locator("[data-member-name]")
     names.filter(has_text=extra.name).wait_for()
     page.fill("#picker-org", "第一支部")
+    page.locator('[data-pick="org"]', has_text="甲县第一支部").first.wait_for()
+    assert "/orgs/search" not in page.url  # the picker's search is not a page to return to
     page.locator('[data-pick="org"]', has_text="甲县第一支部").first.click()
     page.wait_for_function("() => !document.body.innerText.includes('周总支')")
     assert sorted(names.all_inner_texts()) == sorted(["张三丰", "李四", "赵尚方"])
@@ -113,7 +120,11 @@ def test_transfer_form_picks_the_target_org_by_name(page, world):
     page.locator('[data-pick="to_org"]', has_text="甲县机关总支").click()
     assert page.locator('[data-picker="to_org"] [data-picker-label]').inner_text() == "已选择：甲县机关总支"
     page.fill("#id_reason", "工作调动")
-    page.get_by_role("button", name="转接", exact=True).click()
+    page.get_by_role("button", name="下一步：核对", exact=True).click()
+    page.locator('[data-confirm="to"]', has_text="甲县机关总支").wait_for()
+    world["zsf"].refresh_from_db()
+    assert world["zsf"].org_id == world["branch_a1"].pk  # nothing moved before 确认
+    page.get_by_role("button", name="确认转接", exact=True).click()
     page.get_by_text("已将张三丰的组织关系转入“甲县机关总支”").wait_for()
     world["zsf"].refresh_from_db()
     assert world["zsf"].org_id == world["general"].pk

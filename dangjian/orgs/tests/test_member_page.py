@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.db.models import Q
 from django.http import Http404
@@ -159,3 +161,25 @@ def test_stored_sql_is_bounded_and_evicted_entries_are_rebuilt(tree, members, mo
         page, rows = selectors.member_page(user=admin, filters=filters, number=1, per_page=50)
         assert rows == orm_rows(admin, filters)
         assert len(selectors._PAGE_SQL) <= 3
+
+
+def test_member_list_pages_by_number_and_jump(client, tree, monkeypatch):
+    """Numbered pages around the current one and at both ends, and a 跳至 form carrying the
+    filters; the rows of a far page are the right ones."""
+    from dangjian.orgs import views
+
+    monkeypatch.setattr(views, "PAGE_SIZE", 2)
+    names = [f"党员{i:02d}" for i in range(25)]
+    for name in names:
+        make_member(tree["branch_a1"], name=name, recount=False)
+    client.force_login(make_user(Role.ORG_ADMIN, tree["county_a"]))
+    html = client.get("/members/?status=full&page=5").content.decode()
+    numbers = re.findall(r'data-page-number="(\d+)"', html)
+    assert numbers == ["1", "4", "5", "6", "13"] and html.count('<span class="page-link">…</span>') == 2
+    assert 'href="?status=full&amp;page=13"' in html
+    jump = html[html.index("data-page-jump") : html.index("</form>", html.index("data-page-jump"))]
+    assert '<input type="hidden" name="status" value="full">' in jump and 'max="13"' in jump
+    last = client.get("/members/?status=full&page=13").content.decode()
+    assert re.findall(r"data-member-name[^>]*>([^<]+)<", last) == [names[24]]
+    page7 = client.get("/members/?status=full&page=7").content.decode()
+    assert re.findall(r"data-member-name[^>]*>([^<]+)<", page7) == names[12:14]

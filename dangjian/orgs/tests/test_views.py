@@ -9,7 +9,7 @@ import pytest
 from dangjian.core.models import AuditEvent
 from dangjian.core.permissions import Role
 from dangjian.core.testing import make_member, make_user, member_data
-from dangjian.orgs import services
+from dangjian.orgs import selectors, services
 from dangjian.orgs.models import Member, Org, Transfer
 from dangjian.orgs.tests.matrix import _form
 
@@ -221,11 +221,34 @@ def test_member_transfer_page(admin_client, tree, zsf):
     )
     assert 'data-error-for="to_org"' not in r.content.decode()  # picker fields show errors inline
     assert "组织关系不能转入党小组" in r.content.decode()
-    r = admin_client.post(
-        f"/members/{zsf.pk}/transfer/",
-        {"to_org": tree["general"].pk, "on": services.today().isoformat(), "reason": "调动"},
+    data = {"to_org": tree["general"].pk, "on": services.today().isoformat(), "reason": "调动"}
+    r = admin_client.post(f"/members/{zsf.pk}/transfer/", data)
+    # First the check: who, from, to, when, why, and a 确认 button; nothing is moved yet.
+    html = r.content.decode()
+    assert r.status_code == 200 and 'id="transfer-confirm"' in html
+    assert 'data-confirm="from">甲县第一支部<' in html and 'data-confirm="to">甲县机关总支<' in html
+    assert (
+        f'data-confirm="on">{services.today().isoformat()}<' in html and 'data-confirm="reason">调动<' in html
     )
+    assert not Transfer.objects.exists()
+    zsf.refresh_from_db()
+    assert zsf.org_id == tree["branch_a1"].pk
+    # 返回修改: the form again, filled in.
+    r = admin_client.post(f"/members/{zsf.pk}/transfer/", data | {"edit": "1"})
+    assert 'id="transfer-confirm"' not in r.content.decode() and 'value="调动"' in r.content.decode()
+    r = admin_client.post(f"/members/{zsf.pk}/transfer/", data | {"confirm": "1"})
     assert r.status_code == 302 and Transfer.objects.get().to_org == tree["general"]
+
+
+def test_member_transfer_history_line_says_what_happened(admin_client, tree, zsf):
+    admin = admin_client.get("/").wsgi_request.user
+    services.member_transfer(
+        member=zsf, to_org=tree["general"], on=dt.date(2024, 1, 2), reason="调整", actor=admin
+    )
+    history = selectors.member_history(member=zsf)
+    assert history[0]["type"] == "组织关系转接：甲县第一支部 → 甲县机关总支"
+    html = admin_client.get(f"/members/{zsf.pk}/").content.decode()
+    assert "<td>组织关系转接：甲县第一支部 → 甲县机关总支</td>" in html
 
 
 def test_search_picker_lists_transfer_targets_only(client, tree):
@@ -310,3 +333,40 @@ def test_admin_restores_deleted_members_through_the_service(client, tree, zsf):
     assert "已恢复 1 名党员的记录" in r.content.decode()
     assert Member.objects.get(pk=zsf.pk).deleted_at is None
     assert AuditEvent.objects.filter(verb="member.restore", target_id=str(zsf.pk)).exists()
+
+
+def test_tree_with_an_org_selected_expands_to_it_and_shows_its_details(admin_client, tree, zsf):
+    """What opening a node puts in the address bar loads the same view again (a bookmark)."""
+    html = admin_client.get(f"/orgs/?org={tree['branch_a1'].pk}").content.decode()
+    assert f'data-org-detail="{tree["branch_a1"].pk}"' in html  # the details beside the tree
+    # 甲县委 → 甲县机关总支 → 甲县第一支部 rendered open; 乙县委 stays out of the scope.
+    assert f'<li data-org="{tree["general"].pk}">' in html
+    assert f'<li data-org="{tree["branch_a1"].pk}">' in html
+    assert 'class="node active"' in html and "乙县委" not in html
+    assert f'hx-push-url="/orgs/?org={tree["branch_a1"].pk}"' in html
+    assert admin_client.get(f"/orgs/?org={tree['branch_b1'].pk}").status_code == 404
+
+
+def test_pages_and_fragments_vary_on_htmx(admin_client, tree, zsf):
+    """One URL answers a page or a fragment: caches must key on HX-Request."""
+    for response in (admin_client.get("/members/"), admin_client.get("/members/", **HTMX)):
+        assert "HX-Request" in response.headers["Vary"]
+    assert "HX-Request" in admin_client.get("/").headers["Vary"]
+
+
+def test_history_restore_gets_the_whole_page(admin_client, tree, zsf):
+    """Back, once htmx's own history cache is gone, asks again with HX-Request: it must get the
+    page, not the fragment swapped into an empty body."""
+    fragment = admin_client.get("/members/?q=zsf", **HTMX).content.decode()
+    assert "<html" not in fragment and "data-member-name" in fragment
+    restore = admin_client.get("/members/?q=zsf", HTTP_HX_HISTORY_RESTORE_REQUEST="true", **HTMX)
+    assert "<html" in restore.content.decode() and 'id="member-filter"' in restore.content.decode()
+
+
+def test_org_pickers_do_not_push_their_search_url(admin_client, tree, zsf):
+    """The picker sits in a form with hx-push-url="true"; it must not inherit it."""
+    for url in ("/members/", f"/members/{zsf.pk}/transfer/"):
+        html = admin_client.get(url).content.decode()
+        picker = html[html.index('id="picker-') :]
+        picker = picker[: picker.index(">")]
+        assert 'hx-push-url="false"' in picker, url

@@ -34,6 +34,19 @@ def _org(w, side):
     return w.branch_a1 if side == "inside" else w.branch_b1
 
 
+def _member_result(w, side):
+    """The current 组织生活会 (each member once a year) result of the side's branch."""
+    from dangjian.requirements.models import ComplianceResult
+
+    today = timezone.localdate()
+    return ComplianceResult.objects.get(
+        org=_org(w, side),
+        requirement__code="JY-ORG-LIFE-EACH-MEMBER",
+        period_start__lte=today,
+        period_end__gte=today,
+    )
+
+
 def _page(name):
     return lambda w, s: f"{reverse(name)}?org={_org(w, s).pk}"
 
@@ -48,6 +61,13 @@ ENDPOINTS = [
     Endpoint("compliance:lagging", _page("compliance:lagging"), PAGE, PAGE_OUT),
     Endpoint("compliance:drill", _page("compliance:drill"), PAGE, PAGE_OUT),
     Endpoint("compliance:todo", _page("compliance:todo"), PAGE, PAGE_OUT),
+    # The names behind a per-member to-do item ("N 名党员尚未参加").
+    Endpoint(
+        "compliance:missing",
+        lambda w, s: reverse("compliance:missing", args=[_member_result(w, s).pk]),
+        PAGE,
+        PAGE_OUT,
+    ),
     Endpoint("compliance:org", lambda w, s: reverse("compliance:org", args=[_org(w, s).pk]), PAGE, PAGE_OUT),
     Endpoint("api:GET /compliance/results", lambda w, s: "/api/v1/compliance/results", API),
     Endpoint("api:GET /compliance/results", _api("results"), API, API_OUT),

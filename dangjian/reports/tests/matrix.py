@@ -1,4 +1,4 @@
-"""Permission matrix rows of the site-wide pages (see dangjian/core/matrix.py).
+"""Permission matrix rows of the 工作台 (see dangjian/core/matrix.py).
 
 The 工作台 shows every logged-in user the figures of their own scope; anonymous users are sent
 to the login page.

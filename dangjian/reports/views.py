@@ -1,0 +1,72 @@
+"""The 工作台: the page every user lands on. It reads every other app, so it lives here, at the
+top of the layering (core stays below the domain apps)."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from dangjian.activities import selectors as activity_selectors
+from dangjian.core import policy
+from dangjian.feedback import selectors as feedback_selectors
+from dangjian.orgs import selectors as org_selectors
+from dangjian.requirements import selectors as compliance_selectors
+
+OVERDUE_SHOWN = 10
+RECENT_SHOWN = 5
+
+
+@login_required
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    """工作台: a 党员 sees their own page; everyone else the figures of their scope, derived from
+    records, with nothing to fill in here.
+
+    The platform asks nothing of an org beyond the records of work actually done (DESIGN
+    decision 7), and the page says so instead of listing forms to fill.
+    """
+    if policy.is_self_only(request.user) and request.user.member_id:
+        return member_home(request)
+    today = timezone.localdate()
+    summary = org_selectors.org_scope_summary(user=request.user, on=today)
+    overdue = list(org_selectors.org_term_overdue(user=request.user, on=today)[:OVERDUE_SHOWN])
+    for org in overdue:
+        org.days_overdue = (today - org.term_due).days
+    roots = list(org_selectors.org_roots(user=request.user)[:5])
+    todo_org, todo_items, todo_count = compliance_selectors.home_todo(user=request.user)
+    context = {
+        "todo_org": todo_org,
+        "todo_items": todo_items,
+        "todo_count": todo_count,
+        "todo_label": compliance_selectors.todo_label(on=today),
+        "summary": summary,
+        "overdue": overdue,
+        "roots": roots,
+        "today": today,
+        "feedback_open": feedback_selectors.feedback_open_count(user=request.user),
+    }
+    return render(request, "reports/home.html", context)
+
+
+def member_home(request: HttpRequest) -> HttpResponse:
+    """A 党员's 工作台: my record, my latest meetings, my attendance this year, what my branch
+    asks of me, and my 投诉建议."""
+    user = request.user
+    member = org_selectors.access_member(user=user, pk=user.member_id)
+    today = timezone.localdate()
+    attended, expected = activity_selectors.member_attendance_between(
+        user=user, member=member, start=today.replace(month=1, day=1), end=today
+    )
+    context = {
+        "member": member,
+        "today": today,
+        "recent": list(activity_selectors.activity_list(user=user)[:RECENT_SHOWN]),
+        "year_attended": attended,
+        "year_expected": expected,
+        "asks": compliance_selectors.member_asks(user=user, member=member, on=today),
+        "feedback": list(feedback_selectors.feedback_list(user=user)[:3]),
+    }
+    return render(request, "reports/member_home.html", context)
