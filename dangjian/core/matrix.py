@@ -14,7 +14,9 @@ Roles (columns of every expectation tuple, in this order):
   supervisor 督导 on 甲县委's subtree (read-only)
 
 "inside" objects belong to 甲县第一支部 (inside every non-admin role's scope), "outside" ones to
-乙县第一支部 (outside all but the system administrator's).
+乙县第一支部 (outside all but the system administrator's). Besides the status, every answer is
+read: no role but the system administrator may be shown 乙县's names, and list endpoints name the
+rows they must show (``shows``).
 """
 
 from __future__ import annotations
@@ -36,6 +38,12 @@ class Endpoint:
     data: Callable[[Any, str], dict] | None = None  # form or JSON body
     json: bool = False
     headers: dict[str, str] = field(default_factory=dict)
+    # Rows a list must show: (world, role) -> texts that must appear when the answer is 200.
+    shows: Callable[[Any, str], list[str]] | None = None
+    # Every GET answered 200 to a role other than the system administrator must not name what
+    # lies outside that role's scope (乙县's org and member); only a page that legitimately names
+    # other orgs (a transfer target picker) may set this.
+    names_outside: bool = False
 
     def __post_init__(self) -> None:
         for exp in (self.inside, self.outside):

@@ -5,8 +5,8 @@ from __future__ import annotations
 from django.urls import reverse
 
 from dangjian.accounts.services import token_create
+from dangjian.accounts.tests.factories import make_user
 from dangjian.core.matrix import PAGE_ALL, Endpoint
-from dangjian.core.testing import make_user
 
 
 def extend_world(world):

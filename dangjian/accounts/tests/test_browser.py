@@ -6,8 +6,10 @@ import pytest
 
 from dangjian.accounts.models import ApiToken
 from dangjian.accounts.selectors import token_lookup
+from dangjian.accounts.tests.factories import make_user
 from dangjian.core.permissions import Role
-from dangjian.core.testing import browser_login, make_user, sample_tree
+from dangjian.core.testing import browser_login
+from dangjian.orgs.tests.factories import sample_tree
 
 
 @pytest.mark.browser

@@ -6,10 +6,11 @@ import datetime as dt
 
 import pytest
 
+from dangjian.accounts.tests.factories import make_user
 from dangjian.core import policy
 from dangjian.core.permissions import Perm, Role
-from dangjian.core.testing import make_member, make_user
 from dangjian.orgs import services
+from dangjian.orgs.tests.factories import make_member
 
 pytestmark = pytest.mark.django_db
 

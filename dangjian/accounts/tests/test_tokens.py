@@ -13,9 +13,9 @@ from django.urls import reverse
 
 from dangjian.accounts import selectors, services
 from dangjian.accounts.models import ApiToken
+from dangjian.accounts.tests.factories import make_user
 from dangjian.core.models import AuditEvent
 from dangjian.core.permissions import Role
-from dangjian.core.testing import make_user
 
 pytestmark = pytest.mark.django_db
 

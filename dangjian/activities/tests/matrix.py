@@ -109,7 +109,9 @@ LISTS = (302, 200, 200, 200, 403, 200)
 LISTS_OUT = (302, 200, 404, 404, 403, 404)
 
 ENDPOINTS = [
-    Endpoint("activities:list", _page("activities:list"), PAGE_ALL),
+    Endpoint(
+        "activities:list", _page("activities:list"), PAGE_ALL, shows=lambda w, role: [w.activity_in.topic]
+    ),
     Endpoint("activities:create", _page("activities:create"), RECORDERS),
     Endpoint(
         "activities:create",
@@ -157,7 +159,12 @@ ENDPOINTS = [
     Endpoint("activities:export_records", _with_org("activities:export_records"), LISTS, LISTS_OUT),
     Endpoint("activities:export_attendance", _with_org("activities:export_attendance"), LISTS, LISTS_OUT),
     # API
-    Endpoint("api:GET /activities", lambda w, side: "/api/v1/activities", API_ALL),
+    Endpoint(
+        "api:GET /activities",
+        lambda w, side: "/api/v1/activities",
+        API_ALL,
+        shows=lambda w, role: [w.activity_in.topic],
+    ),
     Endpoint(
         "api:GET /activities/{activity_id}",
         lambda w, side: f"/api/v1/activities/{_side(w, side).pk}",

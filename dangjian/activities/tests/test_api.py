@@ -6,9 +6,10 @@ import json
 import pytest
 from django.utils import timezone
 
+from dangjian.accounts.tests.factories import make_user
 from dangjian.activities.models import Activity, ActivityKind, ActivityKindEntry
 from dangjian.core.permissions import Role
-from dangjian.core.testing import make_member, make_user
+from dangjian.orgs.tests.factories import make_member
 
 from .helpers import past, present_all, record
 

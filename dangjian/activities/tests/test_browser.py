@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from dangjian.accounts.tests.factories import make_user
 from dangjian.activities.models import Activity, ActivityKind
 from dangjian.core.permissions import Role
-from dangjian.core.testing import browser_login, make_member, make_user, sample_tree
+from dangjian.core.testing import browser_login
+from dangjian.orgs.tests.factories import make_member, sample_tree
 
 from .helpers import committee
 

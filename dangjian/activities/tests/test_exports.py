@@ -6,11 +6,12 @@ import openpyxl
 import pytest
 from django.urls import reverse
 
+from dangjian.accounts.tests.factories import make_user
 from dangjian.activities.exports import ATTENDANCE_HEADERS, RECORD_HEADERS
 from dangjian.activities.models import ActivityKind
 from dangjian.core.models import AuditEvent
 from dangjian.core.permissions import Role
-from dangjian.core.testing import make_member, make_user
+from dangjian.orgs.tests.factories import make_member
 
 from .helpers import local, present_all, record
 

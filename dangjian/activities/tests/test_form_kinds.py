@@ -7,9 +7,10 @@ import re
 
 import pytest
 
+from dangjian.accounts.tests.factories import make_user
 from dangjian.core.permissions import Role
-from dangjian.core.testing import make_member, make_org, make_user
 from dangjian.orgs.choices import OrgKind, Sector
+from dangjian.orgs.tests.factories import make_member, make_org
 from dangjian.requirements.tests.factories import load_shipped
 
 pytestmark = pytest.mark.django_db

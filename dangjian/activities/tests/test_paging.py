@@ -7,10 +7,11 @@ import datetime as dt
 
 import pytest
 
+from dangjian.accounts.tests.factories import make_user
 from dangjian.activities import selectors
 from dangjian.core.paging import BadCursor
 from dangjian.core.permissions import Role
-from dangjian.core.testing import make_member, make_user
+from dangjian.orgs.tests.factories import make_member
 
 from .helpers import past, present_all, record
 

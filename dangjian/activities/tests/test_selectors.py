@@ -5,10 +5,11 @@ import datetime as dt
 import pytest
 from django.http import Http404
 
+from dangjian.accounts.tests.factories import make_user
 from dangjian.activities import selectors, services
 from dangjian.activities.models import ActivityKind
 from dangjian.core.permissions import Role
-from dangjian.core.testing import make_member, make_user
+from dangjian.orgs.tests.factories import make_member
 
 from .helpers import past, present_all, record
 

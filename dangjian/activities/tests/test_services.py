@@ -8,12 +8,13 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
+from dangjian.accounts.tests.factories import make_user
 from dangjian.activities import services
 from dangjian.activities.models import Activity, ActivityKind, ActivityKindEntry, Attachment, Attendance
 from dangjian.core.models import AuditEvent
 from dangjian.core.permissions import Role
-from dangjian.core.testing import make_member, make_user
 from dangjian.orgs.models import MobilityRecord
+from dangjian.orgs.tests.factories import make_member
 
 from .helpers import committee, local, past, present_all, record
 

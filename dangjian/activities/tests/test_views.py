@@ -6,10 +6,11 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from dangjian.accounts.tests.factories import make_user
 from dangjian.activities.models import Activity, ActivityKind, ActivityKindEntry
 from dangjian.core.models import AuditEvent
 from dangjian.core.permissions import Role
-from dangjian.core.testing import make_member, make_user
+from dangjian.orgs.tests.factories import make_member
 
 from .helpers import committee, past, present_all, record
 

@@ -6,8 +6,8 @@ import pytest
 from django.test import Client, RequestFactory
 from django.views import defaults
 
+from dangjian.accounts.tests.factories import make_user
 from dangjian.core.permissions import Role
-from dangjian.core.testing import make_user
 
 pytestmark = pytest.mark.django_db
 

@@ -6,8 +6,9 @@ import re
 
 import pytest
 
+from dangjian.accounts.tests.factories import make_user
 from dangjian.core.permissions import Role
-from dangjian.core.testing import make_member, make_user
+from dangjian.orgs.tests.factories import make_member
 
 pytestmark = pytest.mark.django_db
 

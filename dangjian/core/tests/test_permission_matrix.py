@@ -15,9 +15,10 @@ from django.core.management import call_command
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from config.api import api
+from dangjian.accounts.tests.factories import make_user
 from dangjian.core.matrix import ROLES, Endpoint
 from dangjian.core.permissions import Role
-from dangjian.core.testing import make_member, make_user, sample_tree
+from dangjian.orgs.tests.factories import make_member, sample_tree
 
 # URL names that are not ours to police (Django admin has its own staff check; login and the
 # health check are public and show no data: test_smoke checks the health check says only "ok").
@@ -141,3 +142,12 @@ def test_matrix(endpoint: Endpoint, side: str, role: str, client, world):
     assert response.status_code == expected, (
         f"{endpoint.method} {url} as {role} ({side}): expected {expected}, got {response.status_code}"
     )
+    if response.status_code != 200 or endpoint.method != "GET":
+        return
+    body = response.content.decode("utf-8", errors="replace")
+    if role != "sysadmin" and not endpoint.names_outside:
+        for name in (world.member_out.name, world.branch_b1.name, world.county_b.name):
+            assert name not in body, f"{url} as {role} ({side}) names {name}, outside the role's scope"
+    if endpoint.shows is not None:
+        for text in endpoint.shows(world, role):
+            assert text in body, f"{url} as {role} ({side}) does not show {text}"

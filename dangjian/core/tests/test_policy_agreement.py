@@ -9,10 +9,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dangjian.accounts.models import RoleGrant
+from dangjian.accounts.tests.factories import make_user
 from dangjian.core import policy
 from dangjian.core.permissions import Perm, Role
-from dangjian.core.testing import make_org, make_user
 from dangjian.orgs.models import Org
+from dangjian.orgs.tests.factories import make_org
 
 ROLES = [Role.ORG_ADMIN, Role.BRANCH_SECRETARY, Role.SUPERVISOR, Role.MEMBER]
 PERMS = [Perm.ORG_VIEW, Perm.MEMBER_VIEW, Perm.ORG_CHANGE, Perm.MEMBER_VIEW_PII]

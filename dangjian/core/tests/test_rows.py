@@ -5,10 +5,11 @@ from __future__ import annotations
 import pytest
 
 from dangjian.accounts.backends import UserBackend
+from dangjian.accounts.tests.factories import make_user
 from dangjian.core.permissions import Role
 from dangjian.core.rows import convert, fetch_one, value_converters
-from dangjian.core.testing import make_member, make_user
 from dangjian.orgs.models import Member, Org
+from dangjian.orgs.tests.factories import make_member
 
 pytestmark = pytest.mark.django_db
 

@@ -28,8 +28,9 @@ from schemathesis.specs.openapi.checks import (
 
 from config.api import api
 from dangjian.accounts.services import token_create
+from dangjian.accounts.tests.factories import make_user
 from dangjian.core.permissions import Role
-from dangjian.core.testing import make_member, make_user, sample_tree
+from dangjian.orgs.tests.factories import make_member, sample_tree
 
 MAX_EXAMPLES = 10
 # Schema-valid ids of orgs that do not exist (or are out of scope) in a filter are answered 422 by

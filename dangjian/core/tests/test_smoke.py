@@ -1,7 +1,7 @@
 import pytest
 
+from dangjian.accounts.tests.factories import make_user
 from dangjian.core.permissions import Role
-from dangjian.core.testing import make_user
 
 
 @pytest.mark.django_db

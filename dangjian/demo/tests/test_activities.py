@@ -9,8 +9,8 @@ from django.utils import timezone
 
 from dangjian.activities.models import Activity, ActivityKind, ActivityKindEntry, Attendance
 from dangjian.activities.tests.helpers import committee
-from dangjian.core.testing import make_member
 from dangjian.demo.activities import generate_activities
+from dangjian.orgs.tests.factories import make_member
 
 
 def _snapshot():

@@ -7,8 +7,8 @@ answers all; everyone else gets 404, as for any object they may not see.
 
 from __future__ import annotations
 
+from dangjian.accounts.tests.factories import make_user
 from dangjian.core.matrix import Endpoint
-from dangjian.core.testing import make_user
 from dangjian.feedback import services
 
 ALL_POST = (302, 302, 302, 302, 302, 302)

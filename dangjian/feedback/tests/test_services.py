@@ -6,9 +6,9 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
+from dangjian.accounts.tests.factories import make_user
 from dangjian.core.models import AuditEvent
 from dangjian.core.permissions import Role
-from dangjian.core.testing import make_user
 from dangjian.feedback import services
 from dangjian.feedback.models import Feedback, FeedbackStatus
 

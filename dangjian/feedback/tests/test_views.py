@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from dangjian.accounts.tests.factories import make_user
 from dangjian.core.permissions import Role
-from dangjian.core.testing import make_user
 from dangjian.feedback import services
 from dangjian.feedback.models import Feedback
 

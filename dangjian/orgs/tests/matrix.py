@@ -16,9 +16,9 @@ from __future__ import annotations
 import datetime as dt
 
 from dangjian.core.matrix import PAGE_ALL, Endpoint
-from dangjian.core.testing import make_org, member_data
 from dangjian.orgs import services
 from dangjian.orgs.choices import OrgKind
+from dangjian.orgs.tests.factories import make_org, member_data
 
 # Readers see the page; only the system administrator sees the object outside 甲县委.
 READ_OUT = (302, 200, 404, 404, 404, 404)
@@ -149,7 +149,9 @@ ENDPOINTS = [
     Endpoint("orgs:delete", lambda w, s: f"/orgs/{w.empty_in.pk}/delete/", (302, 405, 405, 405, 405, 405)),
     # ---- members
     # A 党员 is sent to their own record (302) instead of a search for a list of one.
-    Endpoint("members:list", lambda w, s: "/members/", MEMBER_TO_OWN),
+    Endpoint(
+        "members:list", lambda w, s: "/members/", MEMBER_TO_OWN, shows=lambda w, role: [w.member_in.name]
+    ),
     Endpoint("members:list", lambda w, s: "/members/?q=zsf&status=full", MEMBER_TO_OWN),
     Endpoint(
         "members:list",

@@ -8,8 +8,8 @@ supervisor (甲县委 subtree, read-only). "inside" objects sit in 甲县第一�
 from __future__ import annotations
 
 from dangjian.core.matrix import API_ALL, Endpoint
-from dangjian.core.testing import member_data
 from dangjian.orgs.services import today
+from dangjian.orgs.tests.factories import member_data
 
 OUT_OF_SCOPE = (401, 200, 404, 404, 404, 404)
 
@@ -27,7 +27,7 @@ def _new_member(w, side):
 
 
 ENDPOINTS = [
-    Endpoint("api:GET /orgs", lambda w, s: "/api/v1/orgs", API_ALL),
+    Endpoint("api:GET /orgs", lambda w, s: "/api/v1/orgs", API_ALL, shows=lambda w, role: [w.branch_a1.name]),
     Endpoint(
         "api:GET /orgs",
         lambda w, s: f"/api/v1/orgs?subtree={_org(w, s).pk}",
@@ -46,7 +46,9 @@ ENDPOINTS = [
         inside=API_ALL,
         outside=OUT_OF_SCOPE,
     ),
-    Endpoint("api:GET /members", lambda w, s: "/api/v1/members", API_ALL),
+    Endpoint(
+        "api:GET /members", lambda w, s: "/api/v1/members", API_ALL, shows=lambda w, role: [w.member_in.name]
+    ),
     Endpoint(
         "api:GET /members",
         lambda w, s: f"/api/v1/members?org={_org(w, s).pk}",

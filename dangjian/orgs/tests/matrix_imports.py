@@ -13,10 +13,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from dangjian.core.matrix import Endpoint
-from dangjian.core.testing import member_data
 from dangjian.orgs.excel import uploads
 from dangjian.orgs.excel.service import import_validate
 from dangjian.orgs.excel.writer import write_roster
+from dangjian.orgs.tests.factories import member_data
 
 ONLY_IMPORTERS = (302, 200, 200, 403, 403, 403)
 

@@ -12,11 +12,12 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from dangjian.accounts.services import token_create, token_revoke
+from dangjian.accounts.tests.factories import make_user
 from dangjian.core.models import AuditEvent
 from dangjian.core.permissions import Role
-from dangjian.core.testing import make_id_number, make_member, make_org, make_user, member_data
 from dangjian.orgs.models import Member, Transfer
 from dangjian.orgs.services import today
+from dangjian.orgs.tests.factories import make_id_number, make_member, make_org, member_data
 
 pytestmark = pytest.mark.django_db
 

@@ -10,10 +10,11 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from dangjian.accounts.tests.factories import make_user
 from dangjian.core.models import AuditEvent
 from dangjian.core.permissions import Role
-from dangjian.core.testing import make_member, make_user, member_data
 from dangjian.orgs.models import Member, Org, Transfer
+from dangjian.orgs.tests.factories import make_member, member_data
 
 from .fixtures.excel_builder import national_roster, org_list, roster_row
 

@@ -7,10 +7,10 @@ import datetime as dt
 import openpyxl
 import pytest
 
+from dangjian.accounts.tests.factories import make_user
 from dangjian.core import pii
 from dangjian.core.models import AuditEvent
 from dangjian.core.permissions import Role
-from dangjian.core.testing import make_member, make_org, make_user
 from dangjian.orgs import services
 from dangjian.orgs.choices import MemberStatus, OrgKind
 from dangjian.orgs.excel.export import roster_export
@@ -18,6 +18,7 @@ from dangjian.orgs.excel.roster import roster_import, roster_validate
 from dangjian.orgs.excel.writer import write_roster
 from dangjian.orgs.filtersets import MemberFilterSet
 from dangjian.orgs.models import Member, MobilityRecord, Transfer
+from dangjian.orgs.tests.factories import make_member, make_org
 
 pytestmark = pytest.mark.django_db
 

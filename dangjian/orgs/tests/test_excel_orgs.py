@@ -6,12 +6,13 @@ import datetime as dt
 
 import pytest
 
+from dangjian.accounts.tests.factories import make_user
 from dangjian.core.models import AuditEvent
 from dangjian.core.permissions import Role
-from dangjian.core.testing import make_member, make_user
 from dangjian.orgs.choices import OrgKind, PositionTitle, Sector
 from dangjian.orgs.excel.orgtree import orgs_import, orgs_validate
 from dangjian.orgs.models import Org, Position
+from dangjian.orgs.tests.factories import make_member
 
 from .fixtures.excel_builder import org_list
 

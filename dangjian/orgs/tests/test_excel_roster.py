@@ -6,13 +6,14 @@ import datetime as dt
 
 import pytest
 
+from dangjian.accounts.tests.factories import make_user
 from dangjian.core import pii
 from dangjian.core.models import AuditEvent
 from dangjian.core.permissions import Role
-from dangjian.core.testing import make_id_number, make_member, make_org, make_user, member_data
 from dangjian.orgs.choices import MemberStatus, Mobility, OrgKind, PositionTitle
 from dangjian.orgs.excel.roster import ImportRejected, roster_apply, roster_import, roster_validate
 from dangjian.orgs.models import Member, MobilityRecord, Position, Transfer
+from dangjian.orgs.tests.factories import make_id_number, make_member, make_org, member_data
 
 from .fixtures.excel_builder import national_roster, roster_row
 

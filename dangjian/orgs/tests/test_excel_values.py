@@ -207,9 +207,9 @@ def test_text_and_booleans():
 def test_fast_pinyin_matches_the_service():
     import random
 
-    from dangjian.core.testing import GIVEN, SURNAMES
     from dangjian.orgs.excel.pinyin import NamePinyin
     from dangjian.orgs.services import name_pinyin
+    from dangjian.orgs.tests.factories import GIVEN, SURNAMES
 
     rng = random.Random(7)
     names = [rng.choice(SURNAMES) + rng.choice(GIVEN) + rng.choice(GIVEN) for _ in range(3000)]

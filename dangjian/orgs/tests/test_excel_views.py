@@ -9,10 +9,11 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from dangjian.accounts.tests.factories import make_user
 from dangjian.core.models import AuditEvent
 from dangjian.core.permissions import Role
-from dangjian.core.testing import make_member, make_user, member_data
 from dangjian.orgs.models import Member
+from dangjian.orgs.tests.factories import make_member, member_data
 
 from .fixtures.excel_builder import national_roster, roster_row
 
@@ -178,8 +179,8 @@ def _table(html: str, table_id: str) -> list[list[str]]:
 
 @pytest.fixture
 def branch_a2(tree):
-    from dangjian.core.testing import make_org
     from dangjian.orgs.choices import OrgKind
+    from dangjian.orgs.tests.factories import make_org
 
     return make_org(tree["general"], name="甲县第二支部", kind=OrgKind.BRANCH)
 

@@ -11,9 +11,10 @@ from django.test import Client
 from django.urls import reverse
 
 from dangjian.accounts.services import token_create
+from dangjian.accounts.tests.factories import make_user
 from dangjian.core.permissions import Role
-from dangjian.core.testing import make_member, make_user
 from dangjian.orgs.filtersets import MemberFilterSet
+from dangjian.orgs.tests.factories import make_member
 
 pytestmark = pytest.mark.django_db
 
@@ -127,7 +128,7 @@ def test_api_schema_lists_the_national_codes(client):
 def test_api_refuses_former_codes_and_headings(tree, admin, field, value):
     import json
 
-    from dangjian.core.testing import member_data
+    from dangjian.orgs.tests.factories import member_data
 
     _, secret = token_create(user=admin, name="测试")
     api = Client(HTTP_AUTHORIZATION=f"Bearer {secret}")

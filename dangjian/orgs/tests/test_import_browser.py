@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from dangjian.accounts.tests.factories import make_user
 from dangjian.core.permissions import Role
-from dangjian.core.testing import browser_login, make_user, member_data
+from dangjian.core.testing import browser_login
 from dangjian.orgs.models import Member
+from dangjian.orgs.tests.factories import member_data
 
 from .fixtures.excel_builder import national_roster, roster_row
 
@@ -14,7 +16,7 @@ from .fixtures.excel_builder import national_roster, roster_row
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 def test_upload_fix_and_import(page, tmp_path, settings):
-    from dangjian.core.testing import sample_tree
+    from dangjian.orgs.tests.factories import sample_tree
 
     settings.MEDIA_ROOT = tmp_path / "media"
     tree = sample_tree()
@@ -60,8 +62,8 @@ def test_upload_fix_and_import(page, tmp_path, settings):
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 def test_transfer_is_shown_before_it_is_confirmed(page, tmp_path, settings):
-    from dangjian.core.testing import make_member, make_org, sample_tree
     from dangjian.orgs.choices import OrgKind
+    from dangjian.orgs.tests.factories import make_member, make_org, sample_tree
 
     settings.MEDIA_ROOT = tmp_path / "media"
     tree = sample_tree()

@@ -9,11 +9,12 @@ from django.db.models import Q
 from django.http import Http404
 
 from dangjian.accounts.models import RoleGrant
+from dangjian.accounts.tests.factories import make_user
 from dangjian.core import policy
 from dangjian.core.permissions import Perm, Role
-from dangjian.core.testing import make_member, make_user
 from dangjian.orgs import selectors
 from dangjian.orgs.models import MobilityRecord, Org
+from dangjian.orgs.tests.factories import make_member
 
 pytestmark = pytest.mark.django_db
 

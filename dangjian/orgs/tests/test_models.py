@@ -9,10 +9,10 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from dangjian.core import pii
-from dangjian.core.testing import make_id_number, make_member, make_org, member_data
 from dangjian.orgs import selectors, services
 from dangjian.orgs.choices import MemberStatus, OrgKind
 from dangjian.orgs.models import Member, Org
+from dangjian.orgs.tests.factories import make_id_number, make_member, make_org, member_data
 
 pytestmark = pytest.mark.django_db
 

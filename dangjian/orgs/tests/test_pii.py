@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import pytest
 
+from dangjian.accounts.tests.factories import make_user
 from dangjian.core import pii
 from dangjian.core.models import AuditEvent
 from dangjian.core.permissions import Role
-from dangjian.core.testing import make_member, make_user
 from dangjian.orgs import selectors
+from dangjian.orgs.tests.factories import make_member
 
 pytestmark = pytest.mark.django_db
 ID_NUMBER = "222401198507071234"[:17]

@@ -8,13 +8,14 @@ import datetime as dt
 import pytest
 from django.core.exceptions import ValidationError
 
+from dangjian.accounts.tests.factories import make_user
 from dangjian.core.models import AuditEvent
 from dangjian.core.permissions import Role
-from dangjian.core.testing import make_user, member_data
 from dangjian.orgs import services
 from dangjian.orgs.excel.roster import roster_import
 from dangjian.orgs.excel.writer import write_roster
 from dangjian.orgs.models import Member
+from dangjian.orgs.tests.factories import member_data
 
 pytestmark = pytest.mark.django_db
 

@@ -8,10 +8,11 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from dangjian.accounts.tests.factories import make_user
 from dangjian.core.permissions import Role
-from dangjian.core.testing import make_member, make_org, make_user
 from dangjian.orgs import services
 from dangjian.orgs.choices import OrgKind
+from dangjian.orgs.tests.factories import make_member, make_org
 
 pytestmark = pytest.mark.django_db
 

@@ -7,10 +7,11 @@ import datetime as dt
 import pytest
 from django.http import Http404
 
+from dangjian.accounts.tests.factories import make_user
 from dangjian.core.permissions import Perm, Role
-from dangjian.core.testing import make_member, make_user
 from dangjian.orgs import selectors, services
 from dangjian.orgs.filtersets import ORG_NOT_VISIBLE, MemberFilterSet, OrgFilterSet
+from dangjian.orgs.tests.factories import make_member
 
 pytestmark = pytest.mark.django_db
 

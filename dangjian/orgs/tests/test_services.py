@@ -7,12 +7,13 @@ import datetime as dt
 import pytest
 from django.core.exceptions import ValidationError
 
+from dangjian.accounts.tests.factories import make_user
 from dangjian.core.models import AuditEvent
 from dangjian.core.permissions import Role
-from dangjian.core.testing import make_member, make_user, member_data
 from dangjian.orgs import services
 from dangjian.orgs.choices import MemberStatus, OrgKind
 from dangjian.orgs.models import Member, MobilityRecord, Org, Position, Transfer
+from dangjian.orgs.tests.factories import make_member, member_data
 
 pytestmark = pytest.mark.django_db
 

@@ -8,9 +8,9 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
+from dangjian.accounts.tests.factories import make_user
 from dangjian.core.models import AuditEvent
 from dangjian.core.permissions import Role
-from dangjian.core.testing import make_user
 from dangjian.orgs import selectors, services
 from dangjian.orgs.choices import OrgKind
 from dangjian.orgs.excel.orgtree import orgs_import

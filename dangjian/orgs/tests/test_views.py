@@ -6,11 +6,12 @@ import datetime as dt
 
 import pytest
 
+from dangjian.accounts.tests.factories import make_user
 from dangjian.core.models import AuditEvent
 from dangjian.core.permissions import Role
-from dangjian.core.testing import make_member, make_user, member_data
 from dangjian.orgs import selectors, services
 from dangjian.orgs.models import Member, Org, Transfer
+from dangjian.orgs.tests.factories import make_member, member_data
 from dangjian.orgs.tests.matrix import _form
 
 pytestmark = pytest.mark.django_db

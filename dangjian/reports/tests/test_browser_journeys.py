@@ -13,11 +13,13 @@ import re
 import pytest
 from django.utils import timezone
 
+from dangjian.accounts.tests.factories import make_user
 from dangjian.activities.models import ActivityKind as K
 from dangjian.core.permissions import Role
-from dangjian.core.testing import browser_login, make_member, make_user, sample_tree
+from dangjian.core.testing import browser_login
 from dangjian.orgs import views as org_views
 from dangjian.orgs.services import org_recount
+from dangjian.orgs.tests.factories import make_member, sample_tree
 from dangjian.requirements import engine
 from dangjian.requirements.tests.factories import load_shipped, record
 

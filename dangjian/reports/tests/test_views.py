@@ -8,11 +8,12 @@ from pathlib import Path
 import pytest
 from django.utils import timezone
 
+from dangjian.accounts.tests.factories import make_user
 from dangjian.activities.models import ActivityKind as K
 from dangjian.core.permissions import Role
-from dangjian.core.testing import make_member, make_user
 from dangjian.feedback.models import Feedback
 from dangjian.orgs.services import org_recount
+from dangjian.orgs.tests.factories import make_member
 from dangjian.requirements import engine
 from dangjian.requirements.tests.factories import load_shipped, record
 

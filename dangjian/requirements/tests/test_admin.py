@@ -3,8 +3,8 @@ from __future__ import annotations
 import pytest
 from django.test import TestCase
 
+from dangjian.accounts.tests.factories import make_user
 from dangjian.core.permissions import Role
-from dangjian.core.testing import make_user
 from dangjian.requirements.models import ComplianceResult, Requirement
 
 from .factories import load_shipped

@@ -2,9 +2,11 @@ from __future__ import annotations
 
 import pytest
 
+from dangjian.accounts.tests.factories import make_user
 from dangjian.activities.models import ActivityKind as K
 from dangjian.core.permissions import Role
-from dangjian.core.testing import browser_login, make_user, sample_tree
+from dangjian.core.testing import browser_login
+from dangjian.orgs.tests.factories import sample_tree
 from dangjian.requirements import engine
 
 from .factories import last_period, load_shipped, record

@@ -7,10 +7,10 @@ from django.test import TestCase
 from django.utils import timezone
 
 from dangjian.activities.models import ActivityKind as K
-from dangjian.core.testing import make_member, make_org
 from dangjian.orgs import services as org_services
 from dangjian.orgs.choices import MemberStatus, OrgKind, PositionTitle
 from dangjian.orgs.models import Position
+from dangjian.orgs.tests.factories import make_member, make_org
 from dangjian.requirements import engine
 from dangjian.requirements.engine import parse_span, span_label, span_of, spans_overlapping
 from dangjian.requirements.models import ComplianceRollup, Status
@@ -178,7 +178,7 @@ def test_events_members_and_moves_keep_figures_equal_to_full(world):
     month = last_period("month").key
     with TestCase.captureOnCommitCallbacks(execute=True):
         for _ in range(4):
-            from dangjian.core.testing import member_data
+            from dangjian.orgs.tests.factories import member_data
 
             org_services.member_create(org=small, actor=None, **member_data(status=MemberStatus.FULL))
     assert result("ZB-COMMITTEE-MEETING", small, month) is not None  # 7 正式党员 now

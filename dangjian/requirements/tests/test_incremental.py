@@ -13,10 +13,10 @@ from hypothesis import strategies as st
 
 from dangjian.activities.models import Activity
 from dangjian.activities.models import ActivityKind as K
-from dangjian.core.testing import make_member, make_org, member_data
 from dangjian.orgs import services as org_services
 from dangjian.orgs.choices import MemberStatus, OrgKind
 from dangjian.orgs.models import Member, Org
+from dangjian.orgs.tests.factories import make_member, make_org, member_data
 from dangjian.requirements import engine
 
 from .factories import delete, load_shipped, move, record, snapshot

@@ -8,8 +8,8 @@ import re
 import pytest
 
 from dangjian.activities.models import ActivityKind as K
-from dangjian.core.testing import make_org
 from dangjian.orgs.choices import OrgKind
+from dangjian.orgs.tests.factories import make_org
 from dangjian.requirements import engine
 from dangjian.requirements.loader import default_files, parse_files
 from dangjian.requirements.models import Requirement, Status

@@ -6,10 +6,11 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from dangjian.accounts.tests.factories import make_user
 from dangjian.activities.models import ActivityKind as K
 from dangjian.core.permissions import Role
-from dangjian.core.testing import make_member, make_user
 from dangjian.orgs.services import org_recount
+from dangjian.orgs.tests.factories import make_member
 from dangjian.requirements import engine
 from dangjian.requirements.engine import span_of
 
