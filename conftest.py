@@ -17,7 +17,7 @@ def _fast_settings(settings):
 
 @pytest.fixture
 def tree(db):
-    from dangjian.core.testing import sample_tree
+    from dangjian.orgs.tests.factories import sample_tree
 
     return sample_tree()
 
