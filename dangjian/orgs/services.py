@@ -11,6 +11,7 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, Q, QuerySet
@@ -103,6 +104,19 @@ def org_check(data: Mapping[str, Any], *, parent: Org | None) -> dict[str, str]:
     if data.get("founded_on") and data.get("term_start") and data["term_start"] < data["founded_on"]:
         errors["term_start"] = "实际换届时间不能早于成立日期"
     return errors
+
+
+def records_kept_from(org: Org | None) -> dt.date | None:
+    """纪实起始日期 in force for ``org``: its own, the nearest ancestor's, else the deployment's."""
+    if org is not None:
+        prefixes = [org.path[: d * Org.steplen] for d in range(1, len(org.path) // Org.steplen + 1)]
+        marks = dict(
+            Org.objects.filter(path__in=prefixes, records_from__isnull=False).values_list("path", "records_from")
+        )
+        for prefix in reversed(prefixes):
+            if prefix in marks:
+                return marks[prefix]
+    return getattr(settings, "COMPLIANCE_RECORDS_FROM", None)
 
 
 def _org_fill_term(org: Org) -> None:
