@@ -142,7 +142,7 @@ def test_imported_tree_keeps_records_from_the_import_month(tmp_path, db, setting
     settings.COMPLIANCE_RECORDS_FROM = None
     rows = [{"name": "某市委", "kind": "党委"}, {"name": "某县委", "kind": "党委", "parent": "某市委"}]
     orgs_import(path=org_list(tmp_path / "r.xlsx", rows), user=None)
-    month = dt.date.today().replace(day=1)  # noqa: DTZ011
+    month = dt.date.today().replace(day=1)
     # Set on the imported root; the county inherits it.
     assert Org.objects.get(name="某市委").records_from == month
     assert Org.objects.get(name="某县委").records_from is None
