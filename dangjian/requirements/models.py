@@ -136,7 +136,7 @@ def explain(
     if status == Status.NO_RECORDS:
         return f"{label} 早于纪实起始日期，平台无记录，不作评判"
     if per_member:
-        line = "全部党员" if share >= 1 else f"{share:.0%}的党员（{members_needed(share, required)} 名）"
+        line = "全部党员" if share >= 1 else f"{share:.0%}，即 {members_needed(share, required)} 名"
         head = (
             f"{label} {required} 名党员中 {count} 名已参加{name}（要求每人至少 {times} 次，达标线：{line}）"
         )

@@ -36,7 +36,10 @@ def world(db):
     return {"city": city, "county": county, "branch": branch, "group": group, "members": members}
 
 
-def post(member, org, title, start=D(2020, 1, 1), end=None):
+LONG_AGO = D(2020, 1, 1)
+
+
+def post(member, org, title, start=LONG_AGO, end=None):
     return Position.objects.create(
         member=member, org=org, org_path=org.path, title=title, started_on=start, ended_on=end
     )

@@ -143,7 +143,7 @@ def test_per_member_rule_counts_members(world):
     assert (cell.status, cell.count, cell.required, cell.record_ids) == (Status.NOT_MET, 5, 7, [act.pk])
     assert (
         cell.explanation
-        == f"{year.label} 7 名党员中 5 名已参加党员参加组织生活会（要求每人至少 1 次，达标线：全部党员），2 名未参加，未达标"
+        == f"{year.label} 7 名党员中 5 名已参加党员参加组织生活会（要求每人至少 1 次，达标线：90%，即 7 名），2 名未参加，未达标"
     )
     record(big, year.start + dt.timedelta(days=310), K.ORG_LIFE_MEETING, present=members[5:])
     assert result("JY-ORG-LIFE-EACH-MEMBER", big, year.key).status == Status.MET
