@@ -28,7 +28,9 @@ def world(db):
     county = make_org(city, name="县委", kind=OrgKind.COMMITTEE)
     branch = make_org(county, name="支部", kind=OrgKind.BRANCH)
     group = make_org(branch, name="第一党小组", kind=OrgKind.GROUP)
-    members = [make_member(branch, recount=False, joined=D(2000, 7, 1)) for _ in range(8)]
+    members = [
+        make_member(branch, recount=False, birth=D(1970, 1, 1), joined=D(2000, 7, 1)) for _ in range(8)
+    ]
     from dangjian.orgs.services import org_recount
 
     org_recount()

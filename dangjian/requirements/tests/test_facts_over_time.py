@@ -12,8 +12,8 @@ from django.utils import timezone
 from dangjian.activities.models import ActivityKind as K
 from dangjian.core.testing import make_member, make_org
 from dangjian.orgs import services as org_services
-from dangjian.orgs.choices import MemberStatus, OrgKind
-from dangjian.orgs.models import Org
+from dangjian.orgs.choices import MemberStatus, OrgKind, PositionTitle
+from dangjian.orgs.models import Org, Position
 from dangjian.requirements import engine
 from dangjian.requirements.models import ComplianceResult, ComplianceRollup, Status
 
@@ -80,10 +80,16 @@ def test_branch_that_shrinks_keeps_its_met_history(county):
     held, moved = months_ago(3), months_ago(2)
     branch = make_org(county, name="缩小的支部", kind=OrgKind.BRANCH)
     other = make_org(county, name="另一支部", kind=OrgKind.BRANCH)
-    members = [make_member(branch, recount=False, joined=D(2000, 7, 1)) for _ in range(7)]
+    members = [
+        make_member(branch, recount=False, birth=D(1970, 1, 1), joined=D(2000, 7, 1)) for _ in range(7)
+    ]
     org_services.org_recount()
+    for m, title in zip(members[1:3], (PositionTitle.SECRETARY, PositionTitle.ORGANIZATION), strict=True):
+        Position.objects.create(
+            member=m, org=branch, org_path=branch.path, title=title, started_on=D(2020, 1, 1)
+        )
     engine.recompute_all()
-    record(branch, held.start + dt.timedelta(days=3), K.COMMITTEE_MEETING)
+    record(branch, held.start + dt.timedelta(days=3), K.COMMITTEE_MEETING, present=members[1:3])
     with TestCase.captureOnCommitCallbacks(execute=True):
         org_services.member_transfer(
             member=members[0],
@@ -124,7 +130,7 @@ def test_branch_that_becomes_a_general_branch_keeps_its_branch_history(county):
 def test_removed_org_keeps_its_periods_before_removal_in_the_ancestors_figures(county):
     q = last_period("quarter")
     branch = make_org(county, name="撤销的支部", kind=OrgKind.BRANCH, founded_on=D(2010, 1, 1))
-    member = make_member(branch, joined=D(2000, 7, 1))
+    member = make_member(branch, birth=D(1970, 1, 1), joined=D(2000, 7, 1))
     other = make_org(county, name="合并后的支部", kind=OrgKind.BRANCH)
     engine.recompute_all()
     record(branch, q.start + dt.timedelta(days=5), K.GENERAL_MEETING)
@@ -207,7 +213,7 @@ def test_records_from_in_the_future_is_refused(county):
 def test_full_recompute_keeps_closed_periods_inside_retention_and_campaign_results(county, settings):
     branch = make_org(county, name="支部", kind=OrgKind.BRANCH)
     for _ in range(3):
-        make_member(branch, joined=D(2000, 7, 1))
+        make_member(branch, birth=D(1970, 1, 1), joined=D(2000, 7, 1))
     last_year = str(timezone.localdate().year - 1)
     engine.recompute_all()
     assert result("ZB-ORG-LIFE-MEETING", branch, last_year) is not None
@@ -226,7 +232,7 @@ def test_full_recompute_keeps_closed_periods_inside_retention_and_campaign_resul
 
 def test_incremental_sync_of_an_org_leaves_retained_periods_alone(county, settings):
     branch = make_org(county, name="支部", kind=OrgKind.BRANCH)
-    make_member(branch, joined=D(2000, 7, 1))
+    make_member(branch, birth=D(1970, 1, 1), joined=D(2000, 7, 1))
     engine.recompute_all()
     settings.COMPLIANCE_HISTORY_YEARS = 1
     last_year = str(timezone.localdate().year - 1)
