@@ -87,18 +87,23 @@ def _org_counts(rule: Rule, spans: Sequence[Span], few: list[OrgHistory] | None)
                 "c",
             )
         )
+    joins, join_params = "", []
     if rule.quorum == QUORUM_COMMITTEE_MAJORITY:
+        # Per record: posts of 委员 of the org in post that day, and how many of them attended
+        # (a member holding two posts at once counts twice on both sides).
         titles = q.literals(sorted(COMMITTEE_TITLES))
-        posts = f"p.org_id = e.org_id AND p.title IN ({titles}) AND {_in_post('p', 'e.held_on')}"
-        checks.append(
-            (
-                f"2 * (SELECT COUNT(DISTINCT p.member_id) FROM {q.T_POSITION} p JOIN {q.T_ATTENDANCE} t "  # noqa: S608
-                f"ON t.member_id = p.member_id AND t.activity_id = e.activity_id "
-                f"AND t.status IN ({q.literals(ATTENDED)}) WHERE {posts}) "
-                f"> (SELECT COUNT(DISTINCT p.member_id) FROM {q.T_POSITION} p WHERE {posts})",
-                "q",
-            )
+        quorum = (
+            f"SELECT e.activity_id AS aid, CASE WHEN 2 * COUNT(t.member_id) > COUNT(*) "  # noqa: S608
+            f"THEN 1 ELSE 0 END AS ok FROM {q.T_ENTRY} e JOIN {q.T_POSITION} p ON p.org_id = e.org_id "
+            f"AND p.title IN ({titles}) AND {_in_post('p', 'e.held_on')} "
+            f"LEFT JOIN {q.T_ATTENDANCE} t ON t.activity_id = e.activity_id AND t.member_id = p.member_id "
+            f"AND t.status IN ({q.literals(ATTENDED)}) "
+            f"WHERE e.kind IN ({kinds}) AND e.is_active AND e.held_on >= %s AND e.held_on <= %s AND {e_in} "
+            f"GROUP BY e.activity_id"
         )
+        joins = f" LEFT JOIN ({quorum}) qm ON qm.aid = e.activity_id"
+        join_params = [lo, hi, *e_params]
+        checks.append(("COALESCE(qm.ok, 0) = 1", "q"))
     lecturer = rule.lecturer == LECTURER_SECRETARY
     if lecturer:
         secretary = q.literals([PositionTitle.SECRETARY.value])
@@ -111,19 +116,24 @@ def _org_counts(rule: Rule, spans: Sequence[Span], few: list[OrgHistory] | None)
             )
         )
     base = f"e.kind IN ({kinds}) AND e.is_active AND e.held_on >= %s AND e.held_on <= %s"
-    if checks:
-        why = "CASE " + " ".join(f"WHEN NOT ({c}) THEN '{code}'" for c, code in checks) + " ELSE '' END"
-    else:
-        why = "''"
+    def reasons(items: list[tuple[str, str]]) -> str:
+        if not items:
+            return "''"
+        return "CASE " + " ".join(f"WHEN NOT ({c}) THEN '{code}'" for c, code in items) + " ELSE '' END"
+
+    why = reasons(checks)
+    # A 党小组's records have no 委员 of their own: the quorum check is the branch's only.
+    why_groups = reasons([c for c in checks if c[1] != "q"])
     parts = [
-        f"SELECT e.org_id AS oid, e.activity_id AS aid, e.held_on AS d, {why} AS why FROM {q.T_ENTRY} e WHERE {base} AND {e_in}"  # noqa: S608
+        f"SELECT e.org_id AS oid, e.activity_id AS aid, e.held_on AS d, {why} AS why FROM {q.T_ENTRY} e{joins} "  # noqa: S608
+        f"WHERE {base} AND {e_in}"
     ]
-    params: list = [lo, hi, *e_params]
+    params: list = [*join_params, lo, hi, *e_params]
     if rule.counts_from_groups:
         group_ids = sorted({g for h in few for g in h.group_ids}) if few is not None else None
         g_in, g_params = q.in_ids("e.org_id", group_ids) if group_ids is not None else ("1 = 1", [])
         parts.append(
-            f"SELECT b.id, e.activity_id, e.held_on, {why} FROM {q.T_ENTRY} e JOIN {q.T_ORG} g ON g.id = e.org_id "  # noqa: S608
+            f"SELECT b.id, e.activity_id, e.held_on, {why_groups} FROM {q.T_ENTRY} e JOIN {q.T_ORG} g ON g.id = e.org_id "  # noqa: S608
             f"JOIN {q.T_ORG} b ON b.path = SUBSTR(g.path, 1, LENGTH(g.path) - {q.STEPLEN}) "
             f"WHERE g.kind = '{OrgKind.GROUP.value}' AND {base} AND {g_in}"
         )
@@ -140,6 +150,10 @@ def _org_counts(rule: Rule, spans: Sequence[Span], few: list[OrgHistory] | None)
             f"AND {p_in}"
         )
         params += [lo, hi, *p_params]
+    if checks and len(parts) == 1:
+        # A compound subquery is not flattened into the aggregate, so each record's checks run
+        # once (not once per aggregate that reads the reason).
+        parts.append("SELECT NULL, NULL, NULL, NULL WHERE 1 = 0")
     distinct = len(rule.kinds) > 1 or lecturer
     n = f"COUNT({'DISTINCT ' if distinct else ''}CASE WHEN x.why = '' THEN x.aid END)"
     ok_ids = q.id_list("CASE WHEN x.why = '' THEN x.aid END", distinct)
@@ -192,10 +206,16 @@ def _member_counts(rule: Rule, spans: Sequence[Span], few: list[OrgHistory] | No
             f"UNION SELECT y.member_id FROM {q.T_TRANSFER} y WHERE {b})"
         )
         t_params = [*ap, *bp]
+    # All orgs: from the kind entries to their attendance. A few orgs: from their members'
+    # attendance to the entries (CROSS JOIN keeps that order on SQLite).
+    source = (
+        f"{q.T_ENTRY} e JOIN {q.T_ATTENDANCE} t ON t.activity_id = e.activity_id WHERE 1 = 1"
+        if ids is None
+        else f"{q.T_ATTENDANCE} t CROSS JOIN {q.T_ENTRY} e WHERE e.activity_id = t.activity_id"
+    )
     done = (
-        f"SELECT t.member_id AS mid, {key} AS k FROM {q.T_ENTRY} e "  # noqa: S608
-        f"JOIN {q.T_ATTENDANCE} t ON t.activity_id = e.activity_id "
-        f"WHERE e.kind IN ({kinds}) AND e.is_active AND e.held_on >= %s AND e.held_on <= %s "
+        f"SELECT t.member_id AS mid, {key} AS k FROM {source} "  # noqa: S608
+        f"AND e.kind IN ({kinds}) AND e.is_active AND e.held_on >= %s AND e.held_on <= %s "
         f"AND t.status IN ({q.literals(ATTENDED)}) AND {t_in} "
         f"GROUP BY t.member_id{'' if once else ', ' + key} HAVING COUNT(DISTINCT e.activity_id) >= {int(rule.times)}"
     )
