@@ -111,7 +111,9 @@ def records_kept_from(org: Org | None) -> dt.date | None:
     if org is not None:
         prefixes = [org.path[: d * Org.steplen] for d in range(1, len(org.path) // Org.steplen + 1)]
         marks = dict(
-            Org.objects.filter(path__in=prefixes, records_from__isnull=False).values_list("path", "records_from")
+            Org.objects.filter(path__in=prefixes, records_from__isnull=False).values_list(
+                "path", "records_from"
+            )
         )
         for prefix in reversed(prefixes):
             if prefix in marks:

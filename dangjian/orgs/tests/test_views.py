@@ -117,7 +117,9 @@ def test_org_removal_records_date_and_reason(admin_client, tree):
     group = tree["group_a1"]
     r = admin_client.post(f"/orgs/{group.pk}/delete/", {"removed_on": "2020-01-01"}, follow=True)
     assert "请填写撤销原因" in r.content.decode()
-    r = admin_client.post(f"/orgs/{group.pk}/delete/", {"removed_on": "2020-13-01", "reason": "x"}, follow=True)
+    r = admin_client.post(
+        f"/orgs/{group.pk}/delete/", {"removed_on": "2020-13-01", "reason": "x"}, follow=True
+    )
     assert "撤销日期格式不正确" in r.content.decode()
     assert Org.objects.get(pk=group.pk).deleted_at is None
     admin_client.post(f"/orgs/{group.pk}/delete/", {"removed_on": "2024-06-30", "reason": "小组合并"})

@@ -116,6 +116,7 @@ def _org_counts(rule: Rule, spans: Sequence[Span], few: list[OrgHistory] | None)
             )
         )
     base = f"e.kind IN ({kinds}) AND e.is_active AND e.held_on >= %s AND e.held_on <= %s"
+
     def reasons(items: list[tuple[str, str]]) -> str:
         if not items:
             return "''"
