@@ -13,6 +13,7 @@ Variables (all optional for local use):
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from pathlib import Path
 
@@ -253,5 +254,25 @@ ACTIVITY_ATTACHMENT_MAX_MB = int(os.environ.get("ACTIVITY_ATTACHMENT_MAX_MB", "1
 ACTIVITY_ABSENCE_THRESHOLD = 3  # consecutive 缺席 (without leave) that flag a member to the secretary
 ACTIVITY_ABSENCE_WINDOW_DAYS = 365  # how far back the absence flags look
 
-# Compliance: how many calendar years back (plus the current one) results are kept and rebuilt.
+# Compliance: how many calendar years (the current one included) are judged and rebuilt; results
+# of closed periods are kept for COMPLIANCE_RETENTION_YEARS (campaign rules: while they exist).
 COMPLIANCE_HISTORY_YEARS = int(os.environ.get("COMPLIANCE_HISTORY_YEARS", "2"))
+COMPLIANCE_RETENTION_YEARS = int(os.environ.get("COMPLIANCE_RETENTION_YEARS", "5"))
+
+
+def _records_from(text: str) -> dt.date | None:
+    """纪实起始日期 of the deployment (ISO date): periods ending before it are 无记录."""
+    if not text.strip():
+        return None
+    try:
+        day = dt.date.fromisoformat(text.strip())
+    except ValueError as exc:
+        raise ImproperlyConfigured(
+            f"COMPLIANCE_RECORDS_FROM（纪实起始日期）格式应为 YYYY-MM-DD：{text!r}"
+        ) from exc
+    if day > dt.date.today():  # noqa: DTZ011 - a calendar date from the environment
+        raise ImproperlyConfigured(f"COMPLIANCE_RECORDS_FROM（纪实起始日期）不能晚于今天：{text}")
+    return day
+
+
+COMPLIANCE_RECORDS_FROM = _records_from(os.environ.get("COMPLIANCE_RECORDS_FROM", ""))

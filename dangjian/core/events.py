@@ -3,10 +3,12 @@
 Services call ``emit`` (it defers to ``transaction.on_commit``); an app that keeps derived figures
 subscribes in its ``AppConfig.ready``. Events and their keyword arguments:
 
-  activities_changed(changes)  activity records saved or removed: {org id: [dates before and after]}
-
-  members_changed(org_ids)   members created/edited/transferred/deleted in these orgs
-  org_tree_changed(org_ids)  orgs created/moved/edited/deleted (ids of the moved subtrees' roots)
+  activities_changed(changes)            activity records saved or removed: {org id: [dates
+                                         before and after]}
+  members_changed(org_ids, since=None)   members created/edited/transferred/deleted, or posts
+                                         changed, in these orgs (from the day ``since``, or any day)
+  org_tree_changed(org_ids, since=None)  orgs created/moved/edited/removed (ids of the moved
+                                         subtrees' roots; a dated change gives ``since``)
 """
 
 from __future__ import annotations

@@ -1,6 +1,8 @@
 """Deterministic demo activity records with attendance, for every org, over the last two years.
 
-Called by ``gen_demo`` after the orgs, members and posts exist. The caller runs the full
+Called by ``gen_demo`` after the orgs, members, posts and the deployment's history exist: an
+org holds records only between its 成立 and 撤销 dates (a removed branch with the members it had
+then), and a branch holds 支委会 only once it has a 支部委员会 (3 委员 in post or 7 正式党员). The caller runs the full
 compliance recompute afterwards, so nothing here calls the engine; rows go in with one prepared
 INSERT per table (``executemany``; COPY on PostgreSQL), skipping ``save()`` and history.
 
@@ -14,9 +16,10 @@ branches less often, so the dashboards show real differences):
   year for leadership teams.
 
 Attendance rows: yanbian would need 15M+ rows for one row per member per meeting, too many for
-SQLite in the time budget. So rows are written for small bodies over the whole two years
-(支委会, 党委会, 中心组, 党小组会, 谈心谈话) and for whole-membership meetings only in the last
-``FULL_ATTENDANCE_MONTHS`` months; older whole-membership records carry plausible 应到/实到
+SQLite in the time budget. So rows are written for small bodies over the last
+``SMALL_BODY_ATTENDANCE_MONTHS`` months (支委会, 党委会, 中心组, 党小组会), for 谈心谈话 and the yearly
+组织生活会 always (both are judged per member), and for other whole-membership meetings only in
+the last ``FULL_ATTENDANCE_MONTHS`` months; older whole-membership records carry plausible 应到/实到
 counts without rows (the 考勤统计 ledger and the absence flags therefore cover the recent months).
 """
 
@@ -32,12 +35,12 @@ from typing import Any, TextIO
 from django.conf import settings
 from django.core.management.color import no_style
 from django.db import connection, transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.utils import timezone
 
 from dangjian.activities.models import Activity, ActivityKind, ActivityKindEntry, Attendance, AttendanceStatus
 from dangjian.orgs.choices import BRANCH_KINDS, COMMITTEE_TITLES, Mobility, OrgKind, PositionTitle, Standing
-from dangjian.orgs.models import Member, MobilityRecord, Org, Position
+from dangjian.orgs.models import Member, MobilityRecord, Org, Position, Transfer
 
 FULL_ATTENDANCE_MONTHS = 3
 SMALL_BODY_ATTENDANCE_MONTHS = 12
@@ -130,7 +133,10 @@ class _Writer:
 
 class _Org:
     __slots__ = (
+        "alive_from",
+        "alive_to",
         "committee",
+        "committee_from",
         "depth",
         "diligence",
         "fixed_day",
@@ -145,6 +151,9 @@ class _Org:
         self.id, self.path, self.kind, self.depth, self.leadership = pk, path, kind, depth, leadership
         self.members: list[int] = []
         self.committee: list[int] = []
+        self.alive_from: dt.date | None = None  # 成立日期 (records only from then on)
+        self.alive_to: dt.date | None = None  # 撤销日期 (records only before)
+        self.committee_from: dt.date | None = None  # the 支部委员会 exists from
         self.diligence = 1.0
         self.fixed_day = 1
 
@@ -191,32 +200,47 @@ class ActivityGenerator:
 
     def load(self) -> list[_Org]:
         orgs: dict[int, _Org] = {}
-        for pk, path, kind, depth, leadership in (
-            Org.objects.filter(deleted_at__isnull=True)
+        for pk, path, kind, depth, leadership, founded, removed in (
+            Org.objects.filter(Q(deleted_at__isnull=True) | Q(removed_on__isnull=False))
             .order_by("path")
-            .values_list("pk", "path", "kind", "depth", "leadership_team")
+            .values_list("pk", "path", "kind", "depth", "leadership_team", "founded_on", "removed_on")
         ):
             orgs[pk] = _Org(pk, path, kind, depth, leadership)
-        for pk, org_id, group_id in (
+            orgs[pk].alive_from, orgs[pk].alive_to = founded, removed
+        full_days: dict[int, list[dt.date]] = {}
+        for pk, org_id, group_id, full_on in (
             Member.objects.alive()
             .exclude(standing=Standing.SUSPENDED)
             .order_by("pk")
-            .values_list("pk", "org_id", "party_group_id")
+            .values_list("pk", "org_id", "party_group_id", "full_member_on")
         ):
             if org_id in orgs:
                 orgs[org_id].members.append(pk)
+                if full_on is not None:
+                    full_days.setdefault(org_id, []).append(full_on)
             if group_id in orgs:
                 orgs[group_id].members.append(pk)
+        # Removed orgs held their records with the members they had then.
+        for member_id, from_org in Transfer.objects.order_by("pk").values_list("member_id", "from_org_id"):
+            org = orgs.get(from_org)
+            if org is not None and org.alive_to is not None:
+                org.members.append(member_id)
         rank = {t: i for i, t in enumerate(PositionTitle.values)}
         posts = sorted(
-            Position.objects.filter(ended_on__isnull=True, title__in=COMMITTEE_TITLES).values_list(
-                "org_id", "title", "member_id"
-            ),
+            Position.objects.filter(title__in=COMMITTEE_TITLES)
+            .filter(Q(ended_on__isnull=True) | Q(org__removed_on__isnull=False))
+            .values_list("org_id", "title", "member_id", "started_on"),
             key=lambda r: (r[0], rank.get(r[1], 99), r[2]),
         )
-        for org_id, _title, member_id in posts:
+        post_days: dict[int, list[dt.date]] = {}
+        for org_id, _title, member_id, started in posts:
             if org_id in orgs and member_id not in orgs[org_id].committee:
                 orgs[org_id].committee.append(member_id)
+                post_days.setdefault(org_id, []).append(started)
+        for org in orgs.values():
+            # A 支部委员会 from the day 3 委员 are in post or 7 members are 正式党员.
+            days = sorted(post_days.get(org.id, []))[2:3] + sorted(full_days.get(org.id, []))[6:7]
+            org.committee_from = min(days) if days else None
         self.away = set(
             MobilityRecord.objects.filter(direction=Mobility.OUT, ended_on__isnull=True).values_list(
                 "member_id", flat=True
@@ -304,9 +328,14 @@ class ActivityGenerator:
         topic: str | None = None,
     ) -> None:
         kinds = list(kinds)
+        held = starts.date()
+        if (org.alive_from and held < org.alive_from) or (org.alive_to and held >= org.alive_to):
+            return
+        if K.COMMITTEE_MEETING in kinds and org.kind in BRANCH_KINDS:
+            if org.committee_from is None or held < org.committee_from:
+                return
         pk = self.next_activity
         self.next_activity += 1
-        held = starts.date()
         people = attendees or []
         if rows:
             present = 0
@@ -346,7 +375,7 @@ class ActivityGenerator:
         committee = org.committee or members[: min(3, len(members))]
         host = committee[0]
         recorder = committee[1] if len(committee) > 1 else None
-        has_committee = len(org.committee) >= 3 or len(members) >= 7
+        has_committee = org.committee_from is not None
         p = org.diligence
         months = self.months()
         for y, m in months:
@@ -408,12 +437,13 @@ class ActivityGenerator:
             if m in (11, 12, 1) and (m == 12 or rng.random() < 0.15) and rng.random() < p:
                 s = self.when(y, m, rng.randint(5, 27), 9)
                 if s and (m != 1 or rng.random() < 0.5):
+                    # Attendance kept every year: each member's 组织生活会 is judged.
                     self.record(
                         org, [K.ORG_LIFE_MEETING, K.MEMBER_APPRAISAL], s, members,
-                        rows=self.rows_for(s), host=host, recorder=recorder,
+                        rows=True, host=host, recorder=recorder,
                     )  # fmt: skip
-        # 谈心谈话: a committee member with each member about once a year, some twice. These
-        # records carry their two participants in the counts only (no attendance rows).
+        # 谈心谈话: a committee member with each member about once a year, some twice; both
+        # take part (attendance rows: the talk is judged per member).
         talkers = committee
         for year_start in range(YEARS):
             for i, member in enumerate(members):
@@ -424,7 +454,7 @@ class ActivityGenerator:
                     talker = talkers[(i + n) % len(talkers)]
                     if s and talker != member:
                         self.record(
-                            org, [K.HEART_TO_HEART_TALK], s, [talker, member], rows=False,
+                            org, [K.HEART_TO_HEART_TALK], s, [talker, member], rows=True,
                             host=talker, topic="谈心谈话：了解思想和工作情况",
                         )  # fmt: skip
 

@@ -67,6 +67,14 @@ class Org(MP_Node, SoftDeleteModel):
     term_start = models.DateField("本届任期开始（实际换届时间）", null=True, blank=True)
     term_years = models.PositiveSmallIntegerField("任期（年）", null=True, blank=True)
     term_due = models.DateField("应换届时间", null=True, blank=True, db_index=True)
+    removed_on = models.DateField("撤销日期", null=True, blank=True)
+    removed_reason = models.CharField("撤销原因", max_length=200, blank=True)
+    records_from = models.DateField(
+        "纪实起始日期",
+        null=True,
+        blank=True,
+        help_text="本组织及下级从此日起在平台纪实；此前结束的期间显示为“无记录”。不填则沿用上级或全平台设置",
+    )
     full_count = models.PositiveIntegerField("正式党员数", default=0, editable=False)
     probationary_count = models.PositiveIntegerField("预备党员数", default=0, editable=False)
 
@@ -89,6 +97,13 @@ class Org(MP_Node, SoftDeleteModel):
                 | Q(term_start__isnull=True, term_years__isnull=True, term_due__isnull=True),
                 name="org_no_term_unless_elected",
                 violation_error_message="党组、党工委、临时党支部和党小组不实行换届，不填写任期和换届时间",
+            ),
+            models.CheckConstraint(
+                condition=Q(removed_on__isnull=True)
+                | Q(founded_on__isnull=True)
+                | Q(removed_on__gte=F("founded_on")),
+                name="org_removed_after_founded",
+                violation_error_message="撤销日期不能早于成立日期",
             ),
         ]
 
@@ -119,6 +134,31 @@ def default_term_years(kind: str, sector: str) -> int:
     if sector in by_sector:
         return by_sector[sector]
     return getattr(settings, "TERM_YEARS_BY_KIND", {}).get(kind, 3)
+
+
+class OrgStateChange(models.Model):
+    """A dated change of an org's kind, 单位类别 or 县处级以上领导班子 flag.
+
+    The row keeps the values the org had *before* ``changed_on``; the org row holds the values
+    since the latest change. So the facts of any past day are the org row, or the earliest
+    change after that day. The compliance engine judges a past period by them (a branch that
+    became a 总支 keeps its branch history).
+    """
+
+    org = models.ForeignKey(Org, verbose_name="组织", on_delete=models.CASCADE, related_name="state_changes")
+    changed_on = models.DateField("变更日期")
+    kind = models.CharField("变更前组织类别", max_length=32, choices=OrgKind.choices)
+    sector = models.CharField("变更前单位类别", max_length=32, choices=Sector.choices, blank=True)
+    leadership_team = models.BooleanField("变更前是否县处级以上领导班子", default=False)
+
+    class Meta:
+        verbose_name = "组织类别变更"
+        verbose_name_plural = "组织类别变更"
+        ordering = ["org", "changed_on", "id"]
+        indexes = [models.Index(fields=["org", "changed_on"])]
+
+    def __str__(self) -> str:
+        return f"{self.org_id} {self.changed_on} {self.kind}"
 
 
 class Member(SoftDeleteModel):

@@ -11,6 +11,7 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, Q, QuerySet
@@ -30,6 +31,7 @@ from .models import (
     Member,
     MobilityRecord,
     Org,
+    OrgStateChange,
     Position,
     Transfer,
     default_term_years,
@@ -93,7 +95,10 @@ ORG_FIELDS = (
     "term_start",
     "term_years",
     "term_due",
+    "records_from",
 )
+# Facts the compliance engine reads for past periods: a change of these is dated.
+DATED_ORG_FIELDS = ("kind", "sector", "leadership_team")
 
 
 TERM_FIELDS = {"term_start": "实际换届时间", "term_years": "任期", "term_due": "应换届时间"}
@@ -114,7 +119,11 @@ def org_check(data: Mapping[str, Any], *, parent: Org | None) -> dict[str, str]:
         and parent.kind not in BRANCH_KINDS | {OrgKind.GENERAL_BRANCH}
     ):
         errors["kind"] = "党小组只能设在党支部或党总支下"
-    for field, label in (("founded_on", "成立日期"), ("term_start", "实际换届时间")):
+    for field, label in (
+        ("founded_on", "成立日期"),
+        ("term_start", "实际换届时间"),
+        ("records_from", "纪实起始日期"),
+    ):
         value = data.get(field)
         if value and value > now:
             errors[field] = f"{label}不能晚于今天"
@@ -125,6 +134,21 @@ def org_check(data: Mapping[str, Any], *, parent: Org | None) -> dict[str, str]:
             if data.get(field):
                 errors[field] = f"{OrgKind(kind).label}不实行换届，{label}应留空"
     return errors
+
+
+def records_kept_from(org: Org | None) -> dt.date | None:
+    """纪实起始日期 in force for ``org``: its own, the nearest ancestor's, else the deployment's."""
+    if org is not None:
+        prefixes = [org.path[: d * Org.steplen] for d in range(1, len(org.path) // Org.steplen + 1)]
+        marks = dict(
+            Org.objects.filter(path__in=prefixes, records_from__isnull=False).values_list(
+                "path", "records_from"
+            )
+        )
+        for prefix in reversed(prefixes):
+            if prefix in marks:
+                return marks[prefix]
+    return getattr(settings, "COMPLIANCE_RECORDS_FROM", None)
 
 
 def _org_fill_term(org: Org) -> None:
@@ -159,12 +183,26 @@ def org_create(*, parent: Org | None, actor: Any, **data: Any) -> Org:
 
 
 @transaction.atomic
-def org_update(*, org: Org, actor: Any, **data: Any) -> Org:
+def org_update(*, org: Org, actor: Any, changed_on: dt.date | None = None, **data: Any) -> Org:
+    """Edit an org. A change of kind, 单位类别 or 县处级以上领导班子 takes effect on ``changed_on``
+    (default today): the values before it are kept (``OrgStateChange``), so periods that began
+    earlier are still judged as the org was then."""
     parent = Org.objects.get_parent(org)
     merged = {f: getattr(org, f) for f in ORG_FIELDS} | data
     errors = org_check(merged, parent=parent)
+    on = changed_on or today()
+    dated = [f for f in DATED_ORG_FIELDS if f in data and getattr(org, f) != data[f]]
+    if dated:
+        if on > today():
+            errors["changed_on"] = "变更日期不能晚于今天"
+        elif org.founded_on and on < org.founded_on:
+            errors["changed_on"] = "变更日期不能早于成立日期"
     if errors:
         raise ValidationError(errors)
+    if dated:
+        OrgStateChange.objects.create(
+            org=org, changed_on=on, kind=org.kind, sector=org.sector, leadership_team=org.leadership_team
+        )
     changed = {}
     recompute_due = "term_due" not in data and ({"term_start", "term_years"} & data.keys())
     for field, value in data.items():
@@ -177,7 +215,22 @@ def org_update(*, org: Org, actor: Any, **data: Any) -> Org:
     org.full_clean(exclude=["path", "depth", "numchild"])
     org.save()
     audit(actor=actor, verb="org.update", target=org, org_path=org.path, changed=changed)
-    emit("org_tree_changed", org_ids={org.pk})
+    # Only a dated change leaves the periods before it alone; other edits (成立日期,
+    # 纪实起始日期) may change any period.
+    undated = set(changed) - {
+        *DATED_ORG_FIELDS,
+        "name",
+        "unit_name",
+        "code",
+        "term_start",
+        "term_years",
+        "term_due",
+    }
+    emit("org_tree_changed", org_ids={org.pk}, since=on if dated and not undated else None)
+    if "records_from" in changed:
+        # The subtree inherits the date: every org below is judged again.
+        below = set(Org.objects.filter(path__startswith=org.path).values_list("pk", flat=True))
+        emit("members_changed", org_ids=below)
     return org
 
 
@@ -206,16 +259,37 @@ def org_move(*, org: Org, new_parent: Org, actor: Any) -> Org:
 
 
 @transaction.atomic
-def org_delete(*, org: Org, actor: Any) -> None:
-    """Soft-delete an empty org (no members, no live child orgs)."""
+def org_delete(*, org: Org, actor: Any, reason: str, removed_on: dt.date | None = None) -> None:
+    """撤销 an empty org (no members, no live child orgs) on ``removed_on`` (default today).
+
+    The row stays (soft delete) with its 撤销日期 and reason: its periods ending before that day
+    stay judged and keep counting in the ancestors' figures."""
+    on = removed_on or today()
+    errors: dict[str, str] = {}
+    if not (reason or "").strip():
+        errors["reason"] = "请填写撤销原因"
+    if on > today():
+        errors["removed_on"] = "撤销日期不能晚于今天"
+    elif org.founded_on and on < org.founded_on:
+        errors["removed_on"] = "撤销日期不能早于成立日期"
+    _raise_if(errors)
     if Member.objects.alive().filter(org_path__startswith=org.path).exists():
         raise ValidationError("该组织（或其下级组织）仍有党员，不能删除；请先转接组织关系")
     if _alive_orgs().filter(path__startswith=org.path).exclude(pk=org.pk).exists():
         raise ValidationError("该组织仍有下级组织，不能删除")
     org.deleted_at = timezone.now()
-    org.save(update_fields=["deleted_at", "updated_at"])
-    audit(actor=actor, verb="org.delete", target=org, org_path=org.path)
-    emit("org_tree_changed", org_ids={org.pk})
+    org.removed_on = on
+    org.removed_reason = reason.strip()
+    org.save(update_fields=["deleted_at", "removed_on", "removed_reason", "updated_at"])
+    audit(
+        actor=actor,
+        verb="org.delete",
+        target=org,
+        org_path=org.path,
+        removed_on=on.isoformat(),
+        reason=reason,
+    )
+    emit("org_tree_changed", org_ids={org.pk}, since=on)
 
 
 def org_recount(org_ids: Iterable[int] | None = None) -> None:
@@ -399,10 +473,12 @@ def _raise_if(errors: dict[str, str]) -> None:
         raise ValidationError(errors)
 
 
-def _after_commit_recount(*org_ids: int) -> None:
+def _after_commit_recount(*org_ids: int, since: dt.date | None = None) -> None:
+    """Recount the orgs after commit and tell the derived figures (periods ending on or after
+    ``since`` are concerned, or all)."""
     ids = {i for i in org_ids if i}
     transaction.on_commit(lambda: org_recount(ids))
-    emit("members_changed", org_ids=ids)
+    emit("members_changed", org_ids=ids, since=since)
 
 
 @transaction.atomic
@@ -422,7 +498,7 @@ def member_create(*, org: Org, actor: Any, **data: Any) -> Member:
     member.full_clean(exclude=["org_path", "id_number_hash"])
     member.save()
     audit(actor=actor, verb="member.create", target=member, org_path=member.org_path)
-    _after_commit_recount(org.pk)
+    _after_commit_recount(org.pk, since=member.joined_on)
     return member
 
 
@@ -466,6 +542,9 @@ def member_transfer_check(*, member: Member, to_org: Org, on: dt.date, reason: s
         errors["on"] = "转接日期不能晚于今天"
     if on < member.joined_on:
         errors["on"] = "转接日期不能早于入党日期"
+    last = Transfer.objects.filter(member=member).order_by("-on").values_list("on", flat=True).first()
+    if last is not None and on < last:
+        errors["on"] = f"转接日期不能早于上一次转接日期（{last:%Y-%m-%d}）"
     if not (reason or "").strip():
         errors["reason"] = "请填写转接原因"
     _raise_if(errors)
@@ -501,7 +580,7 @@ def member_transfer(*, member: Member, to_org: Org, on: dt.date, reason: str, ac
         reason=reason,
         from_path=from_org.path,
     )
-    _after_commit_recount(from_org.pk, to_org.pk)
+    _after_commit_recount(from_org.pk, to_org.pk, since=on)
     return transfer
 
 
@@ -617,7 +696,7 @@ def position_assign(*, member: Member, org: Org, title: str, started_on: dt.date
         created_by=actor if getattr(actor, "is_authenticated", False) else None,
     )
     audit(actor=actor, verb="position.assign", target=position, org_path=org.path, title=title)
-    emit("members_changed", org_ids={org.pk})
+    emit("members_changed", org_ids={org.pk}, since=started_on)
     return position
 
 
@@ -630,7 +709,7 @@ def position_end(*, position: Position, ended_on: dt.date, actor: Any) -> Positi
     position.ended_on = ended_on
     position.save(update_fields=["ended_on", "updated_at"])
     audit(actor=actor, verb="position.end", target=position, org_path=position.org_path)
-    emit("members_changed", org_ids={position.org_id})
+    emit("members_changed", org_ids={position.org_id}, since=ended_on)
     return position
 
 

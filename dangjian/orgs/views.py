@@ -20,6 +20,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, get_script_prefix, reverse
 from django.utils import timezone
+from django.utils.dateparse import parse_date
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -354,7 +355,18 @@ def org_delete(request: HttpRequest, pk: int) -> HttpResponse:
     org = selectors.access_org(user=request.user, pk=pk, perm=Perm.ORG_CHANGE)
     parent = selectors.org_parent(org=org)
     try:
-        services.org_delete(org=org, actor=request.user)
+        removed_on = (
+            parse_date(request.POST.get("removed_on") or "") if request.POST.get("removed_on") else None
+        )
+    except ValueError:
+        removed_on = None
+    if request.POST.get("removed_on") and removed_on is None:
+        messages.error(request, "撤销日期格式不正确，应为 YYYY-MM-DD")
+        return redirect("orgs:detail", pk=org.pk)
+    try:
+        services.org_delete(
+            org=org, actor=request.user, reason=request.POST.get("reason", ""), removed_on=removed_on
+        )
     except ValidationError as exc:
         messages.error(request, "；".join(exc.messages))
         return redirect("orgs:detail", pk=org.pk)

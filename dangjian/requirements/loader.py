@@ -63,7 +63,16 @@ FIELD_LABELS = {
     "effective_from": "起始日期",
     "effective_to": "终止日期",
     "note": "说明",
+    "counts_from_groups": "计入所属党小组的记录",
+    "quorum": "到会要求",
+    "lecturer": "授课人要求",
+    "combines_with": "可同时计入的类型",
+    "pass_share": "达标线（党员比例）",
 }
+
+QUORUM_HELP = "committee_majority（半数以上在任委员到会）"
+LECTURER_HELP = "secretary（授课人当天是本组织书记）"
+COUNTING_KEYS = ("counts_from_groups", "quorum", "lecturer", "combines_with", "pass_share")
 
 PERIOD_HELP = "month（每月）、quarter（每季度）、half_year（每半年）、year（每年）、once（限期完成）"
 
@@ -131,6 +140,51 @@ class RequirementSpec(_Strict):
     effective_from: dt.date | None = None
     effective_to: dt.date | None = None
     note: str = ""
+    counts_from_groups: bool = False
+    quorum: str | None = None
+    lecturer: str | None = None
+    combines_with: list[str] | None = None
+    pass_share: float | None = Field(default=None, gt=0, le=1)
+
+    def counting(self) -> dict[str, Any]:
+        """What counts, as stored on the requirement (only the keys given)."""
+        out: dict[str, Any] = {}
+        for key in COUNTING_KEYS:
+            value = getattr(self, key)
+            if value not in (None, False):
+                out[key] = value
+        return out
+
+    @field_validator("quorum", mode="before")
+    @classmethod
+    def _quorum(cls, value: Any) -> str | None:
+        if value is not None and value != "committee_majority":
+            raise ValueError(f"到会要求应为 {QUORUM_HELP}，而不是 {value!r}")
+        return value
+
+    @field_validator("lecturer", mode="before")
+    @classmethod
+    def _lecturer(cls, value: Any) -> str | None:
+        if value is not None and value != "secretary":
+            raise ValueError(f"授课人要求应为 {LECTURER_HELP}，而不是 {value!r}")
+        return value
+
+    @field_validator("counts_from_groups", mode="before")
+    @classmethod
+    def _from_groups(cls, value: Any) -> bool:
+        if not isinstance(value, bool):
+            raise ValueError(f"应为 true 或 false，而不是 {value!r}")
+        return value
+
+    @field_validator("combines_with")
+    @classmethod
+    def _combines(cls, value: list[str] | None) -> list[str] | None:
+        bad = [v for v in value or () if v not in ActivityKind.values]
+        if bad:
+            raise ValueError(
+                f"未知的活动类型：{'、'.join(map(str, bad))}（可用：{'、'.join(ActivityKind.values)}）"
+            )
+        return value
 
     @field_validator("counts")
     @classmethod
@@ -168,6 +222,8 @@ class RequirementSpec(_Strict):
             raise ValueError("effective_to（终止日期）不能早于 effective_from（起始日期）")
         if self.deadline and self.effective_from and self.deadline < self.effective_from:
             raise ValueError("deadline（截止日期）不能早于 effective_from（起始日期）")
+        if self.pass_share is not None and self.judged != Judged.MEMBER:
+            raise ValueError("只有 judged 为 member（按党员）时才能填写 pass_share（达标线）")
         return self
 
 

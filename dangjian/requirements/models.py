@@ -35,6 +35,7 @@ class Status(models.TextChoices):
     NOT_MET = "not_met", "未达标"
     NOT_DUE = "not_due", "未到期"
     NOT_APPLICABLE = "not_applicable", "不适用"
+    NO_RECORDS = "no_records", "无记录"
 
 
 class Requirement(TimestampedModel):
@@ -57,6 +58,12 @@ class Requirement(TimestampedModel):
     times = models.PositiveSmallIntegerField("每期次数", default=1)
     deadline = models.DateField("截止日期", null=True, blank=True)
     judged = models.CharField("评判对象", max_length=8, choices=Judged.choices, default=Judged.ORG)
+    counting = models.JSONField(
+        "计入规则",
+        default=dict,
+        blank=True,
+        help_text="哪些记录计入：党小组的记录是否计入所在支部、到会人数要求、授课人要求、可同时计入的类型、按党员评判的达标线",
+    )
     effective_from = models.DateField("起始日期", null=True, blank=True)
     effective_to = models.DateField("终止日期", null=True, blank=True)
     note = models.TextField("说明", blank=True)
@@ -86,39 +93,88 @@ class Requirement(TimestampedModel):
 
 MAX_RECORD_IDS = 50
 
+# Why a record of the right kind did not count (codes stored in ``ComplianceResult.rejected_ids``).
+REJECT_REASONS = {
+    "q": "到会委员未过半数",
+    "l": "授课人当天不是本组织书记",
+    "c": "同一记录同时标记的类型不能合并计入",
+}
+
+
+def pass_share(counting: dict | None) -> float:
+    """The share of members a per-member rule needs (1.0: every member)."""
+    return float((counting or {}).get("pass_share", 1.0))
+
+
+def members_needed(share: float, total: int) -> int:
+    """Members who must have taken part for ``share`` of ``total`` (rounded up)."""
+    return -(-int(round(share * 1000)) * total // 1000)
+
 
 def explain(
-    *, action: str, name: str, per_member: bool, times: int, key: str, count: int, required: int, status: str
+    *,
+    action: str,
+    name: str,
+    per_member: bool,
+    times: int,
+    key: str,
+    count: int,
+    required: int,
+    status: str,
+    share: float = 1.0,
+    rejected: str = "",
 ) -> str:
     """The reason of a status, in words ("2024年第二季度 未召开支部党员大会（要求 1 次）").
 
     Derived when read from the stored figures, so the rows stay small and a renamed
-    requirement reads right at once.
+    requirement reads right at once. Records of the right kind that did not count are named
+    with the reason.
     """
     from .engine import span_label  # the period names live with the periods
 
     label = span_label(key)
+    if status == Status.NO_RECORDS:
+        return f"{label} 早于纪实起始日期，平台无记录，不作评判"
     if per_member:
-        head = f"{label} {required} 名党员中 {count} 名已参加{name}（要求每人至少 {times} 次）"
+        line = "全部党员" if share >= 1 else f"{share:.0%}，即 {members_needed(share, required)} 名"
+        head = (
+            f"{label} {required} 名党员中 {count} 名已参加{name}（要求每人至少 {times} 次，达标线：{line}）"
+        )
         if status == Status.MET:
-            return head + "，已达标"
-        if status == Status.NOT_DUE:
-            return head + "，期末前完成"
-        return head + f"，{required - count} 名未参加，未达标"
-    what = f"{action}{name}"
-    if status == Status.MET:
-        return f"{label} 已{what} {count} 次，要求 {required} 次，已达标"
-    if status == Status.NOT_DUE:
-        return f"{label} 已{what} {count} 次，要求 {required} 次，期末前完成"
-    if count == 0:
-        return f"{label} 未{what}（要求 {required} 次）"
-    return f"{label} {what}仅 {count} 次，少于要求的 {required} 次"
+            text = head + "，已达标"
+        elif status == Status.NOT_DUE:
+            text = head + "，期末前完成"
+        else:
+            text = head + f"，{required - count} 名未参加，未达标"
+    else:
+        what = f"{action}{name}"
+        if status == Status.MET:
+            text = f"{label} 已{what} {count} 次，要求 {required} 次，已达标"
+        elif status == Status.NOT_DUE:
+            text = f"{label} 已{what} {count} 次，要求 {required} 次，期末前完成"
+        elif count == 0:
+            text = f"{label} 未{what}（要求 {required} 次）"
+        else:
+            text = f"{label} {what}仅 {count} 次，少于要求的 {required} 次"
+    notes = rejected_notes(rejected)
+    return text + (f"；未计入：{'；'.join(notes)}" if notes else "")
+
+
+def rejected_notes(rejected: str, limit: int = 5) -> list[str]:
+    """ "记录 #12：到会委员未过半数" for each record that did not count (the first ``limit``)."""
+    pairs = sorted({tuple(x.split(":", 1)) for x in (rejected or "").split(",") if ":" in x})
+    pairs.sort(key=lambda p: int(p[0]) if p[0].isdigit() else 0)
+    notes = [f"记录 #{pk}：{REJECT_REASONS.get(code, code)}" for pk, code in pairs[:limit]]
+    if len(pairs) > limit:
+        notes.append(f"另有 {len(pairs) - limit} 条")
+    return notes
 
 
 class ComplianceResult(models.Model):
     """Whether one org met one requirement in one period, with the records that counted.
 
-    Only orgs the requirement applies to have rows; a missing row reads as NOT_APPLICABLE.
+    Only orgs the requirement applies to (on the period's first day) have rows; a missing row
+    reads as NOT_APPLICABLE. Periods that ended before the org's 纪实起始日期 are NO_RECORDS.
     ``count``/``required`` are activities held / required, or members who met the rule / all
     members for a per-member requirement. ``explanation`` and ``record_ids`` are derived from
     the stored figures when read.
@@ -152,6 +208,9 @@ class ComplianceResult(models.Model):
     count = models.PositiveIntegerField("完成数")
     required = models.PositiveIntegerField("要求数")
     activity_ids = models.TextField("计入的记录", blank=True, default="", help_text="记录编号，逗号分隔")
+    rejected_ids = models.TextField(
+        "未计入的记录", blank=True, default="", help_text="类型相符但未计入的记录：编号:原因代码，逗号分隔"
+    )
 
     class Meta:
         verbose_name = "达标结果"
@@ -190,6 +249,8 @@ class ComplianceResult(models.Model):
             count=self.count,
             required=self.required,
             status=self.status,
+            share=pass_share(req.counting),
+            rejected=self.rejected_ids,
         )
 
 

@@ -533,6 +533,12 @@ def result_missing_members(*, user: Any, result: ComplianceResult) -> list[Membe
     )
 
 
+def _facts_on(org_id: int, day: dt.date) -> engine.Facts | None:
+    """The facts of the org on ``day`` (kind, 正式党员, 委员, 党小组 …), as the engine reads them."""
+    history = engine.load_histories([org_id], lo=day).get(org_id)
+    return history.facts_on(day) if history is not None and history.segments else None
+
+
 def member_asks(*, user: Any, member: Member, on: dt.date | None = None) -> list[dict[str, Any]]:
     """What ``member``'s org asks of them in person: each active per-member requirement that
     applies to the org, its current period, and how many of the org's activities of its kinds
@@ -544,7 +550,7 @@ def member_asks(*, user: Any, member: Member, on: dt.date | None = None) -> list
     if not own and not policy.allows_path(user, Perm.MEMBER_VIEW, member.org_path):
         raise policy.not_found()
     on = on or engine.today()
-    facts = engine.load_org_facts([member.org_id]).get(member.org_id)
+    facts = _facts_on(member.org_id, on)
     if facts is None:
         return []
     out = []
@@ -589,7 +595,7 @@ def kinds_asked_of(org: Org) -> frozenset[str]:
     """The activity kinds the active requirements count for ``org`` (by its kind, sector,
     committee, groups and members, as the engine judges applicability). The activity form
     offers these first and the rest behind 更多."""
-    facts = engine.load_org_facts([org.pk]).get(org.pk)
+    facts = _facts_on(org.pk, engine.today())
     if facts is None:
         return frozenset()
     return frozenset(k for rule in engine.active_rules() if rule.applies(facts) for k in rule.kinds)

@@ -72,6 +72,7 @@ def requirements_load(*, paths: Iterable[Path], actor: Any = None, recompute: bo
                     "effective_from": req.effective_from,
                     "effective_to": req.effective_to,
                     "note": req.note,
+                    "counting": req.counting(),
                     "source_title": pf.spec.source.title,
                     "source_file": pf.source_file,
                     "is_active": True,
@@ -130,27 +131,29 @@ def compliance_recompute(*, on: dt.date | None = None) -> engine.RecomputeReport
 
 @transaction.atomic
 def compliance_on_activity_change(*, org_id: int, dates: list[dt.date]) -> None:
-    """Recompute the compliance cells of ``org_id`` whose periods contain ``dates``, and the
-    roll-ups of its ancestors. Called by the activity services after commit, with the dates
-    before and after the change."""
+    """Recompute the compliance cells whose periods contain ``dates`` of ``org_id`` and of the
+    orgs its records count for (the branch of a 党小组, the org of a lecturer who is a 书记,
+    the orgs of the members who attended), and the roll-ups of their ancestors. Called by the
+    activity services after commit, with the dates before and after the change."""
     if not dates:
         return
-    engine.sync_orgs([org_id], dates=dates)
+    engine.sync_orgs(engine.affected_by_activity(org_id, dates), dates=dates)
 
 
 @transaction.atomic
-def compliance_on_members_changed(*, org_ids: Iterable[int]) -> None:
-    """Members came, went or changed status: applicability (正式党员 ≥ N) and per-member rosters."""
+def compliance_on_members_changed(*, org_ids: Iterable[int], since: dt.date | None = None) -> None:
+    """Members came, went or changed status, or posts changed: applicability (正式党员 ≥ N,
+    委员) and per-member rosters, for the periods ending on or after ``since`` (all if None)."""
     ids = set(org_ids)
     if len(ids) > SYNC_LIMIT:
         engine.recompute_all()  # a bulk import: one set-based pass beats thousands of small ones
     else:
-        engine.sync_orgs(ids)
+        engine.sync_orgs(ids, since=since)
 
 
-def compliance_on_org_tree_changed(*, org_ids: Iterable[int]) -> None:
-    """Orgs created, edited, moved or deleted."""
-    engine.on_tree_changed(org_ids)
+def compliance_on_org_tree_changed(*, org_ids: Iterable[int], since: dt.date | None = None) -> None:
+    """Orgs created, edited, moved or removed (periods ending on or after ``since``, or all)."""
+    engine.on_tree_changed(org_ids, since=since)
 
 
 def compliance_on_activities_changed(*, changes: Mapping[int, list[dt.date]]) -> None:

@@ -15,7 +15,7 @@ from dangjian.core import pii
 from dangjian.core.permissions import Role
 from dangjian.demo import plan
 from dangjian.orgs.choices import BRANCH_KINDS, Education, MemberStatus, Occupation, OrgKind, occupation_group
-from dangjian.orgs.models import Member, MobilityRecord, Org, Position
+from dangjian.orgs.models import Member, MobilityRecord, Org, Position, Transfer
 from dangjian.orgs.services import MEMBER_FIELDS, member_check, name_pinyin, org_recount
 
 pytestmark = pytest.mark.django_db
@@ -92,9 +92,11 @@ def test_the_data_has_the_variety_the_demo_needs():
     branches = Org.objects.filter(kind__in=BRANCH_KINDS)
     with_secretary = Position.objects.filter(title="secretary", org__in=branches).values("org").distinct()
     assert with_secretary.count() == branches.count()
-    for pos in Position.objects.select_related("member", "org"):
+    for pos in Position.objects.filter(ended_on__isnull=True).select_related("member", "org"):
         assert pos.member.org_path.startswith(pos.org.path) or pos.org.path.startswith(pos.member.org_path)
-    sizes = Org.objects.filter(kind__in=BRANCH_KINDS).values_list("full_count", "probationary_count")
+    sizes = Org.objects.filter(kind__in=BRANCH_KINDS, deleted_at__isnull=True).values_list(
+        "full_count", "probationary_count"
+    )
     assert all(3 <= a + b <= 50 for a, b in sizes)
 
 
@@ -196,3 +198,22 @@ def test_production_settings_refuse_demo_data_and_accounts(settings):
     with pytest.raises(DemoDataMissing, match="生产环境"):
         create_demo_accounts()
     assert not Org.objects.exists() and not User.objects.filter(username="admin").exists()
+
+
+def test_history_looks_like_a_deployment():
+    out = gen(1)
+    assert "纪实起始日期" in out
+    root = Org.objects.get(depth=1)
+    assert root.records_from is not None and root.records_from.day == 1
+    removed = Org.objects.filter(removed_on__isnull=False, kind__in=BRANCH_KINDS)
+    assert removed.exists()
+    for org in removed:
+        assert org.deleted_at is not None and org.removed_reason == "支部撤并"
+        assert not Member.objects.filter(org=org).exists()
+        moved = Transfer.objects.filter(from_org=org)
+        assert moved.exists() and all(t.on == org.removed_on for t in moved)
+        assert org.removed_on >= root.records_from
+    assert Org.objects.filter(kind__in=BRANCH_KINDS, founded_on__gte=root.records_from).exists()
+    # Members' data still pass the domain checks after the history was written.
+    org_recount()
+    assert all(not problems for problems in Org.objects.find_problems())

@@ -337,6 +337,10 @@ def orgs_apply(*, plan: OrgPlan, actor: Any) -> OrgResult:
             continue
         parent = r.parent_row.org if r.parent_row is not None else r.parent_org
         node = Org(name=r.name, created_by=user, created_at=now, **values)
+        if r.parent_row is None and node.records_from is None and not services.records_kept_from(parent):
+            # An org tree entering the platform: its records are kept from this month on, so
+            # the months before are 无记录 rather than 未达标.
+            node.records_from = today.replace(day=1)
         node.unit_name = node.unit_name or ""
         if not values.get("sector") and parent is not None:
             node.sector = parent.sector

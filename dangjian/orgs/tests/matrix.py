@@ -144,7 +144,7 @@ ENDPOINTS = [
         inside=ORG_CHANGE_POST_IN,
         outside=POST_OUT,
         method="POST",
-        data=lambda w, s: {},
+        data=lambda w, s: {"reason": "单位撤并"},
     ),
     Endpoint("orgs:delete", lambda w, s: f"/orgs/{w.empty_in.pk}/delete/", (302, 405, 405, 405, 405, 405)),
     # ---- members

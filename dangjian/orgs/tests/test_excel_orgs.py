@@ -139,6 +139,20 @@ def test_system_creates_roots(tmp_path, db):
     assert Org.objects.get_parent(Org.objects.get(name="某县委")).name == "某市委"
 
 
+def test_imported_tree_keeps_records_from_the_import_month(tmp_path, db, settings):
+    settings.COMPLIANCE_RECORDS_FROM = None
+    rows = [{"name": "某市委", "kind": "党委"}, {"name": "某县委", "kind": "党委", "parent": "某市委"}]
+    orgs_import(path=org_list(tmp_path / "r.xlsx", rows), user=None)
+    month = dt.date.today().replace(day=1)
+    # Set on the imported root; the county inherits it.
+    assert Org.objects.get(name="某市委").records_from == month
+    assert Org.objects.get(name="某县委").records_from is None
+    # A later import below an org that has one adds none.
+    more = [{"name": "某乡党委", "kind": "党委", "parent": "某县委"}]
+    orgs_import(path=org_list(tmp_path / "m.xlsx", more), user=None)
+    assert Org.objects.get(name="某乡党委").records_from is None
+
+
 def test_unchanged_rows_write_nothing_but_the_audit(tmp_path, tree, admin):
     rows = [{"name": "甲县第一支部", "kind": "党支部", "parent": "甲县机关总支"}]
     plan = orgs_validate(path=org_list(tmp_path / "u.xlsx", rows), user=admin)

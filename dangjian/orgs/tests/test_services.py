@@ -137,7 +137,7 @@ def test_org_create_update_move_delete_audited(tree, actor):
     org = services.org_create(parent=tree["county_a"], actor=actor, name="新支部", kind=OrgKind.BRANCH)
     services.org_update(org=org, actor=actor, unit_name="县档案馆")
     services.org_move(org=org, new_parent=tree["general"], actor=actor)
-    services.org_delete(org=org, actor=actor)
+    services.org_delete(org=org, actor=actor, reason="单位撤并")
     assert _verbs() == ["org.create", "org.update", "org.move", "org.delete"]
     org.refresh_from_db()
     assert org.deleted_at is not None and org.path.startswith(tree["general"].path)
@@ -147,9 +147,9 @@ def test_org_create_update_move_delete_audited(tree, actor):
 def test_org_delete_refused_with_members_or_children(tree, actor):
     make_member(tree["branch_b1"])
     with pytest.raises(ValidationError, match="仍有党员"):
-        services.org_delete(org=tree["county_b"], actor=actor)
+        services.org_delete(org=tree["county_b"], actor=actor, reason="单位撤并")
     with pytest.raises(ValidationError, match="仍有下级组织"):
-        services.org_delete(org=tree["general"], actor=actor)
+        services.org_delete(org=tree["general"], actor=actor, reason="单位撤并")
     assert Org.objects.filter(deleted_at__isnull=False).count() == 0
     assert AuditEvent.objects.count() == 0
 
@@ -264,7 +264,7 @@ def test_member_restore_refused_when_the_org_is_gone(tree, actor):
     org = services.org_create(parent=tree["county_a"], actor=actor, name="临时支部", kind=OrgKind.BRANCH)
     m = make_member(org)
     services.member_delete(member=m, actor=actor, reason="误登记")
-    services.org_delete(org=org, actor=actor)
+    services.org_delete(org=org, actor=actor, reason="单位撤并")
     with pytest.raises(ValidationError, match="“临时支部”已撤销"):
         services.member_restore(member=m, actor=actor)
     m.refresh_from_db()

@@ -54,7 +54,7 @@ def test_tree_expand_arrow_follows_live_children(admin_client, tree):
         return admin_client.get(f"/orgs/{tree['general'].pk}/children/", **HTMX).content.decode()
 
     assert arrow in level()  # the branch holds a 党小组
-    services.org_delete(org=tree["group_a1"], actor=None)
+    services.org_delete(org=tree["group_a1"], actor=None, reason="单位撤并")
     html = level()
     assert arrow not in html and "甲县第一支部" in html  # still listed, now as a leaf
 
@@ -109,9 +109,24 @@ def test_org_move_into_own_subtree_refused(admin_client, tree):
 
 
 def test_org_delete_with_members_shows_message(admin_client, tree, zsf):
-    r = admin_client.post(f"/orgs/{tree['branch_a1'].pk}/delete/", follow=True)
+    r = admin_client.post(f"/orgs/{tree['branch_a1'].pk}/delete/", {"reason": "单位撤并"}, follow=True)
     assert "仍有党员" in r.content.decode()
     assert Org.objects.get(pk=tree["branch_a1"].pk).deleted_at is None
+
+
+def test_org_removal_records_date_and_reason(admin_client, tree):
+    group = tree["group_a1"]
+    r = admin_client.post(f"/orgs/{group.pk}/delete/", {"removed_on": "2020-01-01"}, follow=True)
+    assert "请填写撤销原因" in r.content.decode()
+    r = admin_client.post(
+        f"/orgs/{group.pk}/delete/", {"removed_on": "2020-13-01", "reason": "x"}, follow=True
+    )
+    assert "撤销日期格式不正确" in r.content.decode()
+    assert Org.objects.get(pk=group.pk).deleted_at is None
+    admin_client.post(f"/orgs/{group.pk}/delete/", {"removed_on": "2024-06-30", "reason": "小组合并"})
+    group.refresh_from_db()
+    assert (group.removed_on, group.removed_reason) == (dt.date(2024, 6, 30), "小组合并")
+    assert group.deleted_at is not None
 
 
 def test_overdue_list(admin_client, tree):

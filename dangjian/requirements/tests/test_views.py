@@ -9,6 +9,8 @@ from django.utils import timezone
 from dangjian.accounts.tests.factories import make_user
 from dangjian.activities.models import ActivityKind as K
 from dangjian.core.permissions import Role
+from dangjian.orgs.choices import PositionTitle
+from dangjian.orgs.models import Position
 from dangjian.orgs.services import org_recount
 from dangjian.orgs.tests.factories import make_member
 from dangjian.requirements import engine
@@ -20,12 +22,22 @@ from .factories import last_period, load_shipped, record
 @pytest.fixture
 def data(tree):
     load_shipped()
-    for _ in range(7):
-        make_member(tree["branch_a1"], recount=False)
+    members = [make_member(tree["branch_a1"], recount=False) for _ in range(7)]
     make_member(tree["branch_b1"], recount=False)
     org_recount()
+    for m, title in zip(
+        members, (PositionTitle.SECRETARY, PositionTitle.ORGANIZATION, PositionTitle.PROPAGANDA), strict=False
+    ):
+        Position.objects.create(
+            member=m,
+            org=tree["branch_a1"],
+            org_path=tree["branch_a1"].path,
+            title=title,
+            started_on=dt.date(2000, 1, 1),
+        )
     month = last_period("month")
-    record(tree["branch_a1"], month.start, K.THEME_DAY, K.COMMITTEE_MEETING, notify=False)
+    record(tree["branch_a1"], month.start, K.THEME_DAY, notify=False)
+    record(tree["branch_a1"], month.start, K.COMMITTEE_MEETING, present=members, notify=False)
     engine.recompute_all()
     users = {
         "admin": make_user(Role.ORG_ADMIN, tree["county_a"]),
@@ -34,7 +46,7 @@ def data(tree):
         "member": make_user(Role.MEMBER, tree["branch_a1"]),
         "supervisor": make_user(Role.SUPERVISOR, tree["branch_b1"], include_descendants=False),
     }
-    return {"month": month, "users": users, **tree}
+    return {"month": month, "users": users, "members": members, **tree}
 
 
 def test_dashboard_figures_depth_table_and_links(client, data):
@@ -109,7 +121,7 @@ def test_todo_lists_current_period_and_clears_when_held(client, data):
     assert "支部委员会会议 本月尚未召开" in texts
     assert "党课 本季度尚未开展" in texts
     assert any(t.startswith(f"{data['group_a1'].name}：党小组会 本月尚未召开") for t in texts)
-    record(branch, timezone.localdate(), K.COMMITTEE_MEETING)
+    record(branch, timezone.localdate(), K.COMMITTEE_MEETING, present=data["members"])
     texts = [i["text"] for i in client.get(reverse("compliance:todo")).context["items"]]
     assert "支部委员会会议 本月尚未召开" not in texts
 

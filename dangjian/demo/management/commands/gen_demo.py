@@ -25,6 +25,7 @@ from django.utils import timezone
 from dangjian.demo.accounts import DemoDataMissing, create_demo_accounts, demo_logins_text
 from dangjian.demo.activities import generate_activities
 from dangjian.demo.generator import DemoGenerator
+from dangjian.demo.history import apply_history
 from dangjian.demo.plan import SHAPES
 from dangjian.demo.reset import reset_demo_data
 from dangjian.orgs.models import Member, Org
@@ -77,6 +78,11 @@ class Command(BaseCommand):
             f"已生成 {stats.orgs} 个组织、{stats.members} 名党员（预备党员 {stats.probationary}、"
             f"流动党员 {stats.mobility}、失联党员 {stats.lost_contact}）、{stats.positions} 个职务，"
             f"用时 {stats.seconds:.1f} 秒（CPU {stats.cpu_seconds:.1f} 秒）"
+        )
+        history = apply_history(seed=seed, today=timezone.localdate())
+        self.stdout.write(
+            f"纪实起始日期 {history.records_from}；一年内新建支部 {history.founded} 个、撤销 {history.removed} 个、"
+            f"正式党员增至 7 名的支部 {history.grown} 个"
         )
         try:
             create_demo_accounts()

@@ -1,0 +1,333 @@
+"""The SQL of one rule: result rows for the orgs it applies to × its periods, counted in the
+database with a GROUP BY over the kind entries (and attendance, for per-member rules).
+
+What counts is data on the rule (``Requirement.counting``):
+- ``counts_from_groups``: records held by a 党小组 count for the org it sits in;
+- ``quorum: committee_majority``: a record counts only when more than half of the org's 委员 in
+  post that day attended (出席 or 异地参加);
+- ``lecturer: secretary``: a record counts for the org whose 书记 (in post that day) gave it,
+  wherever it was held; the org's own records given by someone else do not count;
+- ``combines_with``: the other kinds a record may carry and still count (absent: any);
+- ``pass_share`` (per-member rules): the share of members that must have taken part.
+Records of the right kind that do not count are stored with a reason code (``rejected_ids``).
+
+Per-member rules: a member is judged at the org they belonged to on the period's last day
+(following 组织关系转接); attending a record of the counted kinds held anywhere in the period
+(their old org, their 党小组, the 流入地) counts. Not expected: members whose 党籍 is stopped,
+失联 members, and members who joined after the org's last record of these kinds in the period.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+
+from dangjian.activities.models import AttendanceStatus
+from dangjian.orgs.choices import COMMITTEE_TITLES, OrgKind, PositionTitle, Standing
+
+from ..models import PeriodKind, Status, members_needed
+from . import sql as q
+from .facts import Interval, OrgHistory, intervals
+from .periods import Span, window_start
+from .rules import LECTURER_SECRETARY, QUORUM_COMMITTEE_MAJORITY, Rule
+
+ATTENDED = (AttendanceStatus.PRESENT, AttendanceStatus.ELSEWHERE)
+MET, NOT_MET, NOT_DUE, NO_RECORDS = (
+    str(Status.MET.value),
+    str(Status.NOT_MET.value),
+    str(Status.NOT_DUE.value),
+    str(Status.NO_RECORDS.value),
+)
+RowKey = tuple[int, int, str]  # (org id, requirement id, period key)
+
+# Columns of a result row, in the order the SELECTs below produce them.
+RESULT_COLUMNS = (
+    "org_id",
+    "requirement_id",
+    "period_key",
+    "org_path",
+    "period_start",
+    "period_end",
+    "status",
+    "count",
+    "required",
+    "activity_ids",
+    "rejected_ids",
+)
+ORG_FILTER_MAX = 500
+
+
+def _in_post(alias: str, day: str) -> str:
+    return f"{alias}.started_on <= {day} AND ({alias}.ended_on IS NULL OR {alias}.ended_on > {day})"
+
+
+def _status(required: str, met: str) -> str:
+    return (
+        f"CASE WHEN a.rf IS NOT NULL AND p.e < a.rf THEN '{NO_RECORDS}' "
+        f"WHEN {met} THEN '{MET}' WHEN p.e >= %s THEN '{NOT_DUE}' ELSE '{NOT_MET}' END"
+    )
+
+
+def _org_counts(rule: Rule, spans: Sequence[Span], few: list[OrgHistory] | None) -> tuple[str, list]:
+    """(org_id, k, n, ids, rej): records that counted and those that did not, per org and period."""
+    once = rule.period == PeriodKind.ONCE
+    lo, hi = q.sql_date(spans[0].start), q.sql_date(spans[-1].end)
+    kinds = q.literals(rule.kinds)
+    key = "%s" if once else q.key_sql(rule.period, "x.d")
+    key_params = [q.once_key(spans[0])] if once else []
+    ids = sorted(h.id for h in few) if few is not None else None
+    e_in, e_params = q.in_ids("e.org_id", ids) if ids is not None else ("1 = 1", [])
+    checks: list[tuple[str, str]] = []  # (condition for counting, reason code otherwise)
+    if rule.combines_with is not None:
+        allowed = q.literals(sorted(set(rule.kinds) | rule.combines_with))
+        checks.append(
+            (
+                f"NOT EXISTS (SELECT 1 FROM {q.T_ENTRY} e2 WHERE e2.activity_id = e.activity_id "  # noqa: S608
+                f"AND e2.kind NOT IN ({allowed}))",
+                "c",
+            )
+        )
+    joins, join_params = "", []
+    if rule.quorum == QUORUM_COMMITTEE_MAJORITY:
+        # Per record: posts of 委员 of the org in post that day, and how many of them attended
+        # (a member holding two posts at once counts twice on both sides).
+        titles = q.literals(sorted(COMMITTEE_TITLES))
+        quorum = (
+            f"SELECT e.activity_id AS aid, CASE WHEN 2 * COUNT(t.member_id) > COUNT(*) "  # noqa: S608
+            f"THEN 1 ELSE 0 END AS ok FROM {q.T_ENTRY} e JOIN {q.T_POSITION} p ON p.org_id = e.org_id "
+            f"AND p.title IN ({titles}) AND {_in_post('p', 'e.held_on')} "
+            f"LEFT JOIN {q.T_ATTENDANCE} t ON t.activity_id = e.activity_id AND t.member_id = p.member_id "
+            f"AND t.status IN ({q.literals(ATTENDED)}) "
+            f"WHERE e.kind IN ({kinds}) AND e.is_active AND e.held_on >= %s AND e.held_on <= %s AND {e_in} "
+            f"GROUP BY e.activity_id"
+        )
+        joins = f" LEFT JOIN ({quorum}) qm ON qm.aid = e.activity_id"
+        join_params = [lo, hi, *e_params]
+        checks.append(("COALESCE(qm.ok, 0) = 1", "q"))
+    lecturer = rule.lecturer == LECTURER_SECRETARY
+    if lecturer:
+        secretary = q.literals([PositionTitle.SECRETARY.value])
+        checks.append(
+            (
+                f"EXISTS (SELECT 1 FROM {q.T_ACTIVITY} a2 JOIN {q.T_POSITION} p ON p.member_id = a2.lecturer_id "  # noqa: S608
+                f"WHERE a2.id = e.activity_id AND p.org_id = e.org_id AND p.title IN ({secretary}) "
+                f"AND {_in_post('p', 'e.held_on')})",
+                "l",
+            )
+        )
+    base = f"e.kind IN ({kinds}) AND e.is_active AND e.held_on >= %s AND e.held_on <= %s"
+
+    def reasons(items: list[tuple[str, str]]) -> str:
+        if not items:
+            return "''"
+        return "CASE " + " ".join(f"WHEN NOT ({c}) THEN '{code}'" for c, code in items) + " ELSE '' END"
+
+    why = reasons(checks)
+    # A 党小组's records have no 委员 of their own: the quorum check is the branch's only.
+    why_groups = reasons([c for c in checks if c[1] != "q"])
+    parts = [
+        f"SELECT e.org_id AS oid, e.activity_id AS aid, e.held_on AS d, {why} AS why FROM {q.T_ENTRY} e{joins} "  # noqa: S608
+        f"WHERE {base} AND {e_in}"
+    ]
+    params: list = [*join_params, lo, hi, *e_params]
+    if rule.counts_from_groups:
+        group_ids = sorted({g for h in few for g in h.group_ids}) if few is not None else None
+        g_in, g_params = q.in_ids("e.org_id", group_ids) if group_ids is not None else ("1 = 1", [])
+        parts.append(
+            f"SELECT b.id, e.activity_id, e.held_on, {why_groups} FROM {q.T_ENTRY} e JOIN {q.T_ORG} g ON g.id = e.org_id "  # noqa: S608
+            f"JOIN {q.T_ORG} b ON b.path = SUBSTR(g.path, 1, LENGTH(g.path) - {q.STEPLEN}) "
+            f"WHERE g.kind = '{OrgKind.GROUP.value}' AND {base} AND {g_in}"
+        )
+        params += [lo, hi, *g_params]
+    if lecturer:
+        # Lectures its 书记 gave elsewhere count for the org too.
+        p_in, p_params = q.in_ids("p.org_id", ids) if ids is not None else ("1 = 1", [])
+        secretary = q.literals([PositionTitle.SECRETARY.value])
+        parts.append(
+            f"SELECT p.org_id, e.activity_id, e.held_on, '' FROM {q.T_POSITION} p "  # noqa: S608
+            f"JOIN {q.T_ACTIVITY} a2 ON a2.lecturer_id = p.member_id AND a2.deleted_at IS NULL "
+            f"JOIN {q.T_ENTRY} e ON e.activity_id = a2.id "
+            f"WHERE p.title IN ({secretary}) AND e.org_id <> p.org_id AND {base} AND {_in_post('p', 'e.held_on')} "
+            f"AND {p_in}"
+        )
+        params += [lo, hi, *p_params]
+    if checks and len(parts) == 1:
+        # A compound subquery is not flattened into the aggregate, so each record's checks run
+        # once (not once per aggregate that reads the reason).
+        parts.append("SELECT NULL, NULL, NULL, NULL WHERE 1 = 0")
+    distinct = len(rule.kinds) > 1 or lecturer
+    n = f"COUNT({'DISTINCT ' if distinct else ''}CASE WHEN x.why = '' THEN x.aid END)"
+    ok_ids = q.id_list("CASE WHEN x.why = '' THEN x.aid END", distinct)
+    rejected = (
+        q.id_list("CASE WHEN x.why <> '' THEN " + q.text_cat("x.aid", "':'", "x.why") + " END", True)
+        if checks
+        else "''"
+    )
+    sql = (
+        f"SELECT x.oid AS org_id, {key} AS k, {n} AS n, {ok_ids} AS ids, {rejected} AS rej "  # noqa: S608
+        f"FROM ({' UNION ALL '.join(parts)}) x GROUP BY {'1' if once else '1, 2'}"
+    )
+    return sql, key_params + params
+
+
+def _member_counts(rule: Rule, spans: Sequence[Span], few: list[OrgHistory] | None) -> tuple[str, list]:
+    """(oid, k, n, m): members expected and members who took part, per org and period."""
+    once = rule.period == PeriodKind.ONCE
+    lo, hi = q.sql_date(spans[0].start), q.sql_date(spans[-1].end)
+    kinds = q.literals(rule.kinds)
+    periods, p_params = q.periods_sql(spans)
+    ids = sorted(h.id for h in few) if few is not None else None
+    m_in, m_params = q.in_ids("m.org_id", ids) if ids is not None else ("1 = 1", [])
+    x_in, x_params = q.in_ids("x.from_org_id", ids) if ids is not None else ("1 = 1", [])
+    on_ = q.cols(["on"])
+    ok_member = (
+        f"m.deleted_at IS NULL AND m.standing = '{Standing.NORMAL.value}' AND m.joined_on <= p.e "
+        f"AND NOT (m.lost_contact AND (m.lost_contact_on IS NULL OR m.lost_contact_on <= p.e))"
+    )
+    join = q.period_join()
+    roster = (
+        f"SELECT m.org_id AS oid, p.k AS k, p.{join} AS kj, p.e AS e, m.id AS mid, m.joined_on AS j "  # noqa: S608
+        f"FROM {q.T_MEMBER} m JOIN ({periods}) p ON m.joined_on <= p.e WHERE {ok_member} AND {m_in} "
+        f"AND NOT EXISTS (SELECT 1 FROM {q.T_TRANSFER} x WHERE x.member_id = m.id AND x.{on_} > p.e) "
+        f"UNION ALL "
+        f"SELECT x.from_org_id, p.k, p.{join}, p.e, m.id, m.joined_on FROM {q.T_TRANSFER} x "
+        f"JOIN {q.T_MEMBER} m ON m.id = x.member_id JOIN ({periods}) p ON x.{on_} > p.e "
+        f"WHERE {ok_member} AND {x_in} AND NOT EXISTS (SELECT 1 FROM {q.T_TRANSFER} y "
+        f"WHERE y.member_id = x.member_id AND y.{on_} > p.e AND (y.{on_} < x.{on_} OR (y.{on_} = x.{on_} AND y.id < x.id)))"
+    )
+    roster_params = [*p_params, *m_params, *p_params, *x_params]
+    key = "%s" if once else q.key_sql(rule.period, "e.held_on")
+    key_params = [q.once_key(spans[0])] if once else []
+    t_in, t_params = ("1 = 1", [])
+    if ids is not None:
+        a, ap = q.in_ids("z.org_id", ids)
+        b, bp = q.in_ids("y.from_org_id", ids)
+        t_in = (
+            f"t.member_id IN (SELECT z.id FROM {q.T_MEMBER} z WHERE {a} "  # noqa: S608
+            f"UNION SELECT y.member_id FROM {q.T_TRANSFER} y WHERE {b})"
+        )
+        t_params = [*ap, *bp]
+    # All orgs: from the kind entries to their attendance. A few orgs: from their members'
+    # attendance to the entries (CROSS JOIN keeps that order on SQLite).
+    source = (
+        f"{q.T_ENTRY} e JOIN {q.T_ATTENDANCE} t ON t.activity_id = e.activity_id WHERE 1 = 1"
+        if ids is None
+        else f"{q.T_ATTENDANCE} t CROSS JOIN {q.T_ENTRY} e WHERE e.activity_id = t.activity_id"
+    )
+    done = (
+        f"SELECT t.member_id AS mid, {key} AS k FROM {source} "  # noqa: S608
+        f"AND e.kind IN ({kinds}) AND e.is_active AND e.held_on >= %s AND e.held_on <= %s "
+        f"AND t.status IN ({q.literals(ATTENDED)}) AND {t_in} "
+        f"GROUP BY t.member_id{'' if once else ', ' + key} HAVING COUNT(DISTINCT e.activity_id) >= {int(rule.times)}"
+    )
+    done_params = [*key_params, lo, hi, *t_params]
+    e_in, e_params = q.in_ids("e.org_id", ids) if ids is not None else ("1 = 1", [])
+    last = (
+        f"SELECT e.org_id AS oid, {key} AS k, MAX(e.held_on) AS d FROM {q.T_ENTRY} e "  # noqa: S608
+        f"WHERE e.kind IN ({kinds}) AND e.is_active AND e.held_on >= %s AND e.held_on <= %s AND {e_in} "
+        f"GROUP BY {'1' if once else '1, 2'}"
+    )
+    last_params = [*key_params, lo, hi, *e_params]
+    sql = (
+        f"SELECT r.oid AS oid, r.k AS k, COUNT(*) AS n, "  # noqa: S608
+        f"SUM(CASE WHEN dn.mid IS NOT NULL THEN 1 ELSE 0 END) AS m FROM ({roster}) r "
+        f"LEFT JOIN ({done}) dn ON dn.mid = r.mid AND dn.k = r.kj "
+        f"LEFT JOIN ({last}) l ON l.oid = r.oid AND l.k = r.kj "
+        f"WHERE dn.mid IS NOT NULL OR r.j <= COALESCE(l.d, r.e) GROUP BY r.oid, r.k"
+    )
+    return sql, [*roster_params, *done_params, *last_params]
+
+
+def rule_sql(
+    rule: Rule, spans: Sequence[Span], rows: list[Interval], on: dt.date, few: list[OrgHistory] | None
+) -> tuple[str, list]:
+    """One SELECT giving the result rows (``RESULT_COLUMNS``) of ``rule`` for the orgs and
+    periods of ``rows`` (intervals of period start days) × ``spans``."""
+    periods, p_params = q.periods_sql(spans)
+    apply, a_params = q.intervals_sql(rows)
+    head = (
+        f"FROM ({apply}) a JOIN ({periods}) p ON p.s >= a.f AND (a.t IS NULL OR p.s < a.t) "
+        f"JOIN {q.T_ORG} o ON o.id = a.o "
+    )
+    if not rule.per_member:
+        counts, c_params = _org_counts(rule, spans, few)
+        status = _status(str(int(rule.times)), f"COALESCE(c.n, 0) >= {int(rule.times)}")
+        sql = (
+            f"SELECT a.o, {int(rule.id)}, p.k, o.path, p.s, p.e, {status}, "
+            f"COALESCE(c.n, 0), {int(rule.times)}, COALESCE(c.ids, ''), COALESCE(c.rej, '') "
+            f"{head}LEFT JOIN ({counts}) c ON c.org_id = a.o AND c.k = p.{q.period_join()}"
+        )
+        return sql, [q.sql_date(on), *a_params, *p_params, *c_params]
+    counts, c_params = _member_counts(rule, spans, few)
+    share = int(round(rule.share * 1000))
+    status = _status("c.n", f"c.m * 1000 >= {share} * c.n")
+    once = rule.period == PeriodKind.ONCE
+    key = "%s" if once else q.key_sql(rule.period, "e.held_on")
+    key_params = [q.once_key(spans[0])] if once else []
+    ids = sorted(h.id for h in few) if few is not None else None
+    e_in, e_params = q.in_ids("e.org_id", ids) if ids is not None else ("1 = 1", [])
+    own = (
+        f"SELECT e.org_id AS org_id, {key} AS k, {q.id_list('e.activity_id', len(rule.kinds) > 1)} AS ids "  # noqa: S608
+        f"FROM {q.T_ENTRY} e WHERE e.kind IN ({q.literals(rule.kinds)}) AND e.is_active "
+        f"AND e.held_on >= %s AND e.held_on <= %s AND {e_in} GROUP BY {'1' if once else '1, 2'}"
+    )
+    own_params = [*key_params, q.sql_date(spans[0].start), q.sql_date(spans[-1].end), *e_params]
+    sql = (
+        f"SELECT a.o, {int(rule.id)}, p.k, o.path, p.s, p.e, {status}, "
+        f"c.m, c.n, COALESCE(d.ids, ''), '' "
+        f"{head}JOIN ({counts}) c ON c.oid = a.o AND c.k = p.k "
+        f"LEFT JOIN ({own}) d ON d.org_id = a.o AND d.k = p.{q.period_join()}"
+    )
+    return sql, [q.sql_date(on), *a_params, *p_params, *c_params, *own_params]
+
+
+def rule_spans(
+    rule: Rule, on: dt.date, *, dates: Iterable[dt.date] | None = None, since: dt.date | None = None
+) -> tuple[Span, ...]:
+    """The periods of ``rule`` to evaluate on ``on``: all (window and campaign), those
+    containing ``dates``, or those ending on or after ``since``."""
+    spans = rule.all_spans(window_start(on), on)
+    if dates is not None:
+        days = sorted(set(dates))
+        spans = tuple(s for s in spans if any(s.contains(d) for d in days))
+    if since is not None:
+        spans = tuple(s for s in spans if s.end >= since)
+    return spans
+
+
+def cell_queries(
+    rules: list[Rule],
+    histories: dict[int, OrgHistory],
+    *,
+    on: dt.date,
+    dates: Iterable[dt.date] | None = None,
+    since: dt.date | None = None,
+    few: bool = False,
+) -> list[tuple[Rule, str, list]]:
+    """(rule, SELECT, params) for ``histories`` × ``rules``."""
+    date_list = sorted(set(dates)) if dates is not None else None
+    out = []
+    subset = list(histories.values()) if few or len(histories) <= ORG_FILTER_MAX else None
+    for rule in rules:
+        spans = rule_spans(rule, on, dates=date_list, since=since)
+        if not spans:
+            continue
+        rows = intervals(rule, histories.values())
+        first, last = spans[0].start, spans[-1].start
+        rows = [r for r in rows if (r[2] is None or r[2] > first) and r[1] <= last]
+        if rows:
+            out.append((rule, *rule_sql(rule, spans, rows, on, subset)))
+    return out
+
+
+def status_of(count: int, required: int, span: Span, on: dt.date, share: float | None = None) -> str:
+    """The status rule of ``rule_sql``, for readers that have the figures in hand."""
+    need = members_needed(share, required) if share is not None else required
+    if count >= need:
+        return MET
+    return NOT_DUE if span.end >= on else NOT_MET
+
+
+def same_ids(a: str, b: str) -> bool:
+    """Whether two comma-separated id lists hold the same ids (order is not defined)."""
+    return a == b or sorted(a.split(",")) == sorted(b.split(","))
