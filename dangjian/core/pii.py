@@ -81,10 +81,24 @@ def validate_mobile(raw: str) -> str:
     return phone
 
 
+# The masked 身份证号 keeps only the province (first two digits). Whoever sees it without the right
+# to the full number also sees the 性别 and the birth year (never the date): knowing even the exact
+# county, that leaves every day of the year × 500 sequence numbers (about 180,000 candidates; the
+# 入党 date, at 18 or later, can cut the days but rarely below the two that give a thousand).
+ID_MASK_KEEP = 2
+
+
 def mask_id_number(number: str) -> str:
     if not number:
         return ""
-    return number[:4] + "*" * (len(number) - 8) + number[-4:] if len(number) > 8 else "*" * len(number)
+    if len(number) <= ID_MASK_KEEP:
+        return "*" * len(number)
+    return number[:ID_MASK_KEEP] + "*" * (len(number) - ID_MASK_KEEP)
+
+
+def birth_year_label(birth_date: dt.date | None) -> str:
+    """What a viewer without the right to full personal data sees instead of the birth date."""
+    return f"{birth_date.year} 年" if birth_date else ""
 
 
 def mask_phone(phone: str) -> str:

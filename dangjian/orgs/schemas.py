@@ -142,11 +142,14 @@ class MemberOut(Schema):
     gender_display: str
     ethnicity: str
     ethnicity_display: str
-    birth_date: dt.date
+    birth_date: dt.date | None = Field(description="出生日期；无权查看完整身份证号时为 null（只给 birth_year）")
+    birth_year: int = Field(description="出生年份")
     org_id: int
     org_name: str
     party_group_id: int | None
-    id_number: str = Field(description="身份证号；默认打码，?full=true 且有权限时为完整号码")
+    id_number: str = Field(
+        description="身份证号；默认打码（只留前 2 位，如 22****************），?full=true 且有权限时为完整号码"
+    )
     phone: str = Field(description="手机号；默认打码")
     education: str
     education_display: str

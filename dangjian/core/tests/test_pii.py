@@ -55,7 +55,7 @@ def test_any_number_with_its_check_digit_is_valid_and_one_changed_digit_is_not(b
 
 
 def test_masks():
-    assert pii.mask_id_number("22240119800101123X") == "2224**********123X"
+    assert pii.mask_id_number("22240119800101123X") == "22****************"
     assert pii.mask_phone("13912345678") == "139****5678"
     assert pii.mask_id_number("") == ""
 

@@ -12,6 +12,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from dangjian.accounts.services import token_create, token_revoke
+from dangjian.core import pii
 from dangjian.core.models import AuditEvent
 from dangjian.core.permissions import Role
 from dangjian.core.testing import make_id_number, make_member, make_org, make_user, member_data
@@ -293,7 +294,7 @@ def test_member_detail_masked_then_full_with_audit(world, admin):
     full = admin.get(f"/members/{member.pk}", full="true").json()
     assert full["pii_full"] is True
     assert len(full["id_number"]) == 18 and "*" not in full["id_number"]
-    assert full["id_number"][:4] == member.id_number_masked[:4]
+    assert full["id_number"][:2] == member.id_number_masked[:2]
     event = AuditEvent.objects.get(verb="member.pii_view")
     assert event.actor == admin.user and event.target_id == str(member.pk) and event.data["purpose"] == "api"
 
@@ -474,7 +475,9 @@ def test_patch_new_id_number(world, admin):
     number = make_id_number(m1.birth_date, m1.gender == "M")
     response = admin.patch(f"/members/{m1.pk}", {"id_number": number})
     assert response.status_code == 200, response.content
-    assert response.json()["id_number"].endswith(number[-4:])
+    assert response.json()["id_number"] == pii.mask_id_number(number)
+    m1.refresh_from_db()
+    assert pii.decrypt(m1.id_number_encrypted) == number and m1.id_number_hash == pii.lookup_hash(number)
 
 
 def test_patch_scope(world, admin, supervisor):

@@ -30,7 +30,7 @@ def test_member_create_writes_member_and_audit(tree, actor, django_capture_on_co
     with django_capture_on_commit_callbacks(execute=True):
         m = services.member_create(org=tree["branch_a1"], actor=actor, **member_data(name="张三丰"))
     assert (m.name_initials, m.name_pinyin) == ("zsf", "zhangsanfeng")
-    assert m.id_number_masked[4:-4] == "*" * 10 and m.org_path == tree["branch_a1"].path
+    assert m.id_number_masked[2:] == "*" * 16 and m.org_path == tree["branch_a1"].path
     event = AuditEvent.objects.get(verb="member.create")
     assert (event.actor, event.target_id, event.org_path) == (actor, str(m.pk), m.org_path)
     tree["branch_a1"].refresh_from_db()
