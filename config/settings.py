@@ -211,6 +211,17 @@ MEDIA_ROOT = VAR_DIR / "media"
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 50 * 1024 * 1024
 UPLOAD_MAX_BYTES = int(os.environ.get("UPLOAD_MAX_MB", "60")) * 1024 * 1024
+# Excel uploads are refused before parsing beyond these limits, and parsed in a child process
+# whose address space is capped (dangjian/core/xlsx.py). The 176k-row benchmark roster declares
+# 176,005 rows and its parser peaks at about 600 MB resident.
+XLSX_MAX_UNCOMPRESSED_MB = int(os.environ.get("XLSX_MAX_UNCOMPRESSED_MB", "500"))
+XLSX_MAX_RATIO = int(os.environ.get("XLSX_MAX_RATIO", "200"))
+XLSX_MAX_ENTRIES = int(os.environ.get("XLSX_MAX_ENTRIES", "2000"))
+XLSX_MAX_ROWS = int(os.environ.get("XLSX_MAX_ROWS", "400000"))
+XLSX_MAX_COLUMNS = int(os.environ.get("XLSX_MAX_COLUMNS", "256"))
+XLSX_MAX_CELLS = int(os.environ.get("XLSX_MAX_CELLS", "8000000"))
+XLSX_PARSE_MEMORY_MB = int(os.environ.get("XLSX_PARSE_MEMORY_MB", "1536"))
+XLSX_PARSE_TIMEOUT_SECONDS = int(os.environ.get("XLSX_PARSE_TIMEOUT_SECONDS", "600"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
