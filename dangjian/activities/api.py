@@ -31,7 +31,6 @@ PathId = Annotated[int, Path(ge=1, le=MAX_ID)]
 MSG_NO_CHANGE = "您无权修改该组织的组织生活记录"
 MSG_NO_RECORD = "您无权记录组织生活"
 MSG_ORG = "未找到该组织，或您无权为其记录组织生活"
-MSG_MEMBER = "未找到该党员"
 
 
 # ---------------------------------------------------------------- schemas
@@ -207,7 +206,8 @@ def _detail(user: Any, activity: Activity) -> dict[str, Any]:
 
 
 def _people(payload: Schema, fields: set[str]) -> dict[str, Any]:
-    """host_id / recorder_id / lecturer_id → members (422 naming the field when unknown)."""
+    """host_id / recorder_id / lecturer_id → members (422 naming the field when unknown, in the
+    same words as for someone of another org)."""
     out: dict[str, Any] = {}
     for name in ("host", "recorder", "lecturer"):
         key = f"{name}_id"
@@ -219,7 +219,7 @@ def _people(payload: Schema, fields: set[str]) -> dict[str, Any]:
             continue
         member = selectors.member_by_pk(pk=pk)
         if member is None:
-            raise DjangoValidationError({key: f"{MSG_MEMBER}（{key}={pk}）"})
+            raise DjangoValidationError({key: services.person_error(name, org=None)})
         out[name] = member
     return out
 

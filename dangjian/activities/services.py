@@ -23,7 +23,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 
-from dangjian.core import uploads
+from dangjian.core import bounds, uploads
 from dangjian.core.audit import audit
 from dangjian.orgs.choices import COMMITTEE_TITLES, Mobility, OrgKind, PositionTitle, Standing
 from dangjian.orgs.models import Member, MobilityRecord, Org, Position
@@ -148,11 +148,16 @@ def attendee_rows(
     on: dt.date,
     current: Mapping[int, tuple[str, str]] | None = None,
     member_ids: Sequence[int] | None = None,
+    known: Iterable[int] = (),
 ) -> list[AttendeeRow]:
     """Rows for the attendance form: ``member_ids`` (default: the default list), each with the
-    status/reason from ``current`` or 出席."""
+    status/reason from ``current`` or 出席. Posted ids are named only when they are the org's
+    members or ``known`` (already on the record): others are left out, never named."""
     current = current or {}
     ids = list(member_ids) if member_ids is not None else default_attendee_ids(org=org, kinds=kinds)
+    if member_ids is not None:
+        listable = set(org_member_ids(org=org)) | set(known)
+        ids = [pk for pk in ids if pk in listable]
     names = dict(Member.objects.filter(pk__in=ids).values_list("pk", "name"))
     away = away_member_ids(member_ids=ids, on=on)
     rows = []
@@ -222,9 +227,18 @@ def activity_check(
         for field in ("host", "recorder", "lecturer"):
             person = data.get(field)
             if person is not None and person.pk not in allowed:
-                errors[field] = f"{LABELS[field]}“{person.name}”不是本组织党员"
+                errors[field] = person_error(field, org=org)
         errors.update(_attendance_check(org=org, starts_at=starts_at, attendance=attendance, allowed=allowed))
     return errors
+
+
+def person_error(field: str, *, org: Org | None) -> str:
+    """The message for a 主持人/记录人/授课人 id that is not one of the org's members.
+
+    It never names the person: the id may belong to someone outside the user's scope. A missing
+    id gets the same message, so the answer does not tell which ids exist either."""
+    where = "本党小组" if org is not None and org.kind == OrgKind.GROUP else "本组织"
+    return f"{LABELS[field]}：所选的人不是{where}党员，请从{where}党员中选择"
 
 
 def _attendance_check(
@@ -232,25 +246,23 @@ def _attendance_check(
 ) -> dict[str, str]:
     problems: list[str] = []
     seen: set[int] = set()
-    ids = [int(r["member_id"]) for r in attendance if str(r.get("member_id", "")).isdigit()]
+    # Only the org's own members are ever named: an id from elsewhere (or none at all) gets the
+    # row number and one neutral sentence, so errors cannot be used to look people up by id.
+    ids = [pk for r in attendance if (pk := bounds.parse_id(r.get("member_id"))) in allowed]
     names = dict(Member.objects.filter(pk__in=ids).values_list("pk", "name"))
     on = _local_date(starts_at) if isinstance(starts_at, dt.datetime) else timezone.localdate()
     away = away_member_ids(member_ids=ids, on=on)
     where = "本党小组" if org.kind == OrgKind.GROUP else "本组织"
     for n, row in enumerate(attendance, 1):
-        raw = str(row.get("member_id", ""))
-        if not raw.isdigit() or int(raw) not in names:
-            problems.append(f"第 {n} 行：党员不存在")
+        pk = bounds.parse_id(row.get("member_id"))
+        if pk is None or pk not in names:
+            problems.append(f"第 {n} 行：不是{where}党员（或编号有误），不能列入考勤")
             continue
-        pk = int(raw)
         name = names[pk]
         if pk in seen:
             problems.append(f"{name}：重复列入")
             continue
         seen.add(pk)
-        if pk not in allowed:
-            problems.append(f"{name}：不是{where}党员，不能列入考勤")
-            continue
         status = row.get("status")
         if status not in AttendanceStatus.values:
             problems.append(f"{name}：出勤情况应为出席、请假、缺席或异地参加")

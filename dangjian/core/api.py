@@ -41,7 +41,14 @@ MSG_METHOD = "该接口不支持此请求方法"
 MSG_SERVER = "服务器内部错误，已记录，请稍后重试或联系系统管理员"
 
 # Where a service names a field differently from the API body, e.g. org → org_id.
-FIELD_ALIASES = {"org": "org_id", "to_org": "to_org_id", "party_group": "party_group_id"}
+FIELD_ALIASES = {
+    "org": "org_id",
+    "to_org": "to_org_id",
+    "party_group": "party_group_id",
+    "host": "host_id",
+    "recorder": "recorder_id",
+    "lecturer": "lecturer_id",
+}
 
 
 # ---------------------------------------------------------------- validation messages

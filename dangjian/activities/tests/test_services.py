@@ -269,7 +269,7 @@ def test_attendee_outside_org_refused(tree, branch):
     outsider = make_member(tree["branch_b1"], recount=False, name="外人")
     _assert_refused(
         "attendance",
-        "外人：不是本组织党员",
+        "不是本组织党员（或编号有误）",
         org=org,
         kinds=["theme_day"],
         topic="x",
@@ -286,7 +286,7 @@ def test_group_meeting_only_group_members(tree, branch):
     a.save(update_fields=["party_group"])
     _assert_refused(
         "attendance",
-        f"{b.name}：不是本党小组党员",
+        "第 2 行：不是本党小组党员",
         org=group,
         kinds=["group_meeting"],
         topic="x",
