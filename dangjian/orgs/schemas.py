@@ -142,7 +142,9 @@ class MemberOut(Schema):
     gender_display: str
     ethnicity: str
     ethnicity_display: str
-    birth_date: dt.date | None = Field(description="出生日期；无权查看完整身份证号时为 null（只给 birth_year）")
+    birth_date: dt.date | None = Field(
+        description="出生日期；无权查看完整身份证号时为 null（只给 birth_year）"
+    )
     birth_year: int = Field(description="出生年份")
     org_id: int
     org_name: str

@@ -226,6 +226,6 @@ def test_the_migration_remasks_stored_copies_and_their_history(tree):
     import_module("dangjian.orgs.migrations.0004_remask_id_numbers").remask(apps, None)
     member.refresh_from_db()
     assert member.id_number_masked == number[:2] + "*" * 16 == pii.mask_id_number(number)
-    assert set(Member.history.model.objects.filter(id=member.pk).values_list("id_number_masked", flat=True)) == {
-        pii.mask_id_number(number)
-    }
+    assert set(
+        Member.history.model.objects.filter(id=member.pk).values_list("id_number_masked", flat=True)
+    ) == {pii.mask_id_number(number)}
