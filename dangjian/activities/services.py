@@ -325,6 +325,31 @@ def _write_kinds(activity: Activity, kinds: Sequence[str]) -> None:
         entry.save()
 
 
+AttendanceState = dict[int, tuple[str, str]]  # member id -> (status, reason)
+
+
+def _attendance_state(activity: Activity) -> AttendanceState:
+    return {m: (s, r) for m, s, r in activity.attendances.values_list("member_id", "status", "reason")}
+
+
+def _attendance_diff(before: AttendanceState, after: AttendanceState) -> list[dict[str, Any]]:
+    """Rows whose status or reason changed, were added or were taken off: before/after each."""
+    names = dict(Member.objects.filter(pk__in=set(before) | set(after)).values_list("pk", "name"))
+    out = []
+    for pk in sorted(set(before) | set(after)):
+        old, new = before.get(pk), after.get(pk)
+        if old != new:
+            out.append(
+                {
+                    "member_id": pk,
+                    "name": names.get(pk, ""),
+                    "before": {"status": old[0], "reason": old[1]} if old else None,
+                    "after": {"status": new[0], "reason": new[1]} if new else None,
+                }
+            )
+    return out
+
+
 def _write_attendance(activity: Activity, attendance: Sequence[Mapping[str, Any]]) -> None:
     Attendance.objects.filter(activity=activity).delete()
     Attendance.objects.bulk_create(
@@ -340,17 +365,21 @@ def _write_attendance(activity: Activity, attendance: Sequence[Mapping[str, Any]
     activity.present_count = sum(1 for r in attendance if r["status"] in ATTENDED)
 
 
-def _save_uploads(activity: Activity, files: Sequence[UploadedFile], actor: Any) -> None:
+def _save_uploads(activity: Activity, files: Sequence[UploadedFile], actor: Any) -> list[Attachment]:
+    saved = []
     for upload in files:
         kind = uploads.sniffed_type(upload)
-        Attachment.objects.create(
-            activity=activity,
-            file=upload,
-            original_name=(upload.name or "")[:200],
-            content_type=kind.mime if kind else "application/octet-stream",
-            size=upload.size or 0,
-            created_by=_who(actor),
+        saved.append(
+            Attachment.objects.create(
+                activity=activity,
+                file=upload,
+                original_name=(upload.name or "")[:200],
+                content_type=kind.mime if kind else "application/octet-stream",
+                size=upload.size or 0,
+                created_by=_who(actor),
+            )
         )
+    return saved
 
 
 def _who(actor: Any) -> Any:
@@ -467,19 +496,38 @@ def activity_update(
         changed.append("kinds")
     activity.org = new_org
     _apply(activity, merged)
+    counts_before = (activity.expected_count, activity.present_count)
+    attendance_before = _attendance_state(activity)
+    attendance_changes: list[dict[str, Any]] = []
     if replace_attendance:
         _write_attendance(activity, attendance)
-        changed.append("attendance")
+        attendance_changes = _attendance_diff(attendance_before, _attendance_state(activity))
+        if attendance_changes:
+            changed.append("attendance")
     activity.full_clean(exclude=["org_path", "held_on"])
     activity.save()
     _write_kinds(activity, new_kinds)
-    removed = list(Attachment.objects.filter(activity=activity, pk__in=list(remove_attachments)))
-    for att in removed:
-        att.file.delete(save=False)
-        att.delete()
-    _save_uploads(activity, files, actor)
-    if files or removed:
+    removed = list(
+        Attachment.objects.alive().filter(activity=activity, pk__in=list(remove_attachments)).order_by("pk")
+    )
+    now = timezone.now()
+    for att in removed:  # soft: the row and the file stay
+        att.deleted_at = now
+        att.save(update_fields=["deleted_at", "updated_at"])
+    added = _save_uploads(activity, files, actor)
+    if added or removed:
         changed.append("attachments")
+    extra: dict[str, Any] = {}
+    if attendance_changes:
+        extra["attendance_changes"] = attendance_changes
+        extra["counts"] = {
+            "before": {"expected": counts_before[0], "present": counts_before[1]},
+            "after": {"expected": activity.expected_count, "present": activity.present_count},
+        }
+    if added:
+        extra["attachments_added"] = [{"id": a.pk, "name": a.original_name} for a in added]
+    if removed:
+        extra["attachments_removed"] = [{"id": a.pk, "name": a.original_name} for a in removed]
     audit(
         actor=actor,
         verb="activity.update",
@@ -488,6 +536,7 @@ def activity_update(
         changed=changed,
         kinds=new_kinds,
         held_on=activity.held_on.isoformat(),
+        **extra,
     )
     notify_compliance(_changes(before, (activity.org_id, activity.held_on)))
     return activity
@@ -525,6 +574,8 @@ def attendance_set(*, activity: Activity, actor: Any, attendance: Sequence[Mappi
     kinds = list(activity.kinds.values_list("kind", flat=True))
     errors = activity_check(org=activity.org, kinds=kinds, data=data, attendance=attendance)
     _raise_if({k: v for k, v in errors.items() if k == "attendance"})
+    counts_before = {"expected": activity.expected_count, "present": activity.present_count}
+    before = _attendance_state(activity)
     _write_attendance(activity, attendance)
     activity.save(update_fields=["expected_count", "present_count", "updated_at"])
     audit(
@@ -534,6 +585,8 @@ def attendance_set(*, activity: Activity, actor: Any, attendance: Sequence[Mappi
         org_path=activity.org_path,
         expected=activity.expected_count,
         present=activity.present_count,
+        counts_before=counts_before,
+        attendance_changes=_attendance_diff(before, _attendance_state(activity)),
     )
     notify_compliance(_changes((activity.org_id, activity.held_on)))
     return activity
