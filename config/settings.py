@@ -8,6 +8,7 @@ Variables (all optional for local use):
   DATABASE_URL        e.g. postgres://user@127.0.0.1:5432/dangjian; default SQLite under var/
   REDIS_URL           cache (and cached sessions) in Redis; default per-process memory
   DANGJIAN_PII_KEY    key for encrypting 身份证号/手机号 at rest; required in production
+  DANGJIAN_TRUSTED_PROXIES addresses/networks of the reverse proxy (e.g. 127.0.0.1), comma-separated
   SESSION_IDLE_MINUTES idle timeout, default 30
 """
 
@@ -163,6 +164,10 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_ENABLED = env_bool("AXES_ENABLED", True)
+# Behind a reverse proxy: list its addresses (or networks) so the real client address is read from
+# X-Forwarded-For / X-Real-IP; requests from anywhere else are keyed on their own address.
+TRUSTED_PROXIES = [p.strip() for p in os.environ.get("DANGJIAN_TRUSTED_PROXIES", "").split(",") if p.strip()]
+AXES_CLIENT_IP_CALLABLE = "dangjian.core.clientip.client_ip"
 
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SESSION_COOKIE_AGE = 8 * 3600
