@@ -100,6 +100,12 @@ class ActivityForm(forms.Form):
         self.attendance_errors: list[str] = []
         super().__init__(*args, **kwargs)
 
+    def clean_held_date(self) -> Any:
+        day = self.cleaned_data["held_date"]
+        if error := bounds.record_date_error(day, "日期"):
+            raise forms.ValidationError(error)
+        return day
+
     def clean_org(self) -> Any:
         try:
             return selectors.org_for_recording(user=self.user, pk=self.cleaned_data["org"])

@@ -211,6 +211,10 @@ def activity_check(
     ends_at = data.get("ends_at")
     if not isinstance(starts_at, dt.datetime):
         errors["starts_at"] = "请填写开始时间"
+    elif error := bounds.record_date_error(starts_at, "开始时间"):
+        errors["starts_at"] = error  # before any comparison: year 1 or 9999 overflows in UTC
+    elif isinstance(ends_at, dt.datetime) and (error := bounds.record_date_error(ends_at, "结束时间")):
+        errors["ends_at"] = error
     else:
         if starts_at > timezone.now():
             errors["starts_at"] = "开始时间不能晚于当前时间：尚未举行的活动不能记录为已举行"

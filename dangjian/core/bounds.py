@@ -44,13 +44,9 @@ def record_date_error(
     """Why ``value`` cannot be the date of a record (Chinese, naming the field), or None."""
     if value is None:
         return None
-    day = (
-        timezone.localtime(value).date()
-        if isinstance(value, dt.datetime) and timezone.is_aware(value)
-        else value
-    )
-    if isinstance(day, dt.datetime):
-        day = day.date()
+    # The date as written, in its own offset: converting a datetime of year 1 or 9999 to another
+    # zone overflows, and the day of slack covers the offsets.
+    day = value.date() if isinstance(value, dt.datetime) else value
     if day < PARTY_FOUNDED:
         return f"{label}不能早于 1921 年 7 月 1 日"
     if day > latest_date(today):

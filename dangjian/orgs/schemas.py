@@ -13,19 +13,23 @@ from django.db.models import QuerySet
 from ninja import Field, Schema
 from pydantic import field_validator, model_validator
 
+from dangjian.core import bounds
+
 from .choices import Education, Ethnicity, Gender, MemberStatus, Occupation, OrgKind, Sector, Standing
 
 # Ids beyond a signed 64-bit integer cannot exist and would overflow the database driver.
-MAX_ID = 2**63 - 1
+MAX_ID = bounds.MAX_ID
 MAX_LIMIT = 500
 DEFAULT_LIMIT = 50
 MAX_OFFSET = 2**31 - 1
 
 # Dates accepted in request bodies. Anything outside is a typing slip, and far-future years would
 # overflow date arithmetic in the checks (18th birthday, term due …).
-MIN_DATE = dt.date(1900, 1, 1)
+MIN_DATE = bounds.EARLIEST_BIRTH
 MAX_DATE = dt.date(2100, 12, 31)
 ApiDate = Annotated[dt.date, Field(ge=MIN_DATE, le=MAX_DATE)]
+# Dates of Party records (入党, 转正, 转接 …): not before the Party's founding (core.bounds).
+RecordDate = Annotated[dt.date, Field(ge=bounds.PARTY_FOUNDED, le=MAX_DATE)]
 
 
 # ---------------------------------------------------------------- lists
@@ -216,12 +220,12 @@ class MemberCreateIn(InputSchema):
     address: str = Field("", max_length=200)
     education: Education | None = None
     status: MemberStatus = Field(description="人员类别")
-    joined_on: ApiDate = Field(description="加入党组织日期")
-    full_member_on: ApiDate | None = Field(None, description="转为正式党员日期（正式党员必填）")
+    joined_on: RecordDate = Field(description="加入党组织日期")
+    full_member_on: RecordDate | None = Field(None, description="转为正式党员日期（正式党员必填）")
     occupation: Occupation | None = None
     standing: Standing = Standing.NORMAL
     lost_contact: bool = False
-    lost_contact_on: ApiDate | None = None
+    lost_contact_on: RecordDate | None = None
     leading_cadre: bool = False
     note: str = Field("", max_length=200)
     party_group_id: int | None = Field(None, ge=1, le=MAX_ID, description="党小组 id（所在党组织下的党小组）")
@@ -245,12 +249,12 @@ class MemberPatchIn(InputSchema):
     address: str = Field(None, max_length=200)  # type: ignore[assignment]
     education: Education | None = None
     status: MemberStatus = None  # type: ignore[assignment]
-    joined_on: ApiDate = None  # type: ignore[assignment]
-    full_member_on: ApiDate | None = None
+    joined_on: RecordDate = None  # type: ignore[assignment]
+    full_member_on: RecordDate | None = None
     occupation: Occupation | None = None
     standing: Standing = None  # type: ignore[assignment]
     lost_contact: bool = None  # type: ignore[assignment]
-    lost_contact_on: ApiDate | None = None
+    lost_contact_on: RecordDate | None = None
     leading_cadre: bool = None  # type: ignore[assignment]
     note: str = Field(None, max_length=200)  # type: ignore[assignment]
     party_group_id: int | None = Field(None, ge=1, le=MAX_ID)
@@ -263,5 +267,5 @@ class MemberPatchIn(InputSchema):
 
 class TransferIn(InputSchema):
     to_org_id: int = Field(ge=1, le=MAX_ID, description="转入党组织 id")
-    on: ApiDate = Field(description="转接日期")
+    on: RecordDate = Field(description="转接日期")
     reason: str = Field(min_length=1, max_length=200, description="转接原因")

@@ -56,6 +56,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         request,
         "requirements/dashboard.html",
         _context(request, window_and_error=(window, error), org=org, data=data),
+        status=400 if error else 200,
     )
 
 
@@ -80,6 +81,7 @@ def lagging(request: HttpRequest) -> HttpResponse:
         _context(
             request, window_and_error=(window, error), org=org, requirement=requirement, page=page, rows=rows
         ),
+        status=400 if error else 200,
     )
 
 
@@ -94,6 +96,7 @@ def drill(request: HttpRequest) -> HttpResponse:
         request,
         "requirements/drill.html",
         _context(request, window_and_error=(window, error), org=org, data=data, requirement=requirement),
+        status=400 if error else 200,
     )
 
 

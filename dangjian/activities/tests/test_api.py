@@ -170,3 +170,20 @@ def test_422_never_names_people_outside_the_users_scope(api):
     # An id that exists elsewhere and one that exists nowhere get the same answer.
     _, missing = api["call"]("post", "/activities", body(api, host_id=99_999_999))
     assert missing["detail"] == data["detail"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("overrides", "field", "fragment"),
+    [
+        ({"starts_at": "0001-01-01T00:00:00"}, "starts_at", "开始时间不能早于 1921 年 7 月 1 日"),
+        ({"starts_at": "0001-01-01T00:00:00+08:00"}, "starts_at", "不能早于 1921 年 7 月 1 日"),
+        ({"ends_at": "9999-12-31T23:59:59"}, "ends_at", "结束时间不能晚于明天"),
+        ({"attendance": [{"member_id": 99999999999999999999, "status": "present"}]}, "member_id", ""),
+    ],
+)
+def test_out_of_range_dates_and_ids_are_422(api, overrides, field, fragment):
+    status, data = api["call"]("post", "/activities", body(api, **overrides))
+    assert status == 422, data
+    assert any(e["loc"][-1] == field and fragment in e["msg"] for e in data["detail"]), data
+    assert Activity.objects.count() == 0

@@ -100,7 +100,7 @@ def test_create_records_with_attendance(setup):
     ("overrides", "message"),
     [
         (
-            {"held_date": (timezone.localdate() + dt.timedelta(days=2)).isoformat()},
+            {"held_date": (timezone.localdate() + dt.timedelta(days=1)).isoformat()},
             "开始时间不能晚于当前时间",
         ),
         ({"end_time": "08:00"}, "结束时间不能早于开始时间"),
@@ -233,4 +233,25 @@ def test_errors_never_name_people_outside_the_users_scope(setup):
     assert "不是本组织党员（或编号有误），不能列入考勤" in html
     for stranger in strangers:
         assert stranger.name not in html
+    assert Activity.objects.count() == 0
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"held_date": "0001-01-01"}, "日期不能早于 1921 年 7 月 1 日"),
+        ({"held_date": "1921-06-30"}, "日期不能早于 1921 年 7 月 1 日"),
+        ({"held_date": "9999-12-31"}, "日期不能晚于明天"),
+        ({"attendee": ["99999999999999999999"]}, "第 1 行：不是本组织党员（或编号有误）"),
+        ({"host": "99999999999999999999"}, "主持人：所选的人不是本组织党员"),
+    ],
+)
+def test_out_of_range_input_is_a_4xx_with_a_chinese_message(setup, overrides, message):
+    data = _post_data(setup["org"], setup["members"], **overrides)
+    if "attendee" in overrides:
+        data["att_99999999999999999999"] = "present"
+    response = setup["client"].post(reverse("activities:create"), data)
+    assert response.status_code == 400
+    assert message in response.content.decode()
     assert Activity.objects.count() == 0
