@@ -106,6 +106,27 @@ def birth_year_label(birth_date: dt.date | None) -> str:
     return f"{birth_date.year} 年" if birth_date else ""
 
 
+def mask_landline(number: str) -> str:
+    """固定电话: the area code (up to the first "-") and the last two digits stay."""
+    number = (number or "").strip()
+    if not number:
+        return ""
+    head, sep, rest = number.partition("-")
+    if sep and len(rest) > 2:
+        return f"{head}-{'*' * (len(rest) - 2)}{rest[-2:]}"
+    if len(number) > 5:
+        return number[:3] + "*" * (len(number) - 5) + number[-2:]
+    return "*" * len(number)
+
+
+def mask_address(address: str) -> str:
+    """家庭住址: the first six characters (province, city) stay, the rest is hidden."""
+    address = (address or "").strip()
+    if not address:
+        return ""
+    return address[:6] + "****" if len(address) > 6 else "*" * len(address)
+
+
 def mask_phone(phone: str) -> str:
     if not phone:
         return ""

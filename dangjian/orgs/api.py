@@ -14,7 +14,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest
 from ninja import Path, Query, Router, Status
 
-from dangjian.core import policy
+from dangjian.core import pii, policy
 from dangjian.core.permissions import Perm
 
 from . import selectors, services
@@ -160,8 +160,8 @@ def _member_detail(user: Any, member: Member, *, full: bool = False) -> dict[str
     personal = selectors.member_can_view_pii(user=user, member=member)
     data = _member_dict(member, mobility.direction if mobility else None, personal=personal)
     data.update(
-        landline=member.landline,
-        address=member.address,
+        landline=member.landline if personal else pii.mask_landline(member.landline),
+        address=member.address if personal else pii.mask_address(member.address),
         note=member.note,
         pii_full=False,
         positions=[

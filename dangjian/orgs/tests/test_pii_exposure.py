@@ -229,3 +229,35 @@ def test_the_migration_remasks_stored_copies_and_their_history(tree):
     assert set(
         Member.history.model.objects.filter(id=member.pk).values_list("id_number_masked", flat=True)
     ) == {pii.mask_id_number(number)}
+
+
+def test_landline_and_address_are_masked_for_roles_without_the_right(tree):
+    member = make_member(
+        tree["branch_a1"],
+        name="张三丰",
+        landline="0433-2512345",
+        address="吉林省延吉市河南街道人民路 88 号 3 单元",
+    )
+    supervisor = make_user(Role.SUPERVISOR, tree["county_a"])
+    secretary = make_user(Role.BRANCH_SECRETARY, tree["branch_a1"])
+    for user, full in ((supervisor, False), (secretary, True)):
+        client = Client()
+        client.force_login(user)
+        _, secret = token_create(user=user, name="测试")
+        api = Client(HTTP_AUTHORIZATION=f"Bearer {secret}")
+        page = client.get(f"/members/{member.pk}/").content.decode()
+        detail = api.get(f"/api/v1/members/{member.pk}").json()
+        response = client.get("/imports/export/members.xlsx")
+        ws = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
+        keys = [c.key for c in layout.ROSTER_COLUMNS]
+        row = next(r for r in ws.iter_rows(values_only=True) if r[keys.index("name")] == member.name)
+        exported = (row[keys.index("landline")], row[keys.index("address")])
+        shown = [page, detail["landline"], detail["address"], *exported]
+        if full:
+            assert "0433-2512345" in page and "人民路 88 号" in page
+            assert (detail["landline"], detail["address"]) == (member.landline, member.address) == exported
+        else:
+            assert not any("2512345" in str(s) or "人民路" in str(s) for s in shown), shown
+            assert detail["landline"] == "0433-*****45" == exported[0]
+            assert detail["address"] == "吉林省延吉市****" == exported[1]
+            assert "0433-*****45" in page and "吉林省延吉市****" in page
