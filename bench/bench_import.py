@@ -100,6 +100,7 @@ except Exception as exc:  # an after-commit subscriber of members_changed may fa
     failure = type(exc).__name__
 elapsed = time.perf_counter() - started
 print(f"import_seconds={elapsed:.1f} peak_rss_mb={resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f}"
+      f" parser_peak_rss_mb={resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024:.0f}"
       f" members={Member.objects.count()} failure={failure}")
 """
 
@@ -148,7 +149,7 @@ def main(args, rest) -> list[dict]:
         return [row]
     for part in done.stdout.split():
         key, _, value = part.partition("=")
-        if key in ("import_seconds", "peak_rss_mb", "members"):
+        if key in ("import_seconds", "peak_rss_mb", "parser_peak_rss_mb", "members"):
             row[key] = float(value)
         elif key == "failure" and value:
             row["after_commit_failure"] = value

@@ -7,7 +7,10 @@ Variables (all optional for local use):
   DJANGO_ALLOWED_HOSTS comma-separated
   DATABASE_URL        e.g. postgres://user@127.0.0.1:5432/dangjian; default SQLite under var/
   REDIS_URL           cache (and cached sessions) in Redis; default per-process memory
-  DANGJIAN_PII_KEY    key for encrypting 身份证号/手机号 at rest; required in production
+  DANGJIAN_PII_KEY    key for encrypting 身份证号/手机号 at rest; required in production: 32+ random
+                      bytes as base64 or hex (python -c "import secrets; print(secrets.token_urlsafe(32))")
+  DANGJIAN_PII_OLD_KEYS earlier PII keys, comma-separated, read-only until manage.py rotate_pii_key
+  DANGJIAN_TRUSTED_PROXIES addresses/networks of the reverse proxy (e.g. 127.0.0.1), comma-separated
   SESSION_IDLE_MINUTES idle timeout, default 30
 """
 
@@ -15,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import sys
 from pathlib import Path
 
 import dj_database_url
@@ -31,17 +35,42 @@ def env_bool(name: str, default: bool = False) -> bool:
 PRODUCTION = env_bool("DJANGO_PRODUCTION")
 DEBUG = env_bool("DJANGO_DEBUG") and not PRODUCTION
 
+DEV_SECRET_KEY = "dev-only-insecure-key-change-me-0123456789abcdefghijklmnopqrstuvwxyz"
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
-if not SECRET_KEY:
-    if PRODUCTION:
-        raise ImproperlyConfigured("生产环境必须设置 DJANGO_SECRET_KEY")
-    SECRET_KEY = "dev-only-insecure-key-change-me-0123456789abcdefghijklmnopqrstuvwxyz"
-
 PII_KEY = os.environ.get("DANGJIAN_PII_KEY", "")
-if not PII_KEY:
-    if PRODUCTION:
+# Earlier PII keys, comma-separated: values they encrypted stay readable until rotate_pii_key.
+PII_OLD_KEYS = [k.strip() for k in os.environ.get("DANGJIAN_PII_OLD_KEYS", "").split(",") if k.strip()]
+if PRODUCTION:
+    if not SECRET_KEY:
+        raise ImproperlyConfigured("生产环境必须设置 DJANGO_SECRET_KEY")
+    if SECRET_KEY == DEV_SECRET_KEY or len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5:
+        raise ImproperlyConfigured("生产环境的 DJANGO_SECRET_KEY 必须是 50 位以上的随机串，不能用开发默认值")
+    if not PII_KEY:
         raise ImproperlyConfigured("生产环境必须设置 DANGJIAN_PII_KEY")
-    PII_KEY = "dev-only-pii-key"
+    from dangjian.core.pii import DEV_PII_KEY, PiiKeyError, key_bytes
+
+    # Only the current key is held to the rule: old keys are read-only, kept until rotate_pii_key
+    # has moved everything off them (the way off a weak key).
+    try:
+        if PII_KEY == DEV_PII_KEY:
+            raise PiiKeyError("DANGJIAN_PII_KEY 不能用开发默认值")
+        key_bytes(PII_KEY)
+    except PiiKeyError as exc:
+        raise ImproperlyConfigured(str(exc)) from None
+else:
+    _defaults = [
+        name
+        for name, value in (("DJANGO_SECRET_KEY", SECRET_KEY), ("DANGJIAN_PII_KEY", PII_KEY))
+        if not value
+    ]
+    SECRET_KEY = SECRET_KEY or DEV_SECRET_KEY
+    PII_KEY = PII_KEY or "dev-only-pii-key"
+    if _defaults and not os.environ.get("DANGJIAN_QUIET_DEV_KEYS"):
+        # Once per process (settings are imported once); child processes inherit the silence.
+        os.environ["DANGJIAN_QUIET_DEV_KEYS"] = "1"
+        sys.stderr.write(
+            f"警告：未设置 {'、'.join(_defaults)}，正在使用公开的开发用密钥；这样的数据库不能用于真实数据。\n"
+        )
 
 ALLOWED_HOSTS = [
     h.strip() for h in os.environ.get("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h
@@ -166,6 +195,10 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_ENABLED = env_bool("AXES_ENABLED", True)
+# Behind a reverse proxy: list its addresses (or networks) so the real client address is read from
+# X-Forwarded-For / X-Real-IP; requests from anywhere else are keyed on their own address.
+TRUSTED_PROXIES = [p.strip() for p in os.environ.get("DANGJIAN_TRUSTED_PROXIES", "").split(",") if p.strip()]
+AXES_CLIENT_IP_CALLABLE = "dangjian.core.clientip.client_ip"
 
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SESSION_COOKIE_AGE = 8 * 3600
@@ -215,6 +248,17 @@ MEDIA_ROOT = VAR_DIR / "media"
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 50 * 1024 * 1024
 UPLOAD_MAX_BYTES = int(os.environ.get("UPLOAD_MAX_MB", "60")) * 1024 * 1024
+# Excel uploads are refused before parsing beyond these limits, and parsed in a child process
+# whose address space is capped (dangjian/core/xlsx.py). The 176k-row benchmark roster declares
+# 176,005 rows and its parser peaks at about 600 MB resident.
+XLSX_MAX_UNCOMPRESSED_MB = int(os.environ.get("XLSX_MAX_UNCOMPRESSED_MB", "500"))
+XLSX_MAX_RATIO = int(os.environ.get("XLSX_MAX_RATIO", "200"))
+XLSX_MAX_ENTRIES = int(os.environ.get("XLSX_MAX_ENTRIES", "2000"))
+XLSX_MAX_ROWS = int(os.environ.get("XLSX_MAX_ROWS", "400000"))
+XLSX_MAX_COLUMNS = int(os.environ.get("XLSX_MAX_COLUMNS", "256"))
+XLSX_MAX_CELLS = int(os.environ.get("XLSX_MAX_CELLS", "8000000"))
+XLSX_PARSE_MEMORY_MB = int(os.environ.get("XLSX_PARSE_MEMORY_MB", "1536"))
+XLSX_PARSE_TIMEOUT_SECONDS = int(os.environ.get("XLSX_PARSE_TIMEOUT_SECONDS", "600"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

@@ -74,7 +74,7 @@ class RoleGrant(models.Model):
 class ApiToken(models.Model):
     """A bearer token for the JSON API. Only a hash of the secret is stored."""
 
-    user = models.ForeignKey(User, verbose_name="用户", on_delete=models.CASCADE, related_name="api_tokens")
+    user = models.ForeignKey(User, verbose_name="用户", on_delete=models.PROTECT, related_name="api_tokens")
     name = models.CharField("用途", max_length=100, blank=True)
     prefix = models.CharField("前缀", max_length=12, db_index=True)
     key_hash = models.CharField("摘要", max_length=64, unique=True)

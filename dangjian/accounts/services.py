@@ -59,3 +59,28 @@ def token_touch(*, token: ApiToken) -> None:
         return
     ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     token.last_used_at = now
+
+
+@transaction.atomic
+def user_deactivate(*, user: User, actor: Any) -> User:
+    """Deactivate an account: it can no longer log in or call the API (its tokens are revoked).
+
+    Accounts are never deleted: audit events, history and tokens keep pointing at them."""
+    if user.pk == getattr(actor, "pk", None):
+        raise ValidationError("不能停用自己正在使用的账号")
+    now = timezone.now()
+    revoked = list(user.api_tokens.filter(revoked_at__isnull=True).values_list("prefix", flat=True))
+    user.api_tokens.filter(revoked_at__isnull=True).update(revoked_at=now)
+    was_active = user.is_active
+    if was_active:
+        user.is_active = False
+        user.save(update_fields=["is_active"])
+    audit(
+        actor=actor,
+        verb="user.deactivate",
+        target=user,
+        username=user.username,
+        was_active=was_active,
+        revoked_tokens=revoked,
+    )
+    return user

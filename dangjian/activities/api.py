@@ -15,8 +15,9 @@ from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest
 from ninja import Field, Path, Query, Router, Schema, Status
-from pydantic import model_validator
+from pydantic import field_validator, model_validator
 
+from dangjian.core import bounds
 from dangjian.core.paging import BadCursor
 from dangjian.core.permissions import Perm
 
@@ -26,14 +27,13 @@ from .models import Activity, ActivityKind, AttendanceStatus
 
 router = Router(tags=["组织生活"])
 
-MAX_ID = 2**63 - 1
+MAX_ID = bounds.MAX_ID
 MAX_LIMIT = 500
 COUNT_CAP = 10_000  # the list's count stops here: no COUNT(*) over a whole prefecture per request
 PathId = Annotated[int, Path(ge=1, le=MAX_ID)]
 MSG_NO_CHANGE = "您无权修改该组织的组织生活记录"
 MSG_NO_RECORD = "您无权记录组织生活"
 MSG_ORG = "未找到该组织，或您无权为其记录组织生活"
-MSG_MEMBER = "未找到该党员"
 
 
 # ---------------------------------------------------------------- schemas
@@ -121,7 +121,30 @@ class ActivityPage(Schema):
     next_cursor: str | None = Field(description="下一页的 cursor；没有下一页时为 null")
 
 
-class ActivityCreateIn(InputSchema):
+def _record_moment(label: str) -> Any:
+    """A pydantic validator: the datetime within core.bounds (422 naming the field otherwise)."""
+
+    def check(value: dt.datetime | None) -> dt.datetime | None:
+        if value is not None and (error := bounds.record_date_error(value, label)):
+            raise ValueError(error)
+        return value
+
+    return check
+
+
+class _Moments(InputSchema):
+    @field_validator("starts_at", check_fields=False)
+    @classmethod
+    def _starts(cls, value: dt.datetime | None) -> dt.datetime | None:
+        return _record_moment("开始时间")(value)
+
+    @field_validator("ends_at", check_fields=False)
+    @classmethod
+    def _ends(cls, value: dt.datetime | None) -> dt.datetime | None:
+        return _record_moment("结束时间")(value)
+
+
+class ActivityCreateIn(_Moments):
     org_id: int = Field(ge=1, le=MAX_ID, description="组织 id（党小组会填党小组的 id）")
     kinds: list[ActivityKind] = Field(description="类型，可多个")
     topic: str = Field(max_length=200, description="议题/主题")
@@ -138,7 +161,7 @@ class ActivityCreateIn(InputSchema):
     attendance: list[AttendanceIn] = Field(default_factory=list, description="考勤；不填则不记录考勤")
 
 
-class ActivityPatchIn(InputSchema):
+class ActivityPatchIn(_Moments):
     org_id: int | None = Field(None, ge=1, le=MAX_ID)
     kinds: list[ActivityKind] | None = None
     topic: str | None = Field(None, max_length=200)
@@ -216,7 +239,8 @@ def _detail(user: Any, activity: Activity) -> dict[str, Any]:
 
 
 def _people(payload: Schema, fields: set[str]) -> dict[str, Any]:
-    """host_id / recorder_id / lecturer_id → members (422 naming the field when unknown)."""
+    """host_id / recorder_id / lecturer_id → members (422 naming the field when unknown, in the
+    same words as for someone of another org)."""
     out: dict[str, Any] = {}
     for name in ("host", "recorder", "lecturer"):
         key = f"{name}_id"
@@ -228,7 +252,7 @@ def _people(payload: Schema, fields: set[str]) -> dict[str, Any]:
             continue
         member = selectors.member_by_pk(pk=pk)
         if member is None:
-            raise DjangoValidationError({key: f"{MSG_MEMBER}（{key}={pk}）"})
+            raise DjangoValidationError({key: services.person_error(name, org=None)})
         out[name] = member
     return out
 

@@ -9,9 +9,10 @@ from django import forms
 from django.http import Http404, QueryDict
 from django.utils import timezone
 
+from dangjian.core import bounds
 from dangjian.orgs.models import Member
 
-from . import selectors
+from . import selectors, services
 from .models import ActivityKind, AttendanceStatus
 
 # Shown first: what a branch records most often.
@@ -52,9 +53,10 @@ class MultipleFileField(forms.FileField):
 def _member_or_error(form: forms.Form, field: str, value: Any) -> Member | None:
     if not value:
         return None
-    member = Member.objects.alive().filter(pk=value).first()
-    if member is None:
-        form.add_error(field, "所选党员不存在")
+    pk = bounds.parse_id(value)
+    member = Member.objects.alive().filter(pk=pk).first() if pk else None
+    if member is None:  # the same words as for someone of another org: ids are not an oracle
+        form.add_error(field, services.person_error(field, org=form.cleaned_data.get("org")))
     return member
 
 
@@ -97,6 +99,12 @@ class ActivityForm(forms.Form):
         self.user = user
         self.attendance_errors: list[str] = []
         super().__init__(*args, **kwargs)
+
+    def clean_held_date(self) -> Any:
+        day = self.cleaned_data["held_date"]
+        if error := bounds.record_date_error(day, "日期"):
+            raise forms.ValidationError(error)
+        return day
 
     def clean_org(self) -> Any:
         try:

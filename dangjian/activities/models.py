@@ -12,7 +12,7 @@ from django.db import models
 from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
 
-from dangjian.core.models import SoftDeleteModel, TimestampedModel
+from dangjian.core.models import SoftDeleteModel
 from dangjian.orgs.models import Member, Org
 
 
@@ -72,7 +72,9 @@ class Activity(SoftDeleteModel):
     present_count = models.PositiveIntegerField("实到", default=0, editable=False)
     deleted_reason = models.CharField("删除原因", max_length=200, blank=True, editable=False)
 
-    history = HistoricalRecords(excluded_fields=["org_path", "held_on", "expected_count", "present_count"])
+    # 应到/实到 are kept in the history: an attendance change shows as a change of the counts
+    # (the rows before and after are in the audit event of the change).
+    history = HistoricalRecords(excluded_fields=["org_path", "held_on"])
 
     class Meta:
         verbose_name = "组织生活记录"
@@ -164,8 +166,11 @@ class Attendance(models.Model):
         return f"{self.member} {self.get_status_display()}"
 
 
-class Attachment(TimestampedModel):
-    """A file attached to an activity (photo, PDF, Word). Optional unless a rule says why."""
+class Attachment(SoftDeleteModel):
+    """A file attached to an activity (photo, PDF, Word). Optional unless a rule says why.
+
+    Removing one from a record only marks it deleted: the row and the file stay, and the audit
+    event of the edit names it."""
 
     activity = models.ForeignKey(
         Activity, verbose_name="记录", on_delete=models.CASCADE, related_name="attachments"

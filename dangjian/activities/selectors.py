@@ -301,13 +301,13 @@ def activity_attendance(*, user: Any, activity: Activity) -> QuerySet[Attendance
 
 
 def activity_attachments(*, activity: Activity) -> QuerySet[Attachment]:
-    return activity.attachments.order_by("created_at", "pk")
+    return activity.attachments.alive().order_by("created_at", "pk")
 
 
 def access_attachment(*, user: Any, activity_pk: Any, pk: Any) -> Attachment:
     activity = access_activity(user=user, pk=activity_pk)
     try:
-        return activity.attachments.get(pk=int(pk))
+        return activity.attachments.alive().get(pk=int(pk))
     except (Attachment.DoesNotExist, TypeError, ValueError):
         raise policy.not_found() from None
 

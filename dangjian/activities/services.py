@@ -23,7 +23,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 
-from dangjian.core import events, uploads
+from dangjian.core import bounds, events, uploads
 from dangjian.core.audit import audit
 from dangjian.orgs.choices import COMMITTEE_TITLES, Mobility, OrgKind, PositionTitle, Standing
 from dangjian.orgs.models import Member, MobilityRecord, Org, Position
@@ -148,11 +148,16 @@ def attendee_rows(
     on: dt.date,
     current: Mapping[int, tuple[str, str]] | None = None,
     member_ids: Sequence[int] | None = None,
+    known: Iterable[int] = (),
 ) -> list[AttendeeRow]:
     """Rows for the attendance form: ``member_ids`` (default: the default list), each with the
-    status/reason from ``current`` or 出席."""
+    status/reason from ``current`` or 出席. Posted ids are named only when they are the org's
+    members or ``known`` (already on the record): others are left out, never named."""
     current = current or {}
     ids = list(member_ids) if member_ids is not None else default_attendee_ids(org=org, kinds=kinds)
+    if member_ids is not None:
+        listable = set(org_member_ids(org=org)) | set(known)
+        ids = [pk for pk in ids if pk in listable]
     names = dict(Member.objects.filter(pk__in=ids).values_list("pk", "name"))
     away = away_member_ids(member_ids=ids, on=on)
     rows = []
@@ -206,6 +211,10 @@ def activity_check(
     ends_at = data.get("ends_at")
     if not isinstance(starts_at, dt.datetime):
         errors["starts_at"] = "请填写开始时间"
+    elif error := bounds.record_date_error(starts_at, "开始时间"):
+        errors["starts_at"] = error  # before any comparison: year 1 or 9999 overflows in UTC
+    elif isinstance(ends_at, dt.datetime) and (error := bounds.record_date_error(ends_at, "结束时间")):
+        errors["ends_at"] = error
     else:
         if starts_at > timezone.now():
             errors["starts_at"] = "开始时间不能晚于当前时间：尚未举行的活动不能记录为已举行"
@@ -222,9 +231,18 @@ def activity_check(
         for field in ("host", "recorder", "lecturer"):
             person = data.get(field)
             if person is not None and person.pk not in allowed:
-                errors[field] = f"{LABELS[field]}“{person.name}”不是本组织党员"
+                errors[field] = person_error(field, org=org)
         errors.update(_attendance_check(org=org, starts_at=starts_at, attendance=attendance, allowed=allowed))
     return errors
+
+
+def person_error(field: str, *, org: Org | None) -> str:
+    """The message for a 主持人/记录人/授课人 id that is not one of the org's members.
+
+    It never names the person: the id may belong to someone outside the user's scope. A missing
+    id gets the same message, so the answer does not tell which ids exist either."""
+    where = "本党小组" if org is not None and org.kind == OrgKind.GROUP else "本组织"
+    return f"{LABELS[field]}：所选的人不是{where}党员，请从{where}党员中选择"
 
 
 def _attendance_check(
@@ -232,25 +250,23 @@ def _attendance_check(
 ) -> dict[str, str]:
     problems: list[str] = []
     seen: set[int] = set()
-    ids = [int(r["member_id"]) for r in attendance if str(r.get("member_id", "")).isdigit()]
+    # Only the org's own members are ever named: an id from elsewhere (or none at all) gets the
+    # row number and one neutral sentence, so errors cannot be used to look people up by id.
+    ids = [pk for r in attendance if (pk := bounds.parse_id(r.get("member_id"))) in allowed]
     names = dict(Member.objects.filter(pk__in=ids).values_list("pk", "name"))
     on = _local_date(starts_at) if isinstance(starts_at, dt.datetime) else timezone.localdate()
     away = away_member_ids(member_ids=ids, on=on)
     where = "本党小组" if org.kind == OrgKind.GROUP else "本组织"
     for n, row in enumerate(attendance, 1):
-        raw = str(row.get("member_id", ""))
-        if not raw.isdigit() or int(raw) not in names:
-            problems.append(f"第 {n} 行：党员不存在")
+        pk = bounds.parse_id(row.get("member_id"))
+        if pk is None or pk not in names:
+            problems.append(f"第 {n} 行：不是{where}党员（或编号有误），不能列入考勤")
             continue
-        pk = int(raw)
         name = names[pk]
         if pk in seen:
             problems.append(f"{name}：重复列入")
             continue
         seen.add(pk)
-        if pk not in allowed:
-            problems.append(f"{name}：不是{where}党员，不能列入考勤")
-            continue
         status = row.get("status")
         if status not in AttendanceStatus.values:
             problems.append(f"{name}：出勤情况应为出席、请假、缺席或异地参加")
@@ -313,6 +329,31 @@ def _write_kinds(activity: Activity, kinds: Sequence[str]) -> None:
         entry.save()
 
 
+AttendanceState = dict[int, tuple[str, str]]  # member id -> (status, reason)
+
+
+def _attendance_state(activity: Activity) -> AttendanceState:
+    return {m: (s, r) for m, s, r in activity.attendances.values_list("member_id", "status", "reason")}
+
+
+def _attendance_diff(before: AttendanceState, after: AttendanceState) -> list[dict[str, Any]]:
+    """Rows whose status or reason changed, were added or were taken off: before/after each."""
+    names = dict(Member.objects.filter(pk__in=set(before) | set(after)).values_list("pk", "name"))
+    out = []
+    for pk in sorted(set(before) | set(after)):
+        old, new = before.get(pk), after.get(pk)
+        if old != new:
+            out.append(
+                {
+                    "member_id": pk,
+                    "name": names.get(pk, ""),
+                    "before": {"status": old[0], "reason": old[1]} if old else None,
+                    "after": {"status": new[0], "reason": new[1]} if new else None,
+                }
+            )
+    return out
+
+
 def _write_attendance(activity: Activity, attendance: Sequence[Mapping[str, Any]]) -> None:
     Attendance.objects.filter(activity=activity).delete()
     Attendance.objects.bulk_create(
@@ -328,17 +369,21 @@ def _write_attendance(activity: Activity, attendance: Sequence[Mapping[str, Any]
     activity.present_count = sum(1 for r in attendance if r["status"] in ATTENDED)
 
 
-def _save_uploads(activity: Activity, files: Sequence[UploadedFile], actor: Any) -> None:
+def _save_uploads(activity: Activity, files: Sequence[UploadedFile], actor: Any) -> list[Attachment]:
+    saved = []
     for upload in files:
         kind = uploads.sniffed_type(upload)
-        Attachment.objects.create(
-            activity=activity,
-            file=upload,
-            original_name=(upload.name or "")[:200],
-            content_type=kind.mime if kind else "application/octet-stream",
-            size=upload.size or 0,
-            created_by=_who(actor),
+        saved.append(
+            Attachment.objects.create(
+                activity=activity,
+                file=upload,
+                original_name=(upload.name or "")[:200],
+                content_type=kind.mime if kind else "application/octet-stream",
+                size=upload.size or 0,
+                created_by=_who(actor),
+            )
         )
+    return saved
 
 
 def _who(actor: Any) -> Any:
@@ -446,19 +491,38 @@ def activity_update(
         changed.append("kinds")
     activity.org = new_org
     _apply(activity, merged)
+    counts_before = (activity.expected_count, activity.present_count)
+    attendance_before = _attendance_state(activity)
+    attendance_changes: list[dict[str, Any]] = []
     if replace_attendance:
         _write_attendance(activity, attendance)
-        changed.append("attendance")
+        attendance_changes = _attendance_diff(attendance_before, _attendance_state(activity))
+        if attendance_changes:
+            changed.append("attendance")
     activity.full_clean(exclude=["org_path", "held_on"])
     activity.save()
     _write_kinds(activity, new_kinds)
-    removed = list(Attachment.objects.filter(activity=activity, pk__in=list(remove_attachments)))
-    for att in removed:
-        att.file.delete(save=False)
-        att.delete()
-    _save_uploads(activity, files, actor)
-    if files or removed:
+    removed = list(
+        Attachment.objects.alive().filter(activity=activity, pk__in=list(remove_attachments)).order_by("pk")
+    )
+    now = timezone.now()
+    for att in removed:  # soft: the row and the file stay
+        att.deleted_at = now
+        att.save(update_fields=["deleted_at", "updated_at"])
+    added = _save_uploads(activity, files, actor)
+    if added or removed:
         changed.append("attachments")
+    extra: dict[str, Any] = {}
+    if attendance_changes:
+        extra["attendance_changes"] = attendance_changes
+        extra["counts"] = {
+            "before": {"expected": counts_before[0], "present": counts_before[1]},
+            "after": {"expected": activity.expected_count, "present": activity.present_count},
+        }
+    if added:
+        extra["attachments_added"] = [{"id": a.pk, "name": a.original_name} for a in added]
+    if removed:
+        extra["attachments_removed"] = [{"id": a.pk, "name": a.original_name} for a in removed]
     audit(
         actor=actor,
         verb="activity.update",
@@ -467,6 +531,7 @@ def activity_update(
         changed=changed,
         kinds=new_kinds,
         held_on=activity.held_on.isoformat(),
+        **extra,
     )
     notify_compliance(_changes(before, (activity.org_id, activity.held_on)))
     return activity
@@ -504,6 +569,8 @@ def attendance_set(*, activity: Activity, actor: Any, attendance: Sequence[Mappi
     kinds = list(activity.kinds.values_list("kind", flat=True))
     errors = activity_check(org=activity.org, kinds=kinds, data=data, attendance=attendance)
     _raise_if({k: v for k, v in errors.items() if k == "attendance"})
+    counts_before = {"expected": activity.expected_count, "present": activity.present_count}
+    before = _attendance_state(activity)
     _write_attendance(activity, attendance)
     activity.save(update_fields=["expected_count", "present_count", "updated_at"])
     audit(
@@ -513,6 +580,8 @@ def attendance_set(*, activity: Activity, actor: Any, attendance: Sequence[Mappi
         org_path=activity.org_path,
         expected=activity.expected_count,
         present=activity.present_count,
+        counts_before=counts_before,
+        attendance_changes=_attendance_diff(before, _attendance_state(activity)),
     )
     notify_compliance(_changes((activity.org_id, activity.held_on)))
     return activity

@@ -113,13 +113,16 @@ def _people_context(
     on: dt.date,
     current: dict[int, tuple[str, str]] | None = None,
     member_ids: list[int] | None = None,
+    known: list[int] | tuple[int, ...] = (),
     selected: dict[str, Any] | None = None,
     lecturer_name: str = "",
 ) -> dict[str, Any]:
     """Context of the attendee partial: the attendance rows and the 主持人/记录人/授课人 options."""
     if org is None:
         return {"people_org": None, "rows": [], "options": [], "selected": {}}
-    rows = services.attendee_rows(org=org, kinds=kinds, on=on, current=current, member_ids=member_ids)
+    rows = services.attendee_rows(
+        org=org, kinds=kinds, on=on, current=current, member_ids=member_ids, known=known
+    )
     selected = dict(selected or {})
     if not selected.get("host"):
         selected["host"] = selectors.org_secretary_id(org=org)
@@ -300,6 +303,7 @@ def activity_edit(request: HttpRequest, pk: int) -> HttpResponse:
             on=_date_or_today(request.POST.get("held_date")),
             current=_current_from(request.POST),
             member_ids=[r["member_id"] for r in attendance] or None,
+            known=list(activity.attendances.values_list("member_id", flat=True)),
             selected={k: request.POST.get(k) for k in ("host", "recorder", "lecturer")},
             lecturer_name=request.POST.get("lecturer_name", ""),
         )
@@ -330,6 +334,7 @@ def activity_edit(request: HttpRequest, pk: int) -> HttpResponse:
         on=activity.held_on,
         current={m: (s, r) for m, s, r in rows},
         member_ids=[m for m, _, _ in rows] if rows else None,
+        known=[m for m, _, _ in rows],
         selected={
             "host": activity.host_id,
             "recorder": activity.recorder_id,

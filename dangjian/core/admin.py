@@ -67,9 +67,18 @@ class ReadOnlyAdminMixin(SystemAdminMixin):
 
 @admin.register(AuditEvent)
 class AuditEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ("at", "actor", "verb", "target_type", "target_id", "org_path")
+    list_display = ("at", "actor_username", "actor_name", "verb", "target_type", "target_id", "org_path")
     list_filter = ("verb", "target_type")
-    search_fields = ("verb", "target_id", "org_path", "actor__username")
+    search_fields = ("verb", "target_id", "org_path", "actor_username", "actor_name")
     date_hierarchy = "at"
-    list_select_related = ("actor",)
-    readonly_fields = ("at", "actor", "verb", "target_type", "target_id", "org_path", "data")
+    readonly_fields = (
+        "at",
+        "actor",
+        "actor_username",
+        "actor_name",
+        "verb",
+        "target_type",
+        "target_id",
+        "org_path",
+        "data",
+    )

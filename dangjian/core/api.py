@@ -40,7 +40,14 @@ MSG_SERVER = "服务器内部错误，已记录，请稍后重试或联系系统
 MSG_NO_CREDENTIALS = "未登录：请在请求头加上 Authorization: Bearer <令牌>，或先登录"
 
 # Where a service names a field differently from the API body, e.g. org → org_id.
-FIELD_ALIASES = {"org": "org_id", "to_org": "to_org_id", "party_group": "party_group_id"}
+FIELD_ALIASES = {
+    "org": "org_id",
+    "to_org": "to_org_id",
+    "party_group": "party_group_id",
+    "host": "host_id",
+    "recorder": "recorder_id",
+    "lecturer": "lecturer_id",
+}
 
 
 # ---------------------------------------------------------------- validation messages

@@ -50,13 +50,17 @@ class AuditEvent(models.Model):
     """One state change or sensitive read, written in the same transaction as the change.
 
     ``org_path`` is the tree path of the org the event concerns, so audit reads are scoped
-    like everything else.
+    like everything else. Who acted is kept twice: the account (``actor``, which can then never
+    be deleted: accounts are deactivated instead) and its username and display name as they were
+    at the time, so a later rename does not rewrite the trail.
     """
 
     at = models.DateTimeField("时间", default=timezone.now, db_index=True)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="操作人", null=True, blank=True, on_delete=models.SET_NULL
+        settings.AUTH_USER_MODEL, verbose_name="操作人", null=True, blank=True, on_delete=models.PROTECT
     )
+    actor_username = models.CharField("操作人账号", max_length=150, blank=True)
+    actor_name = models.CharField("操作人姓名", max_length=150, blank=True)
     verb = models.CharField("动作", max_length=64, db_index=True)
     target_type = models.CharField("对象类型", max_length=64)
     target_id = models.CharField("对象", max_length=64)

@@ -14,7 +14,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest
 from ninja import Path, Query, Router, Status
 
-from dangjian.core import policy
+from dangjian.core import pii, policy
 from dangjian.core.permissions import Perm
 
 from . import selectors, services
@@ -108,7 +108,9 @@ def _org_dict(org: Org, parent_id: int | None) -> dict[str, Any]:
     }
 
 
-def _member_dict(member: Member, mobility: str | None) -> dict[str, Any]:
+def _member_dict(member: Member, mobility: str | None, *, personal: bool) -> dict[str, Any]:
+    """``personal``: the viewer may see this member's full personal data; otherwise the birth date
+    is left out (the year stays) like the masked numbers."""
     return {
         "id": member.pk,
         "name": member.name,
@@ -116,7 +118,8 @@ def _member_dict(member: Member, mobility: str | None) -> dict[str, Any]:
         "gender_display": member.get_gender_display(),
         "ethnicity": member.ethnicity,
         "ethnicity_display": member.get_ethnicity_display(),
-        "birth_date": member.birth_date,
+        "birth_date": member.birth_date if personal else None,
+        "birth_year": member.birth_date.year,
         "org_id": member.org_id,
         "org_name": member.org.name,
         "party_group_id": member.party_group_id,
@@ -155,10 +158,11 @@ def _transfer_dict(t: Any) -> dict[str, Any]:
 
 def _member_detail(user: Any, member: Member, *, full: bool = False) -> dict[str, Any]:
     mobility = selectors.open_mobility_by_member(member_ids=[member.pk]).get(member.pk)
-    data = _member_dict(member, mobility.direction if mobility else None)
+    personal = selectors.member_can_view_pii(user=user, member=member)
+    data = _member_dict(member, mobility.direction if mobility else None, personal=personal)
     data.update(
-        landline=member.landline,
-        address=member.address,
+        landline=member.landline if personal else pii.mask_landline(member.landline),
+        address=member.address if personal else pii.mask_address(member.address),
         note=member.note,
         pii_full=False,
         positions=[
@@ -268,7 +272,14 @@ def member_list(
         raise _query_error(_filter_errors(filterset))
     rows, count = paginate(filterset.qs, page)
     mobility = selectors.open_mobility_by_member(member_ids=[m.pk for m in rows])
-    items = [_member_dict(m, mobility[m.pk].direction if m.pk in mobility else None) for m in rows]
+    items = [
+        _member_dict(
+            m,
+            mobility[m.pk].direction if m.pk in mobility else None,
+            personal=selectors.member_can_view_pii(user=user, member=m),
+        )
+        for m in rows
+    ]
     return {"items": items, "count": count}
 
 

@@ -13,6 +13,8 @@ from django.db.models import QuerySet
 from ninja import Field, Schema
 from pydantic import field_validator, model_validator
 
+from dangjian.core import bounds
+
 from .choices import (
     Education,
     Ethnicity,
@@ -26,16 +28,18 @@ from .choices import (
 )
 
 # Ids beyond a signed 64-bit integer cannot exist and would overflow the database driver.
-MAX_ID = 2**63 - 1
+MAX_ID = bounds.MAX_ID
 MAX_LIMIT = 500
 DEFAULT_LIMIT = 50
 MAX_OFFSET = 2**31 - 1
 
 # Dates accepted in request bodies. Anything outside is a typing slip, and far-future years would
 # overflow date arithmetic in the checks (18th birthday, term due …).
-MIN_DATE = dt.date(1900, 1, 1)
+MIN_DATE = bounds.EARLIEST_BIRTH
 MAX_DATE = dt.date(2100, 12, 31)
 ApiDate = Annotated[dt.date, Field(ge=MIN_DATE, le=MAX_DATE)]
+# Dates of Party records (入党, 转正, 转接 …): not before the Party's founding (core.bounds).
+RecordDate = Annotated[dt.date, Field(ge=bounds.PARTY_FOUNDED, le=MAX_DATE)]
 
 
 # ---------------------------------------------------------------- lists
@@ -156,11 +160,16 @@ class MemberOut(Schema):
     gender_display: str
     ethnicity: str
     ethnicity_display: str
-    birth_date: dt.date
+    birth_date: dt.date | None = Field(
+        description="出生日期；无权查看完整身份证号时为 null（只给 birth_year）"
+    )
+    birth_year: int = Field(description="出生年份")
     org_id: int
     org_name: str
     party_group_id: int | None
-    id_number: str = Field(description="身份证号；默认打码，?full=true 且有权限时为完整号码")
+    id_number: str = Field(
+        description="身份证号；默认打码（只留前 2 位，如 22****************），?full=true 且有权限时为完整号码"
+    )
     phone: str = Field(description="手机号；默认打码")
     education: str
     education_display: str
@@ -226,15 +235,15 @@ class MemberCreateIn(InputSchema):
     address: str = Field("", max_length=200)
     education: Education | None = None
     status: MemberStatus = Field(description="人员类别")
-    joined_on: ApiDate = Field(description="加入党组织日期")
-    full_member_on: ApiDate | None = Field(
+    joined_on: RecordDate = Field(description="加入党组织日期")
+    full_member_on: RecordDate | None = Field(
         None, description="转为正式党员日期（正式党员必填）：预备期满之日，即入党满 1 年（加延长预备期）"
     )
     probation_extension_months: int | None = Field(None, description="延长预备期（月），6 至 12；未延长不填")
     occupation: Occupation | None = None
     standing: Standing = Standing.NORMAL
     lost_contact: bool = False
-    lost_contact_on: ApiDate | None = None
+    lost_contact_on: RecordDate | None = None
     leading_cadre: bool = False
     note: str = Field("", max_length=200)
     party_group_id: int | None = Field(None, ge=1, le=MAX_ID, description="党小组 id（所在党组织下的党小组）")
@@ -258,13 +267,13 @@ class MemberPatchIn(InputSchema):
     address: str = Field(None, max_length=200)  # type: ignore[assignment]
     education: Education | None = None
     status: MemberStatus = None  # type: ignore[assignment]
-    joined_on: ApiDate = None  # type: ignore[assignment]
-    full_member_on: ApiDate | None = None
+    joined_on: RecordDate = None  # type: ignore[assignment]
+    full_member_on: RecordDate | None = None
     probation_extension_months: int | None = None
     occupation: Occupation | None = None
     standing: Standing = None  # type: ignore[assignment]
     lost_contact: bool = None  # type: ignore[assignment]
-    lost_contact_on: ApiDate | None = None
+    lost_contact_on: RecordDate | None = None
     leading_cadre: bool = None  # type: ignore[assignment]
     note: str = Field(None, max_length=200)  # type: ignore[assignment]
     party_group_id: int | None = Field(None, ge=1, le=MAX_ID)
@@ -277,5 +286,5 @@ class MemberPatchIn(InputSchema):
 
 class TransferIn(InputSchema):
     to_org_id: int = Field(ge=1, le=MAX_ID, description="转入党组织 id")
-    on: ApiDate = Field(description="转接日期")
+    on: RecordDate = Field(description="转接日期")
     reason: str = Field(min_length=1, max_length=200, description="转接原因")

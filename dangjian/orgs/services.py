@@ -19,7 +19,7 @@ from django.utils import timezone
 from pypinyin import Style, lazy_pinyin
 from simple_history.utils import bulk_update_with_history
 
-from dangjian.core import pii
+from dangjian.core import bounds, pii
 from dangjian.core.audit import audit
 from dangjian.core.events import emit
 from dangjian.core.orgpaths import rewrite_org_paths
@@ -393,7 +393,18 @@ def member_check(
         value = data.get(field)
         if value and value > now:
             errors.setdefault(field, f"{label}不能晚于今天")
-    if joined and birth and "joined_on" not in errors:
+        elif value:
+            bound = (
+                bounds.birth_date_error(value, label, today=now)
+                if field == "birth_date"
+                else bounds.record_date_error(value, label, today=now)
+            )
+            if bound:
+                errors.setdefault(field, bound)
+    if info is None and birth and "birth_date" not in errors:
+        if error := bounds.birth_date_error(birth, today=now):
+            errors["birth_date"] = error
+    if joined and birth and "joined_on" not in errors and "birth_date" not in errors:
         if add_years(birth, MIN_AGE_TO_JOIN) > joined:
             errors["joined_on"] = "入党时未满 18 周岁"
     status = data.get("status")
@@ -540,7 +551,9 @@ def member_transfer_check(*, member: Member, to_org: Org, on: dt.date, reason: s
         errors["to_org"] = "转入组织已撤销"
     if on > today():
         errors["on"] = "转接日期不能晚于今天"
-    if on < member.joined_on:
+    elif error := bounds.record_date_error(on, "转接日期"):
+        errors["on"] = error
+    elif on < member.joined_on:
         errors["on"] = "转接日期不能早于入党日期"
     last = Transfer.objects.filter(member=member).order_by("-on").values_list("on", flat=True).first()
     if last is not None and on < last:
@@ -686,6 +699,8 @@ def position_assign(*, member: Member, org: Org, title: str, started_on: dt.date
         errors["org"] = "只能在本人所在组织（或其上级、下级党小组）任职"
     if started_on > today():
         errors["started_on"] = "任职日期不能晚于今天"
+    elif error := bounds.record_date_error(started_on, "任职日期"):
+        errors["started_on"] = error
     _raise_if(errors)
     position = Position.objects.create(
         member=member,
@@ -706,6 +721,8 @@ def position_end(*, position: Position, ended_on: dt.date, actor: Any) -> Positi
         raise ValidationError({"ended_on": "免职日期不能早于任职日期"})
     if ended_on > today():
         raise ValidationError({"ended_on": "免职日期不能晚于今天"})
+    if error := bounds.record_date_error(ended_on, "免职日期"):
+        raise ValidationError({"ended_on": error})
     position.ended_on = ended_on
     position.save(update_fields=["ended_on", "updated_at"])
     audit(actor=actor, verb="position.end", target=position, org_path=position.org_path)
@@ -732,6 +749,8 @@ def mobility_start(
         errors["place"] = "请填写外出流向或流入地"
     if started_on > today():
         errors["started_on"] = "开始日期不能晚于今天"
+    elif error := bounds.record_date_error(started_on, "开始日期"):
+        errors["started_on"] = error
     if MobilityRecord.objects.filter(member=member, ended_on__isnull=True).exists():
         errors["direction"] = "该党员已有未结束的流动登记，请先结束"
     _raise_if(errors)
@@ -756,6 +775,8 @@ def mobility_end(*, record: MobilityRecord, ended_on: dt.date, actor: Any) -> Mo
         raise ValidationError({"ended_on": "结束日期不能早于开始日期"})
     if ended_on > today():
         raise ValidationError({"ended_on": "结束日期不能晚于今天"})
+    if error := bounds.record_date_error(ended_on, "结束日期"):
+        raise ValidationError({"ended_on": error})
     record.ended_on = ended_on
     record.save(update_fields=["ended_on", "updated_at"])
     audit(actor=actor, verb="mobility.end", target=record, org_path=record.org_path)

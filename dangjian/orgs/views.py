@@ -25,7 +25,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from dangjian.core import policy
+from dangjian.core import pii, policy
 from dangjian.core.permissions import Perm
 
 from . import selectors, services
@@ -557,9 +557,13 @@ def member_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
     member = selectors.access_member(user=user, pk=pk)
     can_change = policy.has_perm_for_path(user, Perm.MEMBER_CHANGE, member.org_path)
+    can_view_pii = selectors.member_can_view_pii(user=user, member=member)
     context = {
         "member": member,
-        "can_view_pii": selectors.member_can_view_pii(user=user, member=member),
+        "can_view_pii": can_view_pii,
+        # 固定电话 and 家庭住址 are personal information too: masked without the right.
+        "landline": member.landline if can_view_pii else pii.mask_landline(member.landline),
+        "address": member.address if can_view_pii else pii.mask_address(member.address),
         "can_change": can_change,
         "can_transfer": policy.has_perm_for_path(user, Perm.MEMBER_TRANSFER, member.org_path),
         "positions": list(selectors.member_positions(member=member)),

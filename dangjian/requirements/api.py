@@ -16,7 +16,6 @@ from pydantic import field_validator
 from dangjian.orgs.schemas import MAX_ID, PageParams, paginate
 
 from . import selectors
-from .engine import parse_span
 from .models import ComplianceResult, Status
 
 router = Router(tags=["达标情况"])
@@ -30,8 +29,9 @@ class _Query(Schema):
     @field_validator("period", check_fields=False)
     @classmethod
     def _period(cls, value: str | None) -> str | None:
-        if value is not None and parse_span(value) is None:
-            raise ValueError("期间格式不正确，应为 2024、2024H1、2024Q2 或 2024-05")
+        error = selectors.period_error(value) if value is not None else None
+        if error:
+            raise ValueError(error)
         return value
 
 

@@ -21,7 +21,7 @@ from django.urls import reverse
 
 from dangjian.activities import selectors as activity_selectors
 from dangjian.activities.models import ActivityKindEntry
-from dangjian.core import policy
+from dangjian.core import bounds, policy
 from dangjian.core.permissions import Perm, Role
 from dangjian.orgs import selectors as org_selectors
 from dangjian.orgs.choices import Standing
@@ -118,14 +118,29 @@ def todo_label(*, on: dt.date | None = None) -> str:
     return f"本期：{current_month(on=on).label}"
 
 
+def period_error(key: str, *, on: dt.date | None = None) -> str | None:
+    """Why ``key`` cannot be a window (Chinese), or None: malformed, or outside the years from
+    the Party's founding (``core.bounds``) to ten years ahead (a future window is empty, not an
+    error; years like 9999 overflow the date arithmetic)."""
+    span = parse_span(key)
+    if span is None:
+        return f"期间格式不正确：{key}，应为 2024、2024H1、2024Q2 或 2024-05"
+    last_year = (on or engine.today()).year + 10
+    if span.end < bounds.PARTY_FOUNDED or span.start.year > last_year:
+        return f"期间超出范围：{key}，应在 {bounds.PARTY_FOUNDED.year} 年至 {last_year} 年之间"
+    return None
+
+
 def resolve_period(key: str | None, *, on: dt.date | None = None) -> Span:
     """The chosen window; default the last complete month. Raises ValueError on a bad key."""
     on = on or engine.today()
     if not key:
         return last_complete_month(on=on)
+    error = period_error(key, on=on)
+    if error:
+        raise ValueError(error)
     span = parse_span(key)
-    if span is None:
-        raise ValueError(f"期间格式不正确：{key}，应为 2024、2024H1、2024Q2 或 2024-05")
+    assert span is not None
     return span
 
 

@@ -59,6 +59,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         request,
         "requirements/dashboard.html",
         _context(request, window_and_error=(window, error), org=org, data=data),
+        status=400 if error else 200,
     )
 
 
@@ -83,6 +84,7 @@ def lagging(request: HttpRequest) -> HttpResponse:
         _context(
             request, window_and_error=(window, error), org=org, requirement=requirement, page=page, rows=rows
         ),
+        status=400 if error else 200,
     )
 
 
@@ -97,6 +99,7 @@ def drill(request: HttpRequest) -> HttpResponse:
         request,
         "requirements/drill.html",
         _context(request, window_and_error=(window, error), org=org, data=data, requirement=requirement),
+        status=400 if error else 200,
     )
 
 

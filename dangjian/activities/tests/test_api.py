@@ -120,9 +120,13 @@ def test_list_pages_by_cursor_and_caps_the_count(api, monkeypatch):
         ({"starts_at": (timezone.now() + dt.timedelta(days=1)).isoformat()}, "starts_at", "不能晚于当前时间"),
         ({"ends_at": past(2).isoformat()}, "ends_at", "结束时间不能早于开始时间"),
         ({"kinds": []}, "kinds", "请至少选择一种类型"),
-        ({"lecturer_name": ""}, "lecturer", "须填写授课人"),
-        ({"attendance": [{"member_id": 999999, "status": "present"}]}, "attendance", "党员不存在"),
-        ({"host_id": 999999}, "host_id", "未找到该党员"),
+        ({"lecturer_name": ""}, "lecturer_id", "须填写授课人"),
+        (
+            {"attendance": [{"member_id": 999999, "status": "present"}]},
+            "attendance",
+            "第 1 行：不是本组织党员",
+        ),
+        ({"host_id": 999999}, "host_id", "主持人：所选的人不是本组织党员"),
     ],
 )
 def test_create_bad_input_is_422_in_chinese(api, overrides, field, fragment):
@@ -138,7 +142,8 @@ def test_create_outsider_and_foreign_org(api):
     status, data = api["call"](
         "post", "/activities", body(api, attendance=[{"member_id": outsider.pk, "status": "present"}])
     )
-    assert status == 422 and "丙：不是本组织党员" in data["detail"][0]["msg"]
+    assert status == 422 and "第 1 行：不是本组织党员" in data["detail"][0]["msg"]
+    assert outsider.name not in str(data)
     status, data = api["call"]("post", "/activities", body(api, org_id=api["tree"]["branch_b1"].pk))
     assert status == 404 and "无权" in data["detail"]
     status, data = api["call"]("post", "/activities", body(api, kinds=["party_dinner"]))
@@ -167,3 +172,40 @@ def test_write_permissions(api, client):
     client.logout()
     status, data = api["call"]("get", "/activities")
     assert status == 401 and data["detail"]
+
+
+@pytest.mark.django_db
+def test_422_never_names_people_outside_the_users_scope(api):
+    outsider = api["outsider"]
+    for overrides in (
+        {"host_id": outsider.pk},
+        {"recorder_id": outsider.pk},
+        {"attendance": [{"member_id": outsider.pk, "status": "present"}]},
+    ):
+        status, data = api["call"]("post", "/activities", body(api, **overrides))
+        assert status == 422 and outsider.name not in str(data), data
+    status, data = api["call"]("post", "/activities", body(api, host_id=outsider.pk))
+    assert (
+        data["detail"][0]["loc"][-1] == "host_id"
+        and "主持人：所选的人不是本组织党员" in data["detail"][0]["msg"]
+    )
+    # An id that exists elsewhere and one that exists nowhere get the same answer.
+    _, missing = api["call"]("post", "/activities", body(api, host_id=99_999_999))
+    assert missing["detail"] == data["detail"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("overrides", "field", "fragment"),
+    [
+        ({"starts_at": "0001-01-01T00:00:00"}, "starts_at", "开始时间不能早于 1921 年 7 月 1 日"),
+        ({"starts_at": "0001-01-01T00:00:00+08:00"}, "starts_at", "不能早于 1921 年 7 月 1 日"),
+        ({"ends_at": "9999-12-31T23:59:59"}, "ends_at", "结束时间不能晚于明天"),
+        ({"attendance": [{"member_id": 99999999999999999999, "status": "present"}]}, "member_id", ""),
+    ],
+)
+def test_out_of_range_dates_and_ids_are_422(api, overrides, field, fragment):
+    status, data = api["call"]("post", "/activities", body(api, **overrides))
+    assert status == 422, data
+    assert any(e["loc"][-1] == field and fragment in e["msg"] for e in data["detail"]), data
+    assert Activity.objects.count() == 0

@@ -9,7 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from dangjian.accounts.tests.factories import make_user
-from dangjian.activities import services
+from dangjian.activities import selectors, services
 from dangjian.activities.models import Activity, ActivityKind, ActivityKindEntry, Attachment, Attendance
 from dangjian.core.models import AuditEvent
 from dangjian.core.permissions import Role
@@ -270,7 +270,7 @@ def test_attendee_outside_org_refused(tree, branch):
     outsider = make_member(tree["branch_b1"], recount=False, name="外人")
     _assert_refused(
         "attendance",
-        "外人：不是本组织党员",
+        "不是本组织党员（或编号有误）",
         org=org,
         kinds=["theme_day"],
         topic="x",
@@ -287,7 +287,7 @@ def test_group_meeting_only_group_members(tree, branch):
     a.save(update_fields=["party_group"])
     _assert_refused(
         "attendance",
-        f"{b.name}：不是本党小组党员",
+        "第 2 行：不是本党小组党员",
         org=group,
         kinds=["group_meeting"],
         topic="x",
@@ -399,3 +399,62 @@ def test_attachment_size_limit(branch, settings):
     _assert_refused(
         "attachments", "超过 1 MB", org=org, kinds=["theme_day"], topic="x", starts_at=past(), files=[big]
     )
+
+
+# ---------------------------------------------------------------- traces
+
+
+@pytest.mark.django_db
+def test_removing_an_attachment_keeps_row_and_file_and_the_audit_names_it(branch, actor):
+    org, _ = branch
+    activity = record(org, files=[SimpleUploadedFile("合影.png", PNG), SimpleUploadedFile("纪要.pdf", PDF)])
+    photo = Attachment.objects.get(activity=activity, original_name="合影.png")
+    services.activity_update(activity=activity, actor=actor, remove_attachments=[photo.pk])
+    photo.refresh_from_db()
+    assert photo.deleted_at is not None and photo.file.storage.exists(photo.file.name)
+    assert [a.original_name for a in selectors.activity_attachments(activity=activity)] == ["纪要.pdf"]
+    event = AuditEvent.objects.filter(verb="activity.update").latest("at")
+    assert event.data["attachments_removed"] == [{"id": photo.pk, "name": "合影.png"}]
+    assert "attachments" in event.data["changed"]
+    # Removing it again changes nothing and is not reported.
+    services.activity_update(activity=activity, actor=actor, remove_attachments=[photo.pk])
+    assert "attachments_removed" not in AuditEvent.objects.filter(verb="activity.update").latest("pk").data
+
+
+@pytest.mark.django_db
+def test_attendance_changes_keep_before_and_after(branch, actor):
+    org, members = branch
+    activity = record(org, attendance=present_all(members[:3]))
+    services.activity_update(
+        activity=activity,
+        actor=actor,
+        attendance=[
+            {"member_id": members[0].pk, "status": "present"},
+            {"member_id": members[1].pk, "status": "leave", "reason": "出差"},
+            {"member_id": members[3].pk, "status": "present"},
+        ],
+    )
+    event = AuditEvent.objects.filter(verb="activity.update").latest("pk")
+    changes = {c["member_id"]: c for c in event.data["attendance_changes"]}
+    assert set(changes) == {members[1].pk, members[2].pk, members[3].pk}
+    assert changes[members[1].pk]["before"] == {"status": "present", "reason": ""}
+    assert changes[members[1].pk]["after"] == {"status": "leave", "reason": "出差"}
+    assert changes[members[2].pk]["after"] is None and changes[members[3].pk]["before"] is None
+    assert changes[members[2].pk]["name"] == members[2].name
+    assert event.data["counts"] == {
+        "before": {"expected": 3, "present": 3},
+        "after": {"expected": 3, "present": 2},
+    }
+    services.attendance_set(activity=activity, actor=actor, attendance=present_all(members[:1]))
+    event = AuditEvent.objects.filter(verb="activity.attendance").latest("pk")
+    assert event.data["counts_before"] == {"expected": 3, "present": 2}
+    assert {c["member_id"] for c in event.data["attendance_changes"]} == {members[1].pk, members[3].pk}
+
+
+@pytest.mark.django_db
+def test_expected_and_present_counts_are_in_the_activity_history(branch, actor):
+    org, members = branch
+    activity = record(org, attendance=present_all(members[:3]))
+    services.attendance_set(activity=activity, actor=actor, attendance=present_all(members[:1]))
+    counts = [(h.expected_count, h.present_count) for h in activity.history.order_by("history_id")]
+    assert counts[-1] == (1, 1) and (3, 3) in counts

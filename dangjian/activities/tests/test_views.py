@@ -101,7 +101,7 @@ def test_create_records_with_attendance(setup):
     ("overrides", "message"),
     [
         (
-            {"held_date": (timezone.localdate() + dt.timedelta(days=2)).isoformat()},
+            {"held_date": (timezone.localdate() + dt.timedelta(days=1)).isoformat()},
             "开始时间不能晚于当前时间",
         ),
         ({"end_time": "08:00"}, "结束时间不能早于开始时间"),
@@ -127,7 +127,9 @@ def test_create_refuses_outsider_and_foreign_org(setup):
     outsider = make_member(setup["tree"]["branch_b1"], recount=False, name="外来人")
     data = _post_data(org, members, attendee=[m.pk for m in members] + [outsider.pk])
     response = setup["client"].post(reverse("activities:create"), data)
-    assert response.status_code == 400 and "外来人：不是本组织党员" in response.content.decode()
+    html = response.content.decode()
+    assert response.status_code == 400 and "不是本组织党员（或编号有误），不能列入考勤" in html
+    assert "外来人" not in html
     data = _post_data(setup["tree"]["branch_b1"], [outsider])
     response = setup["client"].post(reverse("activities:create"), data)
     assert response.status_code == 400 and "无权为其记录" in response.content.decode()
@@ -212,3 +214,45 @@ def test_absences_page(setup):
         )
     html = setup["client"].get(reverse("activities:absences")).content.decode()
     assert "党员丙" in html and "3 次" in html
+
+
+@pytest.mark.django_db
+def test_errors_never_name_people_outside_the_users_scope(setup):
+    """Ids of members of other orgs (outside the secretary's scope) as host, recorder, lecturer
+    and attendees: the page names the fields, never the people."""
+    org, members = setup["org"], setup["members"]
+    strangers = [
+        make_member(setup["tree"]["branch_b1"], recount=False, name=name)
+        for name in ("叶秀云", "韩立春", "欧阳明")
+    ]
+    data = _post_data(org, members, attendee=[m.pk for m in members] + [s.pk for s in strangers])
+    data.update(host=strangers[0].pk, recorder=strangers[1].pk, lecturer=strangers[2].pk)
+    response = setup["client"].post(reverse("activities:create"), data)
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert "主持人：所选的人不是本组织党员" in html and "记录人：所选的人不是本组织党员" in html
+    assert "不是本组织党员（或编号有误），不能列入考勤" in html
+    for stranger in strangers:
+        assert stranger.name not in html
+    assert Activity.objects.count() == 0
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"held_date": "0001-01-01"}, "日期不能早于 1921 年 7 月 1 日"),
+        ({"held_date": "1921-06-30"}, "日期不能早于 1921 年 7 月 1 日"),
+        ({"held_date": "9999-12-31"}, "日期不能晚于明天"),
+        ({"attendee": ["99999999999999999999"]}, "第 1 行：不是本组织党员（或编号有误）"),
+        ({"host": "99999999999999999999"}, "主持人：所选的人不是本组织党员"),
+    ],
+)
+def test_out_of_range_input_is_a_4xx_with_a_chinese_message(setup, overrides, message):
+    data = _post_data(setup["org"], setup["members"], **overrides)
+    if "attendee" in overrides:
+        data["att_99999999999999999999"] = "present"
+    response = setup["client"].post(reverse("activities:create"), data)
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    assert Activity.objects.count() == 0

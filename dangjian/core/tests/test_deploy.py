@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[3]
 
 
@@ -26,7 +28,7 @@ def _manage(*args: str, **env: str) -> subprocess.CompletedProcess:
 PROD = {
     "DJANGO_PRODUCTION": "1",
     "DJANGO_SECRET_KEY": "k" * 20 + "production-secret-for-the-check-only-0123456789",
-    "DANGJIAN_PII_KEY": "pii-key-for-the-check-only",
+    "DANGJIAN_PII_KEY": "7Jq2bXk9RrT0vW3yZa5cE8gH1jL4nP6sU9xB2dF5hK8",
     "DJANGO_ALLOWED_HOSTS": "dangjian.example.org",
 }
 
@@ -118,3 +120,36 @@ def test_runserver_without_debug_serves_static_files_and_chinese_404(tmp_path):
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("DANGJIAN_PII_KEY", "abc", "至少 32 个随机字节"),
+        ("DANGJIAN_PII_KEY", "dev-only-pii-key", "DANGJIAN_PII_KEY"),
+        ("DANGJIAN_PII_KEY", "00" * 32, "不像随机生成"),
+        (
+            "DJANGO_SECRET_KEY",
+            "dev-only-insecure-key-change-me-0123456789abcdefghijklmnopqrstuvwxyz",
+            "开发默认值",
+        ),
+        ("DJANGO_SECRET_KEY", "too-short", "50 位以上"),
+    ],
+)
+def test_production_refuses_weak_or_default_keys(name, value, message):
+    result = _manage("check", **(PROD | {name: value}))
+    assert result.returncode != 0
+    assert message in result.stderr
+
+
+def test_development_warns_once_about_public_keys():
+    result = _manage("check")
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.count("正在使用公开的开发用密钥") == 1
+    quiet = _manage("check", DJANGO_SECRET_KEY="x" * 60, DANGJIAN_PII_KEY=PROD["DANGJIAN_PII_KEY"])
+    assert "开发用密钥" not in quiet.stderr
+
+
+def test_a_weak_old_key_may_stay_configured_for_reading_until_rotation():
+    result = _manage("check", **(PROD | {"DANGJIAN_PII_OLD_KEYS": "abc"}))
+    assert result.returncode == 0, result.stderr

@@ -8,10 +8,16 @@ import hmac
 import pytest
 from cryptography.exceptions import InvalidTag
 from cryptography.fernet import Fernet
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from hypothesis import given
 from hypothesis import strategies as st
 
 from dangjian.core import pii
+
+KEY_A = base64.urlsafe_b64encode(bytes(range(32))).decode()
+KEY_B = bytes(range(100, 132)).hex()
 
 
 def valid(first17: str) -> str:
@@ -55,7 +61,7 @@ def test_any_number_with_its_check_digit_is_valid_and_one_changed_digit_is_not(b
 
 
 def test_masks():
-    assert pii.mask_id_number("22240119800101123X") == "2224**********123X"
+    assert pii.mask_id_number("22240119800101123X") == "22****************"
     assert pii.mask_phone("13912345678") == "139****5678"
     assert pii.mask_id_number("") == ""
 
@@ -88,9 +94,11 @@ def test_values_written_as_fernet_tokens_are_still_read(settings):
     assert pii.decrypt(legacy.encrypt(b"22240119800101123X").decode()) == "22240119800101123X"
 
 
-def test_lookup_hash_is_hmac_sha256_with_the_derived_key(settings):
-    root = hashlib.sha256(("dangjian-pii:" + settings.PII_KEY).encode()).digest()
-    key = hashlib.sha256(root + b"mac").digest()
+def test_lookup_hash_is_hmac_sha256_with_an_hkdf_derived_key(settings):
+    settings.PII_KEY = KEY_A
+    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=b"dangjian-pii", info=b"lookup-mac").derive(
+        pii.key_bytes(KEY_A)
+    )
     expected = hmac.new(key, b"22240119800101123X", hashlib.sha256).hexdigest()
     assert pii.lookup_hash("22240119800101123X") == expected
     assert pii.lookup_hash("") == ""
@@ -100,3 +108,52 @@ def test_mobile_validation():
     assert pii.validate_mobile("139 1234 5678") == "13912345678"
     with pytest.raises(ValueError, match="11 位"):
         pii.validate_mobile("12345")
+
+
+# ---------------------------------------------------------------- keys, key ids, rotation
+
+
+@pytest.mark.parametrize(
+    "weak",
+    [
+        "abc",
+        "dev-only-pii-key",
+        base64.b64encode(b"x" * 31).decode(),
+        "00" * 32,
+        base64.b64encode(b"ab" * 16).decode(),
+    ],
+)
+def test_weak_keys_are_refused(weak):
+    with pytest.raises(pii.PiiKeyError):
+        pii.key_bytes(weak)
+
+
+def test_keys_are_base64_or_hex_of_32_random_bytes():
+    assert pii.key_bytes(KEY_A) == bytes(range(32))
+    assert pii.key_bytes(KEY_B) == bytes(range(100, 132))
+    assert len(pii.key_bytes(base64.b64encode(bytes(range(48))).decode())) == 48
+
+
+def test_ciphertexts_carry_the_key_id_and_old_keys_still_read(settings):
+    settings.PII_KEY, settings.PII_OLD_KEYS = KEY_A, []
+    token = pii.encrypt("22240119800101123X")
+    kid_a = pii.keyring()[0].kid
+    assert token.startswith(f"a2.{kid_a}.") and pii.key_id(token) == kid_a
+    settings.PII_KEY, settings.PII_OLD_KEYS = KEY_B, [KEY_A]
+    assert pii.decrypt(token) == "22240119800101123X"
+    assert pii.key_id(pii.encrypt("x")) == pii.keyring()[0].kid != kid_a
+    settings.PII_OLD_KEYS = []
+    with pytest.raises(InvalidTag):
+        pii.decrypt(token)
+
+
+def test_the_earlier_formats_are_read_with_any_configured_key(settings):
+    settings.PII_KEY, settings.PII_OLD_KEYS = KEY_B, [KEY_A]
+    root = hashlib.sha256(("dangjian-pii:" + KEY_A).encode()).digest()
+    nonce = b"\x01" * 12
+    sealed = AESGCM(hashlib.sha256(root + b"aead").digest()).encrypt(nonce, b"13912345678", None)
+    v1 = "a1." + base64.urlsafe_b64encode(nonce + sealed).decode()
+    fernet = Fernet(base64.urlsafe_b64encode(hashlib.sha256(root + b"enc").digest())).encrypt(b"13900000000")
+    assert pii.decrypt(v1) == "13912345678"
+    assert pii.decrypt(fernet.decode()) == "13900000000"
+    assert pii.key_id(v1) == ""

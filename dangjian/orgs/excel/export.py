@@ -1,7 +1,7 @@
 """Member export in the roster layout, so an exported file re-imports with no change.
 
 Full 身份证号 and 手机号 are written only for rows whose org the user holds ``member.view_pii`` on
-(the number is the import key). Other rows carry the masked copies and the file ends with a note
+(the number is the import key). Other rows carry the masked copies and only the birth year, and the file ends with a note
 that it cannot be re-imported; the importer rejects masked numbers by row. Every export writes one
 audit event (who, filters, rows, how many rows carried full personal data).
 """
@@ -98,7 +98,7 @@ def _rows(members: QuerySet[Member], *, user: Any, state: dict[str, int]) -> Ite
                 "id_number": id_number,
                 "gender": layout.GENDER_LABEL.get(m.gender, ""),
                 "ethnicity": layout.ETHNICITY.display(m.ethnicity),
-                "birth_date": m.birth_date,
+                "birth_date": m.birth_date if full else pii.birth_year_label(m.birth_date),
                 "education": layout.EDUCATION.display(m.education),
                 "status": layout.STATUS_LABEL.get(m.status, ""),
                 "joined_on": m.joined_on,
@@ -106,8 +106,8 @@ def _rows(members: QuerySet[Member], *, user: Any, state: dict[str, int]) -> Ite
                 "probation_extension_months": m.probation_extension_months,
                 "occupation": layout.OCCUPATION.display(m.occupation),
                 "phone": phone,
-                "landline": m.landline,
-                "address": m.address,
+                "landline": m.landline if full else pii.mask_landline(m.landline),
+                "address": m.address if full else pii.mask_address(m.address),
                 "standing": layout.STANDING_LABEL.get(m.standing, ""),
                 "lost_contact": layout.YES if m.lost_contact else layout.NO,
                 "lost_contact_on": m.lost_contact_on,

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import python_calamine
+from dangjian.core.xlsx import XlsxError, read_sheets, xlsx_check
 
 from .layout import CODE_SHEETS, Column
 from .values import squash, text
@@ -64,34 +64,33 @@ def check_signature(head: bytes) -> None:
     )
 
 
-def read_workbook(path: str | Path, *, columns: Sequence[Column], required: Sequence[str]) -> Workbook:
+def workbook_check(path: str | Path) -> None:
+    """Refuse, before any parsing, a file that is not an .xlsx or is too big once unpacked."""
     path = Path(path)
     with path.open("rb") as fh:
         check_signature(fh.read(8))
     try:
-        book = python_calamine.CalamineWorkbook.from_path(str(path))
-    except Exception as exc:  # calamine raises several unrelated types for broken files
-        raise WorkbookError(
-            "无法读取该 Excel 文件，文件可能已损坏或加密，请用 Excel 打开后另存为 .xlsx 再上传"
-        ) from exc
+        xlsx_check(path)
+    except XlsxError as exc:
+        raise WorkbookError(str(exc)) from exc
+
+
+def read_workbook(path: str | Path, *, columns: Sequence[Column], required: Sequence[str]) -> Workbook:
+    """Check the limits, parse in a memory-capped child (``dangjian.core.xlsx``), find the headers."""
+    workbook_check(path)
+    try:
+        grids = read_sheets(path, skip=CODE_SHEETS)
+    except XlsxError as exc:
+        raise WorkbookError(str(exc)) from exc
     sheets: list[Sheet] = []
     skipped: list[str] = []
-    try:
-        for name in book.sheet_names:
-            if squash(name) in CODE_SHEETS:
-                continue
-            try:
-                grid = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
-            except Exception as exc:
-                raise WorkbookError(f"无法读取工作表“{name}”") from exc
-            sheet = _read_sheet(name, grid, columns=columns, required=required)
-            if sheet is None:
-                if any(text(v) for row in grid[:HEADER_SCAN_ROWS] for v in row):
-                    skipped.append(name)
-                continue
-            sheets.append(sheet)
-    finally:
-        book.close()
+    for name, grid in grids:
+        sheet = _read_sheet(name, grid, columns=columns, required=required)
+        if sheet is None:
+            if any(text(v) for row in grid[:HEADER_SCAN_ROWS] for v in row):
+                skipped.append(name)
+            continue
+        sheets.append(sheet)
     if not sheets:
         labels = "、".join(c.header for c in columns if c.key in required)
         raise WorkbookError(f"没有找到表头：工作表中应有一行包含“{labels}”等列名")

@@ -16,6 +16,8 @@ from typing import Any
 
 from django.conf import settings
 
+from dangjian.core.xlsx import XlsxError, xlsx_check
+
 from .reader import WorkbookError, check_signature
 
 KINDS = {"roster": "党员名册", "orgs": "党组织"}
@@ -55,7 +57,9 @@ def upload_dir() -> Path:
 
 
 def upload_store(*, uploaded: Any, user_id: int, kind: str) -> Upload:
-    """Check the signature and size, then keep the file. Raises WorkbookError with a Chinese message."""
+    """Check the signature, size and unpacked size/dimensions, then keep the file.
+
+    Raises WorkbookError with a Chinese message."""
     if kind not in KINDS:
         raise WorkbookError("请选择导入类型")
     limit = getattr(settings, "UPLOAD_MAX_BYTES", 60 * 1024 * 1024)
@@ -67,6 +71,12 @@ def upload_store(*, uploaded: Any, user_id: int, kind: str) -> Upload:
     head = uploaded.read(8)
     uploaded.seek(0)
     check_signature(head)
+    try:  # zip bombs and absurd declared dimensions are refused before the file is even kept
+        xlsx_check(uploaded)
+    except XlsxError as exc:
+        raise WorkbookError(str(exc)) from exc
+    finally:
+        uploaded.seek(0)
     _clean_old()
     upload = Upload(token=secrets.token_urlsafe(24), user_id=user_id, kind=kind, file_name=name, summary={})
     with upload.path.open("wb") as fh:

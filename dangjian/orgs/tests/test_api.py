@@ -13,6 +13,7 @@ from django.test.utils import CaptureQueriesContext
 
 from dangjian.accounts.services import token_create, token_revoke
 from dangjian.accounts.tests.factories import make_user
+from dangjian.core import pii
 from dangjian.core.models import AuditEvent
 from dangjian.core.permissions import Role
 from dangjian.orgs.models import Member, Transfer
@@ -294,7 +295,7 @@ def test_member_detail_masked_then_full_with_audit(world, admin):
     full = admin.get(f"/members/{member.pk}", full="true").json()
     assert full["pii_full"] is True
     assert len(full["id_number"]) == 18 and "*" not in full["id_number"]
-    assert full["id_number"][:4] == member.id_number_masked[:4]
+    assert full["id_number"][:2] == member.id_number_masked[:2]
     event = AuditEvent.objects.get(verb="member.pii_view")
     assert event.actor == admin.user and event.target_id == str(member.pk) and event.data["purpose"] == "api"
 
@@ -358,7 +359,7 @@ def _bad_check_digit(number: str) -> str:
         (lambda d: d.update(joined_on="2020-13-45"), "joined_on", "不是有效日期"),
         (lambda d: d.update(joined_on="yesterday"), "joined_on", "不是有效日期"),
         (lambda d: d.update(birth_date="9999-12-31"), "birth_date", "不能大于 2100-12-31"),
-        (lambda d: d.update(joined_on="1066-10-14"), "joined_on", "不能小于 1900-01-01"),
+        (lambda d: d.update(joined_on="1066-10-14"), "joined_on", "不能小于 1921-07-01"),
         (lambda d: d.update(status="member"), "status", "取值无效"),
         (lambda d: d.update(org_id="abc"), "org_id", "应为整数"),
         (lambda d: d.update(leading_cadre="maybe"), "leading_cadre", "true 或 false"),
@@ -475,7 +476,9 @@ def test_patch_new_id_number(world, admin):
     number = make_id_number(m1.birth_date, m1.gender == "M")
     response = admin.patch(f"/members/{m1.pk}", {"id_number": number})
     assert response.status_code == 200, response.content
-    assert response.json()["id_number"].endswith(number[-4:])
+    assert response.json()["id_number"] == pii.mask_id_number(number)
+    m1.refresh_from_db()
+    assert pii.decrypt(m1.id_number_encrypted) == number and m1.id_number_hash == pii.lookup_hash(number)
 
 
 def test_patch_scope(world, admin, supervisor):
@@ -511,7 +514,8 @@ def test_transfer(world, sysadmin):
         ("branch_a1", {}, "to_org_id", "相同"),
         ("general", {"on": today() + dt.timedelta(days=5)}, "on", "晚于今天"),
         ("general", {"on": "2999-01-01"}, "on", "不能大于"),
-        ("general", {"on": "1900-01-01"}, "on", "早于入党日期"),
+        ("general", {"on": "1950-01-01"}, "on", "早于入党日期"),
+        ("general", {"on": "1900-01-01"}, "on", "不能小于 1921-07-01"),
         ("general", {"on": "01/02/2020"}, "on", "不是有效日期"),
         ("general", {"reason": ""}, "reason", "至少"),
         ("general", {"reason": "   "}, "reason", "转接原因"),
@@ -593,3 +597,13 @@ def test_list_query_count_does_not_grow_with_rows(world, sysadmin, url):
         make_member(world["branch_b1"], recount=False)
         make_org(world["county_b"], name=f"新增支部{i}")
     assert count_queries() == small
+
+
+def test_record_dates_before_1921_are_422(world, admin):
+    m1 = world["m1"]
+    response = admin.patch(f"/members/{m1.pk}", {"joined_on": "1900-01-01"})
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"][-1] == "joined_on"
+    response = admin.post(f"/members/{m1.pk}/transfer", transfer_body(world["general"], on="1921-06-30"))
+    assert_json_error(response, 422)
+    assert ("body", "on") in details(response)

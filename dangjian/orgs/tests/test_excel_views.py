@@ -106,8 +106,8 @@ def test_not_really_xlsx_is_rejected(client, tree, admin, content, name, message
 def test_broken_zip_with_right_signature(client, tmp_path, tree, admin):
     client.force_login(admin)
     response = _upload(client, _write(tmp_path / "broken.xlsx", b"PK\x03\x04garbage"))
-    page = client.get(response["Location"])
-    assert "无法读取该 Excel 文件" in page.content.decode()
+    assert response.status_code == 400  # refused at upload, before it is kept
+    assert "无法读取该 Excel 文件" in response.content.decode()
 
 
 def _write(path, data):
@@ -244,3 +244,36 @@ def test_preview_masks_numbers_for_an_importer_without_pii_rights(
     assert _table(html, "create-table")[0][1] == pii.mask_id_number(people["new"]["id_number"])
     for data in people.values():
         assert data["id_number"] not in html
+
+
+def test_a_workbook_declaring_xfd1048576_is_refused_at_upload(client, tmp_path, tree, admin):
+    from dangjian.core.tests.test_xlsx import huge_declared
+
+    client.force_login(admin)
+    response = _upload(client, huge_declared(tmp_path / "huge.xlsx"))
+    assert response.status_code == 400
+    assert "声明的范围 A1:XFD1048576 有 1048576 行，超过上限" in response.content.decode()
+    assert client.get(reverse("imports:index")).status_code == 200
+
+
+def test_a_zip_bomb_is_refused_at_upload(client, tmp_path, tree, admin):
+    from dangjian.core.tests.test_xlsx import zip_bomb
+
+    client.force_login(admin)
+    response = _upload(client, zip_bomb(tmp_path / "bomb.xlsx"))
+    assert response.status_code == 400 and "压缩比异常" in response.content.decode()
+
+
+def test_a_workbook_lying_about_its_size_gets_a_message_and_the_server_keeps_answering(
+    client, tmp_path, tree, admin, settings
+):
+    from dangjian.core.tests.test_xlsx import lying
+
+    settings.XLSX_PARSE_MEMORY_MB = 400
+    client.force_login(admin)
+    response = _upload(client, lying(tmp_path / "lying.xlsx"))
+    assert response.status_code == 302
+    page = client.get(response["Location"]).content.decode()
+    assert "读取该 Excel 文件时超出内存上限" in page
+    assert client.get(reverse("imports:index")).status_code == 200
+    assert Member.objects.count() == 0

@@ -31,7 +31,7 @@ def test_member_create_writes_member_and_audit(tree, actor, django_capture_on_co
     with django_capture_on_commit_callbacks(execute=True):
         m = services.member_create(org=tree["branch_a1"], actor=actor, **member_data(name="张三丰"))
     assert (m.name_initials, m.name_pinyin) == ("zsf", "zhangsanfeng")
-    assert m.id_number_masked[4:-4] == "*" * 10 and m.org_path == tree["branch_a1"].path
+    assert m.id_number_masked[2:] == "*" * 16 and m.org_path == tree["branch_a1"].path
     event = AuditEvent.objects.get(verb="member.create")
     assert (event.actor, event.target_id, event.org_path) == (actor, str(m.pk), m.org_path)
     tree["branch_a1"].refresh_from_db()
@@ -269,3 +269,38 @@ def test_member_restore_refused_when_the_org_is_gone(tree, actor):
         services.member_restore(member=m, actor=actor)
     m.refresh_from_db()
     assert m.deleted_at is not None
+
+
+# ---------------------------------------------------------------- date bounds (core.bounds)
+
+EARLY = dt.date(1921, 6, 30)
+
+
+def test_member_dates_before_the_party_was_founded_are_refused(tree):
+    data = member_data(
+        joined=dt.date(1900, 1, 1), full_member_on=dt.date(1901, 1, 1), birth=dt.date(1880, 1, 1)
+    )
+    with pytest.raises(ValidationError) as exc:
+        services.member_create(org=tree["branch_a1"], actor=None, **data)
+    errors = exc.value.message_dict
+    assert "加入党组织日期不能早于 1921 年 7 月 1 日" in errors["joined_on"][0]
+    assert "出生日期不能早于 1900 年" in errors["birth_date"][0]
+    member = make_member(tree["branch_a1"])
+    with pytest.raises(ValidationError, match="失去联系日期不能早于 1921 年 7 月 1 日"):
+        services.member_update(member=member, actor=None, lost_contact=True, lost_contact_on=dt.date(1, 1, 1))
+
+
+def test_position_transfer_and_mobility_dates_are_bounded(tree):
+    member = make_member(tree["branch_a1"], birth=dt.date(1900, 5, 1), joined=dt.date(1921, 7, 1))
+    with pytest.raises(ValidationError, match="转接日期不能早于 1921 年 7 月 1 日"):
+        services.member_transfer(member=member, to_org=tree["branch_b1"], on=EARLY, reason="调动", actor=None)
+    with pytest.raises(ValidationError, match="任职日期不能早于 1921 年 7 月 1 日"):
+        services.position_assign(
+            member=member, org=tree["branch_a1"], title="secretary", started_on=dt.date(1, 1, 1), actor=None
+        )
+    with pytest.raises(ValidationError, match="开始日期不能早于 1921 年 7 月 1 日"):
+        services.mobility_start(member=member, direction="out", place="深圳", started_on=EARLY, actor=None)
+    record = services.mobility_start(
+        member=member, direction="out", place="深圳", started_on=dt.date(2020, 1, 1), actor=None
+    )
+    assert record.pk
