@@ -80,10 +80,19 @@ def apply_history(*, seed: int, today: dt.date) -> HistoryStats:
         if member is None:
             continue
         day = start + dt.timedelta(days=rng.randint(10, max(11, span - 40)))
-        joined = day - dt.timedelta(days=365 + rng.randint(0, 20))
+        # 转正 is the day the one-year 预备期 ends (no extension here).
+        joined = (
+            day.replace(year=day.year - 1)
+            if (day.month, day.day) != (2, 29)
+            else day.replace(year=day.year - 1, day=28)
+        )
         if joined <= member.birth_date.replace(year=member.birth_date.year + 18):
             continue
-        Member.objects.filter(pk=member.pk).update(joined_on=joined, full_member_on=day)
+        if joined.replace(year=joined.year + 1) != day:
+            continue  # a 29 February: keep the demo simple
+        Member.objects.filter(pk=member.pk).update(
+            joined_on=joined, full_member_on=day, probation_extension_months=None
+        )
         # The 支部委员会 was elected on that day (the 书记 served before it).
         Position.objects.filter(org_id=pk, title__in=COMMITTEE_TITLES).exclude(
             title=PositionTitle.SECRETARY

@@ -66,7 +66,12 @@ def test_members_still_to_attend_are_listed_by_name(client, data):
     client.force_login(make_user(Role.BRANCH_SECRETARY, a1))
     html = client.get(f"/compliance/todo/?org={a1.pk}").content.decode()
     assert "还有 3 名党员尚未参加" in html
-    (url,) = _links(html, "data-todo-missing")
+    # 组织生活会 and 谈心谈话 are both judged per member; follow the 组织生活会 item's link.
+    result = ComplianceResult.objects.get(
+        org=a1, requirement__code="JY-ORG-LIFE-EACH-MEMBER", period_end__gte=timezone.localdate()
+    )
+    links = _links(html, "data-todo-missing")
+    (url,) = [link for link in links if f"/results/{result.pk}/" in link]
     page = client.get(url).content.decode()
     names = re.findall(r"data-missing-member>([^<]+)<", page)
     assert names == sorted(["乙二", "丙三", "丁四"])  # 甲一 attended; 外支部 is another branch's
