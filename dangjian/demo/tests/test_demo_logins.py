@@ -26,7 +26,9 @@ def demo():
 
 def subtree(org: Org) -> set[int]:
     """The live orgs of ``org``'s subtree (the demo's history removes some branches)."""
-    return set(Org.objects.filter(path__startswith=org.path, deleted_at__isnull=True).values_list("pk", flat=True))
+    return set(
+        Org.objects.filter(path__startswith=org.path, deleted_at__isnull=True).values_list("pk", flat=True)
+    )
 
 
 def visible_orgs(user: User) -> set[int]:
