@@ -5,7 +5,7 @@ otherwise a synthetic database generated here once (var/bench/compliance_synth.s
 bulk inserts. With ``--postgres`` and DATABASE_URL pointing at PostgreSQL, the same synthetic
 data goes into a database ``dangjian_bench_compliance`` on that server.
 
-Measured (targets from issue 4):
+Measured (targets in the README table):
 - full recompute (``recompute_all``): < 10 s SQLite, < 5 s PostgreSQL;
 - a naive loop (one query per org × requirement × period, one write per cell), timed on a
   sample of orgs and extrapolated to all orgs; ratio naive / full ≥ 50×;

@@ -1,6 +1,6 @@
 """Benchmark: ``gen_demo --shape yanbian`` on a fresh SQLite database under var/bench/.
 
-Target (issue 3): < 5 min on SQLite. Reports orgs, members, the time of the org/member part, the
+Target: < 5 min on SQLite. Reports orgs, members, the time of the org/member part, the
 time of the whole command (activity records and compliance included when those modules exist)
 and the database size. The database is kept for bench_web.
 """

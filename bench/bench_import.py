@@ -1,6 +1,6 @@
 """Benchmark: ``manage.py import_roster`` of a 176k-row national-format roster on SQLite.
 
-Target (issue 3): < 60 s. A fresh database under var/bench/ gets a yanbian-shaped tree
+Target: < 60 s. A fresh database under var/bench/ gets a yanbian-shaped tree
 (1 市委 → 20 县区党委 → 20 总支 each → 22 支部 each ≈ 9k orgs), then a deterministic roster file
 (names, valid 身份证号, mixed date spellings, codes) is written and imported by the real command
 in its own process. Reported: rows, seconds end to end (process start to exit), seconds inside the

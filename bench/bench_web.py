@@ -2,7 +2,7 @@
 
 Uses the database bench_demo leaves in var/bench/yanbian.sqlite3 (generated first if missing).
 A bench user gets ORG_ADMIN on the county-level org whose subtree holds about 2,000 members; wrk
-loads each page for 20 s over loopback with that user's session cookie. Targets (issue 3):
+loads each page for 20 s over loopback with that user's session cookie. Targets:
 p95 < 150 ms, ≥ 300 req/s on the member list. Each row also gives the CPU milliseconds per
 request of the server (gunicorn master and workers) and of wrk, and the load average: on a shared
 machine req/s follow the other work running, CPU per request much less. One warm request per
