@@ -277,6 +277,8 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
 
+# /api/v1/docs and /api/v1/openapi.json need a login (session or bearer token) in production.
+API_DOCS_REQUIRE_LOGIN = env_bool("API_DOCS_REQUIRE_LOGIN", PRODUCTION)
 NINJA_PAGINATION_PER_PAGE = 50
 PAGE_SIZE = 50
 

@@ -19,6 +19,8 @@ import logging
 from importlib import import_module
 from typing import Any
 
+from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -29,7 +31,7 @@ from ninja.errors import AuthenticationError, AuthorizationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.renderers import JSONRenderer
 
-from dangjian.accounts.api_auth import API_AUTH, MSG_NO_CREDENTIALS
+from dangjian.accounts.api_auth import API_AUTH, MSG_NO_CREDENTIALS, BearerTokenAuth
 
 logger = logging.getLogger("dangjian.api")
 
@@ -276,6 +278,29 @@ def api_no_route(request: HttpRequest, rest: str = "") -> HttpResponse:
     return JsonResponse({"detail": MSG_NO_ROUTE}, status=404, json_dumps_params={"ensure_ascii": False})
 
 
+def docs_access(view: Any) -> Any:
+    """The docs page and the OpenAPI schema need a login when ``API_DOCS_REQUIRE_LOGIN`` (on in
+    production): the schema maps every endpoint and field. A valid bearer token also opens them,
+    so scripts can fetch the schema."""
+
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if getattr(settings, "API_DOCS_REQUIRE_LOGIN", False) and not request.user.is_authenticated:
+            try:
+                user = BearerTokenAuth()(request)
+            except AuthenticationError:
+                user = None
+            if user is None:
+                if request.path.endswith(".json"):
+                    return JsonResponse(
+                        {"detail": MSG_NO_CREDENTIALS}, status=401, json_dumps_params={"ensure_ascii": False}
+                    )
+                return redirect_to_login(request.get_full_path())
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
 api = DangjianAPI(
     title="党建工作平台 API",
     version="1",
@@ -286,6 +311,7 @@ api = DangjianAPI(
     ),
     urls_namespace="api",
     auth=API_AUTH,
+    docs_decorator=docs_access,
     renderer=ReadableJSONRenderer(),
 )
 
