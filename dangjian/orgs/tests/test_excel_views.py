@@ -254,3 +254,23 @@ def test_stale_uploads_are_swept_by_the_command_and_on_upload(client, tmp_path, 
         os.utime(uploads.upload_dir() / f"{second}{suffix}", (old, old))
     call_command("sweep_uploads")
     assert not any(uploads.upload_dir().iterdir())
+
+
+def test_an_import_naming_a_member_outside_the_scope_is_audited(client, tmp_path, tree, admin):
+    from dangjian.core import pii
+
+    stranger = make_member(tree["branch_b1"])
+    data = member_data(
+        id_number=pii.decrypt(stranger.id_number_encrypted),
+        birth=stranger.birth_date,
+        male=stranger.gender == "M",
+    )
+    client.force_login(admin)
+    response = _upload(
+        client, national_roster(tmp_path / "名册.xlsx", {"s": [roster_row(data, org="甲县第一支部")]})
+    )
+    page = client.get(response["Location"]).content.decode()
+    assert "管理范围以外" in page, page[page.find("<table") :][:1500]
+    event = AuditEvent.objects.get(verb="member.id_lookup")
+    assert event.actor == admin and event.org_path == stranger.org_path
+    assert event.data == {"purpose": "import", "in_scope": False}

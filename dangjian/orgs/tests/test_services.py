@@ -284,3 +284,29 @@ def test_position_transfer_and_mobility_dates_are_bounded(tree):
         member=member, direction="out", place="深圳", started_on=dt.date(2020, 1, 1), actor=None
     )
     assert record.pk
+
+
+# ---------------------------------------------------------------- 身份证号 lookups are audited
+
+
+def test_typing_a_registered_number_from_another_branch_is_audited(tree):
+    from dangjian.core import pii
+
+    stranger = make_member(tree["branch_b1"])
+    number = pii.decrypt(stranger.id_number_encrypted)
+    secretary = make_user(Role.BRANCH_SECRETARY, tree["branch_a1"])
+    with pytest.raises(ValidationError, match="已登记为党员"):
+        services.member_create(org=tree["branch_a1"], actor=secretary, **member_data(id_number=number))
+    event = AuditEvent.objects.get(verb="member.id_lookup")
+    assert event.actor == secretary and event.target_id == str(stranger.pk)
+    assert event.org_path == stranger.org_path and event.data == {
+        "purpose": "member.create",
+        "in_scope": False,
+    }
+    own = make_member(tree["branch_a1"])
+    with pytest.raises(ValidationError, match="已登记为其他党员"):
+        services.member_update(member=own, actor=secretary, id_number=number)
+    assert AuditEvent.objects.filter(verb="member.id_lookup", actor=secretary).count() == 2
+    # A number nobody holds is not an event of its own (the create that follows is).
+    services.member_create(org=tree["branch_a1"], actor=secretary, **member_data())
+    assert AuditEvent.objects.filter(verb="member.id_lookup").count() == 2
