@@ -52,7 +52,7 @@ def test_member_create_duplicate_id_number(tree, actor):
     with pytest.raises(ValidationError) as exc:
         services.member_create(org=tree["branch_b1"], actor=actor, **data | {"name": "另一人"})
     assert exc.value.message_dict["id_number"] == ["该身份证号已登记为党员"]
-    assert Member.objects.count() == 1 and _verbs() == ["member.create"]
+    assert Member.objects.count() == 1 and _verbs() == ["member.create", "member.id_lookup"]
 
 
 def test_member_in_party_group_refused(tree, actor):
@@ -237,7 +237,7 @@ def test_deleted_member_number_is_not_registered_again_but_restored(
     assert m.deleted_at is None and tree["branch_a1"].full_count == 1
     with pytest.raises(ValidationError, match="未被删除"):
         services.member_restore(member=m, actor=actor)
-    assert _verbs() == ["member.create", "member.delete", "member.restore"]
+    assert _verbs() == ["member.create", "member.delete", "member.id_lookup", "member.restore"]
 
 
 def test_member_restore_refused_when_the_org_is_gone(tree, actor):
