@@ -3,15 +3,47 @@ router of every app that has an ``api.py``."""
 
 from __future__ import annotations
 
+import functools
 from importlib import import_module
+from typing import Any
 
-from dangjian.accounts.api_auth import API_AUTH
-from dangjian.core.api import build_api
+from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from ninja.errors import AuthenticationError
+
+from dangjian.accounts.api_auth import API_AUTH, BearerTokenAuth
+from dangjian.core.api import MSG_NO_CREDENTIALS, build_api
+
+
+def docs_access(view: Any) -> Any:
+    """The docs page and the OpenAPI schema need a login when ``API_DOCS_REQUIRE_LOGIN`` (on in
+    production): the schema maps every endpoint and field. A valid bearer token also opens them,
+    so scripts can fetch the schema."""
+
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if getattr(settings, "API_DOCS_REQUIRE_LOGIN", False) and not request.user.is_authenticated:
+            try:
+                user = BearerTokenAuth()(request)
+            except AuthenticationError:
+                user = None
+            if user is None:
+                if request.path.endswith(".json"):
+                    return JsonResponse(
+                        {"detail": MSG_NO_CREDENTIALS}, status=401, json_dumps_params={"ensure_ascii": False}
+                    )
+                return redirect_to_login(request.get_full_path())
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
 
 API_APPS = ("accounts", "orgs", "activities", "requirements", "reports")
 
 api = build_api(
     auth=API_AUTH,
+    docs_decorator=docs_access,
     title="党建工作平台 API",
     description=(
         "组织、党员、组织生活与达标情况。认证：`Authorization: Bearer <令牌>` 或登录会话"

@@ -251,6 +251,9 @@ UPLOAD_MAX_BYTES = int(os.environ.get("UPLOAD_MAX_MB", "60")) * 1024 * 1024
 # Excel uploads are refused before parsing beyond these limits, and parsed in a child process
 # whose address space is capped (dangjian/core/xlsx.py). The 176k-row benchmark roster declares
 # 176,005 rows and its parser peaks at about 600 MB resident.
+# Uploaded rosters wait for confirmation at most this long (they hold full personal data); see
+# manage.py sweep_uploads.
+IMPORT_UPLOAD_MAX_AGE_HOURS = float(os.environ.get("IMPORT_UPLOAD_MAX_AGE_HOURS", "2"))
 XLSX_MAX_UNCOMPRESSED_MB = int(os.environ.get("XLSX_MAX_UNCOMPRESSED_MB", "500"))
 XLSX_MAX_RATIO = int(os.environ.get("XLSX_MAX_RATIO", "200"))
 XLSX_MAX_ENTRIES = int(os.environ.get("XLSX_MAX_ENTRIES", "2000"))
@@ -278,6 +281,8 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
 
+# /api/v1/docs and /api/v1/openapi.json need a login (session or bearer token) in production.
+API_DOCS_REQUIRE_LOGIN = env_bool("API_DOCS_REQUIRE_LOGIN", PRODUCTION)
 NINJA_PAGINATION_PER_PAGE = 50
 PAGE_SIZE = 50
 

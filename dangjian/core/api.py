@@ -275,7 +275,7 @@ def api_no_route(request: HttpRequest, rest: str = "") -> HttpResponse:
     return JsonResponse({"detail": MSG_NO_ROUTE}, status=404, json_dumps_params={"ensure_ascii": False})
 
 
-def build_api(*, auth: Any, title: str, description: str) -> DangjianAPI:
+def build_api(*, auth: Any, title: str, description: str, docs_decorator: Any = None) -> DangjianAPI:
     """An API object with the platform's conventions: the error handlers below, Chinese JSON.
 
     The project assembles the one instance (``config/api.py``) with the accounts app's
@@ -286,6 +286,7 @@ def build_api(*, auth: Any, title: str, description: str) -> DangjianAPI:
         description=description,
         urls_namespace="api",
         auth=auth,
+        docs_decorator=docs_decorator,
         renderer=ReadableJSONRenderer(),
     )
 

@@ -225,7 +225,9 @@ def read_sheets(
                     raise XlsxError("读取该 Excel 文件超时，已停止；请拆分后上传") from None
     if failure and failure[0] == "sheet":
         raise XlsxError(f"无法读取工作表“{failure[1]}”")
-    if failure and failure[0] == "memory" or code < 0:
+    if failure and failure[0] == "broken":
+        raise XlsxError(_UNREADABLE)
+    if (failure and failure[0] == "memory") or code < 0:
         raise XlsxError(_TOO_BIG)
     if failure or code != 0:
         raise XlsxError(_UNREADABLE)

@@ -10,4 +10,5 @@ urlpatterns = [
     path("export/members.xlsx", views.export_members, name="export_members"),
     path("<str:token>/", views.preview, name="preview"),
     path("<str:token>/confirm/", views.confirm, name="confirm"),
+    path("<str:token>/cancel/", views.cancel, name="cancel"),
 ]

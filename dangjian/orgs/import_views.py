@@ -136,6 +136,17 @@ def confirm(request, token: str):
 
 
 @login_required
+@require_POST
+def cancel(request, token: str):
+    """Drop an upload that will not be imported: the file with its personal data is deleted now."""
+    _require(request, Perm.IMPORT)
+    upload = _access_upload(request, token)
+    upload.delete()
+    messages.info(request, f"已取消导入，上传的文件“{upload.file_name}”已删除。")
+    return redirect("imports:index")
+
+
+@login_required
 @require_GET
 def roster_template(request):
     _require(request, Perm.IMPORT)

@@ -19,10 +19,11 @@ from django.utils import timezone
 from pypinyin import Style, lazy_pinyin
 from simple_history.utils import bulk_update_with_history
 
-from dangjian.core import bounds, pii
+from dangjian.core import bounds, pii, policy
 from dangjian.core.audit import audit
 from dangjian.core.events import emit
 from dangjian.core.orgpaths import rewrite_org_paths
+from dangjian.core.permissions import Perm
 
 from .choices import BRANCH_KINDS, NO_TERM_KINDS, MemberStatus, Mobility, OrgKind
 from .models import (
@@ -479,6 +480,24 @@ def member_by_id_number(id_number: str) -> Member | None:
     return Member.objects.filter(id_number_hash=pii.lookup_hash(pii.normalize_id_number(id_number))).first()
 
 
+def member_id_lookup_audit(*, actor: Any, member: Member, purpose: str) -> None:
+    """Record that ``actor`` typed a 身份证号 that is registered (to ``member``).
+
+    Checking numbers against the whole system tells whether someone is a member anywhere, so
+    every hit is an audit event under the found member's org (its administrators see who asked)
+    in its own transaction: it stays even when the form that asked is refused."""
+    in_scope = policy.has_perm_for_path(actor, Perm.MEMBER_VIEW, member.org_path) if actor else False
+    with transaction.atomic():
+        audit(
+            actor=actor,
+            verb="member.id_lookup",
+            target=member,
+            org_path=member.org_path,
+            purpose=purpose,
+            in_scope=in_scope,
+        )
+
+
 def _raise_if(errors: dict[str, str]) -> None:
     if errors:
         raise ValidationError(errors)
@@ -492,17 +511,22 @@ def _after_commit_recount(*org_ids: int, since: dt.date | None = None) -> None:
     emit("members_changed", org_ids=ids, since=since)
 
 
-@transaction.atomic
 def member_create(*, org: Org, actor: Any, **data: Any) -> Member:
     errors = member_check(data, org=org)
     known = member_by_id_number(data["id_number"]) if "id_number" not in errors else None
     if known is not None:
+        member_id_lookup_audit(actor=actor, member=known, purpose="member.create")
         errors["id_number"] = (
             "该身份证号已登记为党员"
             if known.deleted_at is None
             else "该身份证号对应的党员记录已被删除，请联系系统管理员恢复"
         )
     _raise_if(errors)
+    return _member_create(org=org, actor=actor, data=data)
+
+
+@transaction.atomic
+def _member_create(*, org: Org, actor: Any, data: Mapping[str, Any]) -> Member:
     member = Member(org=org)
     member_apply(member, data)
     member.created_by = actor if getattr(actor, "is_authenticated", False) else None
@@ -513,15 +537,22 @@ def member_create(*, org: Org, actor: Any, **data: Any) -> Member:
     return member
 
 
-@transaction.atomic
 def member_update(*, member: Member, actor: Any, **data: Any) -> Member:
     current = {f: getattr(member, f) for f in MEMBER_FIELDS}
     errors = member_check(current | data, org=member.org)
     if "id_number" in data and "id_number" not in errors:
         other = member_by_id_number(data["id_number"])
         if other is not None and other.pk != member.pk:
+            member_id_lookup_audit(actor=actor, member=other, purpose="member.update")
             errors["id_number"] = "该身份证号已登记为其他党员"
     _raise_if(errors)  # every field's problem at once, the duplicate number included
+    return _member_update(member=member, actor=actor, data=data, current=current)
+
+
+@transaction.atomic
+def _member_update(
+    *, member: Member, actor: Any, data: Mapping[str, Any], current: Mapping[str, Any]
+) -> Member:
     changed = sorted(k for k, v in data.items() if k in MEMBER_FIELDS and current.get(k) != v)
     if (
         "id_number" in data

@@ -406,6 +406,7 @@ def _match_existing(plan: RosterPlan, resolver: OrgResolver, now: dt.date) -> No
             err("id_number", "该身份证号对应的党员记录已被删除，请联系系统管理员恢复后再导入")
             continue
         if not resolver.in_scope(member.org_path):
+            services.member_id_lookup_audit(actor=resolver.user, member=member, purpose="import")
             err(
                 "id_number",
                 "该党员的组织关系在您的管理范围以外，不能通过导入修改或转入；请由转出方办理组织关系转接",

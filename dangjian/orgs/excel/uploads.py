@@ -21,7 +21,11 @@ from dangjian.core.xlsx import XlsxError, xlsx_check
 from .reader import WorkbookError, check_signature
 
 KINDS = {"roster": "党员名册", "orgs": "党组织"}
-MAX_AGE_SECONDS = 24 * 3600
+
+
+def max_age_seconds() -> int:
+    """How long an upload waiting for its confirmation is kept (it holds full personal data)."""
+    return int(getattr(settings, "IMPORT_UPLOAD_MAX_AGE_HOURS", 2) * 3600)
 
 
 @dataclass
@@ -107,11 +111,21 @@ def upload_get(*, token: str, user_id: int) -> Upload | None:
     return upload if upload.path.exists() else None
 
 
-def _clean_old() -> None:
-    cutoff = time.time() - MAX_AGE_SECONDS
+def upload_sweep(*, max_age: int | None = None) -> int:
+    """Delete uploads (and their notes) older than ``max_age`` seconds; returns how many files.
+
+    Runs on every upload (cheap: one directory listing) and from ``manage.py sweep_uploads``."""
+    cutoff = time.time() - (max_age_seconds() if max_age is None else max_age)
+    removed = 0
     for path in upload_dir().iterdir():
         try:
             if path.stat().st_mtime < cutoff:
                 path.unlink()
+                removed += 1
         except OSError:
             continue
+    return removed
+
+
+def _clean_old() -> None:
+    upload_sweep()

@@ -52,6 +52,11 @@ def extend_world(w) -> None:
         "inside": _roster_upload(w.users["admin"], "甲县第一支部"),
         "outside": _roster_upload(w.users["sysadmin"], "乙县第一支部"),
     }
+    # Cancelling deletes the file (outside the rolled-back transaction): its own uploads.
+    w.cancel_tokens = {
+        "inside": _roster_upload(w.users["admin"], "甲县第一支部"),
+        "outside": _roster_upload(w.users["sysadmin"], "乙县第一支部"),
+    }
 
 
 def _org(w, side: str) -> str:
@@ -84,6 +89,14 @@ ENDPOINTS = [
     Endpoint(
         "imports:confirm",
         lambda w, s: reverse("imports:confirm", args=[w.upload_tokens[s]]),
+        inside=(302, 404, 302, 403, 403, 403),
+        outside=(302, 302, 404, 403, 403, 403),
+        method="POST",
+        data=lambda w, s: {},
+    ),
+    Endpoint(
+        "imports:cancel",
+        lambda w, s: reverse("imports:cancel", args=[w.cancel_tokens[s]]),
         inside=(302, 404, 302, 403, 403, 403),
         outside=(302, 302, 404, 403, 403, 403),
         method="POST",

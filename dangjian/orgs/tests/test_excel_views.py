@@ -277,3 +277,81 @@ def test_a_workbook_lying_about_its_size_gets_a_message_and_the_server_keeps_ans
     assert "读取该 Excel 文件时超出内存上限" in page
     assert client.get(reverse("imports:index")).status_code == 200
     assert Member.objects.count() == 0
+
+
+def _token(response):
+    return response["Location"].rstrip("/").rsplit("/", 1)[1]
+
+
+def test_cancel_deletes_the_uploaded_file_at_once(client, tmp_path, tree, admin):
+    from dangjian.orgs.excel import uploads
+
+    client.force_login(admin)
+    response = _upload(
+        client,
+        national_roster(tmp_path / "名册.xlsx", {"s": [roster_row(member_data(), org="甲县第一支部")]}),
+    )
+    token = _token(response)
+    assert (uploads.upload_dir() / f"{token}.xlsx").exists()
+    done = client.post(reverse("imports:cancel", args=[token]))
+    assert done.status_code == 302
+    assert not any(uploads.upload_dir().iterdir())
+    assert "已取消导入" in client.get(done["Location"]).content.decode()
+    assert client.get(reverse("imports:preview", args=[token])).status_code == 404
+    assert client.get(reverse("imports:cancel", args=[token])).status_code == 405
+
+
+def test_a_finished_import_leaves_no_file(client, tmp_path, tree, admin):
+    from dangjian.orgs.excel import uploads
+
+    client.force_login(admin)
+    response = _upload(
+        client,
+        national_roster(tmp_path / "名册.xlsx", {"s": [roster_row(member_data(), org="甲县第一支部")]}),
+    )
+    client.post(reverse("imports:confirm", args=[_token(response)]))
+    assert Member.objects.count() == 1 and not any(uploads.upload_dir().iterdir())
+
+
+def test_stale_uploads_are_swept_by_the_command_and_on_upload(client, tmp_path, tree, admin, settings):
+    import os
+    import time
+
+    from django.core.management import call_command
+
+    from dangjian.orgs.excel import uploads
+
+    client.force_login(admin)
+    rows = {"s": [roster_row(member_data(), org="甲县第一支部")]}
+    first = _token(_upload(client, national_roster(tmp_path / "a.xlsx", rows)))
+    old = time.time() - 3 * 3600  # older than the default two hours
+    for suffix in (".xlsx", ".json"):
+        os.utime(uploads.upload_dir() / f"{first}{suffix}", (old, old))
+    second = _token(_upload(client, national_roster(tmp_path / "b.xlsx", rows)))  # sweeps on upload
+    assert sorted(p.name for p in uploads.upload_dir().iterdir()) == sorted(
+        [f"{second}.xlsx", f"{second}.json"]
+    )
+    for suffix in (".xlsx", ".json"):
+        os.utime(uploads.upload_dir() / f"{second}{suffix}", (old, old))
+    call_command("sweep_uploads")
+    assert not any(uploads.upload_dir().iterdir())
+
+
+def test_an_import_naming_a_member_outside_the_scope_is_audited(client, tmp_path, tree, admin):
+    from dangjian.core import pii
+
+    stranger = make_member(tree["branch_b1"])
+    data = member_data(
+        id_number=pii.decrypt(stranger.id_number_encrypted),
+        birth=stranger.birth_date,
+        male=stranger.gender == "M",
+    )
+    client.force_login(admin)
+    response = _upload(
+        client, national_roster(tmp_path / "名册.xlsx", {"s": [roster_row(data, org="甲县第一支部")]})
+    )
+    page = client.get(response["Location"]).content.decode()
+    assert "管理范围以外" in page, page[page.find("<table") :][:1500]
+    event = AuditEvent.objects.get(verb="member.id_lookup")
+    assert event.actor == admin and event.org_path == stranger.org_path
+    assert event.data == {"purpose": "import", "in_scope": False}

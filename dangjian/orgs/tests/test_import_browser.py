@@ -39,8 +39,9 @@ def test_upload_fix_and_import(page, tmp_path, settings):
     assert page.locator("#confirm-import").count() == 0
     assert Member.objects.count() == 0
 
-    page.click("a.btn:has-text('重新上传')")
+    page.click("#cancel-import")  # the file with its errors is deleted on the way back
     page.wait_for_url("**/imports/")
+    assert "已取消导入" in page.content()
     fixed = roster_row(fixable, org="甲县第一支部")
     page.set_input_files(
         "#id_file", str(national_roster(tmp_path / "名册（改）.xlsx", {"党员": [good, fixed]}))

@@ -53,7 +53,7 @@ def test_member_create_duplicate_id_number(tree, actor):
     with pytest.raises(ValidationError) as exc:
         services.member_create(org=tree["branch_b1"], actor=actor, **data | {"name": "另一人"})
     assert exc.value.message_dict["id_number"] == ["该身份证号已登记为党员"]
-    assert Member.objects.count() == 1 and _verbs() == ["member.create"]
+    assert Member.objects.count() == 1 and _verbs() == ["member.create", "member.id_lookup"]
 
 
 def test_member_in_party_group_refused(tree, actor):
@@ -257,7 +257,7 @@ def test_deleted_member_number_is_not_registered_again_but_restored(
     assert m.deleted_at is None and tree["branch_a1"].full_count == 1
     with pytest.raises(ValidationError, match="未被删除"):
         services.member_restore(member=m, actor=actor)
-    assert _verbs() == ["member.create", "member.delete", "member.restore"]
+    assert _verbs() == ["member.create", "member.delete", "member.id_lookup", "member.restore"]
 
 
 def test_member_restore_refused_when_the_org_is_gone(tree, actor):
@@ -304,3 +304,29 @@ def test_position_transfer_and_mobility_dates_are_bounded(tree):
         member=member, direction="out", place="深圳", started_on=dt.date(2020, 1, 1), actor=None
     )
     assert record.pk
+
+
+# ---------------------------------------------------------------- 身份证号 lookups are audited
+
+
+def test_typing_a_registered_number_from_another_branch_is_audited(tree):
+    from dangjian.core import pii
+
+    stranger = make_member(tree["branch_b1"])
+    number = pii.decrypt(stranger.id_number_encrypted)
+    secretary = make_user(Role.BRANCH_SECRETARY, tree["branch_a1"])
+    with pytest.raises(ValidationError, match="已登记为党员"):
+        services.member_create(org=tree["branch_a1"], actor=secretary, **member_data(id_number=number))
+    event = AuditEvent.objects.get(verb="member.id_lookup")
+    assert event.actor == secretary and event.target_id == str(stranger.pk)
+    assert event.org_path == stranger.org_path and event.data == {
+        "purpose": "member.create",
+        "in_scope": False,
+    }
+    own = make_member(tree["branch_a1"])
+    with pytest.raises(ValidationError, match="已登记为其他党员"):
+        services.member_update(member=own, actor=secretary, id_number=number)
+    assert AuditEvent.objects.filter(verb="member.id_lookup", actor=secretary).count() == 2
+    # A number nobody holds is not an event of its own (the create that follows is).
+    services.member_create(org=tree["branch_a1"], actor=secretary, **member_data())
+    assert AuditEvent.objects.filter(verb="member.id_lookup").count() == 2
