@@ -161,7 +161,7 @@ def _org_counts(rule: Rule, spans: Sequence[Span], few: list[OrgHistory] | None)
     if distinct:
         # A record with two of the counted kinds appears twice: one DISTINCT over all rows is
         # much cheaper than a distinct count per group.
-        union = f"SELECT DISTINCT * FROM ({union}) u"
+        union = f"SELECT DISTINCT * FROM ({union}) u"  # noqa: S608
     n = "COUNT(CASE WHEN x.why = '' THEN x.aid END)"
     ok_ids = q.id_list("CASE WHEN x.why = '' THEN x.aid END", False)
     rejected = (
