@@ -144,11 +144,12 @@ def _org_counts(rule: Rule, spans: Sequence[Span], few: list[OrgHistory] | None)
         # Lectures its 书记 gave elsewhere count for the org too.
         p_in, p_params = q.in_ids("p.org_id", ids) if ids is not None else ("1 = 1", [])
         secretary = q.literals([PositionTitle.SECRETARY.value])
+        # From the 书记 posts to the lectures they gave (CROSS JOIN keeps that order on SQLite).
         parts.append(
             f"SELECT p.org_id, e.activity_id, e.held_on, '' FROM {q.T_POSITION} p "  # noqa: S608
-            f"JOIN {q.T_ACTIVITY} a2 ON a2.lecturer_id = p.member_id AND a2.deleted_at IS NULL "
-            f"JOIN {q.T_ENTRY} e ON e.activity_id = a2.id "
-            f"WHERE p.title IN ({secretary}) AND e.org_id <> p.org_id AND {base} AND {_in_post('p', 'e.held_on')} "
+            f"CROSS JOIN {q.T_ACTIVITY} a2 CROSS JOIN {q.T_ENTRY} e "
+            f"WHERE a2.lecturer_id = p.member_id AND a2.deleted_at IS NULL AND e.activity_id = a2.id "
+            f"AND p.title IN ({secretary}) AND e.org_id <> p.org_id AND {base} AND {_in_post('p', 'e.held_on')} "
             f"AND {p_in}"
         )
         params += [lo, hi, *p_params]
