@@ -29,15 +29,22 @@ DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 _ORG_FIELDS = forms.fields_for_model(
     Org,
     fields=list(services.ORG_FIELDS),
-    widgets={"founded_on": DATE, "term_start": DATE, "term_due": DATE},
+    widgets={"founded_on": DATE, "term_start": DATE, "term_due": DATE, "records_from": DATE},
 )
 
 
 class OrgForm(StyledForm):
     """Create (under ``parent``) or edit an org."""
 
-    def __init__(self, *args: Any, parent: Org | None, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, parent: Org | None, editing: bool = False, **kwargs: Any) -> None:
         self.base_fields = {k: v for k, v in _ORG_FIELDS.items()}
+        if editing:
+            self.base_fields["changed_on"] = forms.DateField(
+                label="类别变更生效日期",
+                required=False,
+                widget=DATE,
+                help_text="改变组织类别、单位类别或领导班子标记时填写，不填为今天；此前开始的期间仍按原来的情况判定",
+            )
         super().__init__(*args, **kwargs)
         self.parent = parent
         self.fields["term_due"].help_text = "留空则按实际换届时间和任期自动计算"

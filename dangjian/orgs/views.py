@@ -303,7 +303,10 @@ def org_create(request: HttpRequest, pk: int) -> HttpResponse:
 def org_edit(request: HttpRequest, pk: int) -> HttpResponse:
     org = selectors.access_org(user=request.user, pk=pk, perm=Perm.ORG_CHANGE)
     form = OrgForm(
-        request.POST or None, parent=selectors.org_parent(org=org), initial=OrgForm.initial_for(org)
+        request.POST or None,
+        parent=selectors.org_parent(org=org),
+        initial=OrgForm.initial_for(org),
+        editing=True,
     )
 
     def save(form: OrgForm) -> str:

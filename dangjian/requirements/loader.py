@@ -14,6 +14,12 @@ A file names its source and lists requirements::
         period: quarter        # month / quarter / half_year / year / once (with deadline)
         times: 1
         judged: org            # or member: every member must attend ``times`` activities
+        # What counts (optional):
+        counts_from_groups: true          # records of its 党小组 count for the branch
+        quorum: committee_majority        # more than half of the 委员 in post attended
+        lecturer: secretary               # given by the org's 书记 in post that day, anywhere
+        combines_with: [party_lecture]    # other kinds a counted record may carry (absent: any)
+        pass_share: 0.9                   # per-member rules: share of members needed (default 1)
 
 ``parse_files`` validates every file first and raises ``RequirementFileError`` with one Chinese
 message per problem ("文件 第 N 行，字段 …：原因"); nothing is written unless all files are good.

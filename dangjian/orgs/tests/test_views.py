@@ -10,7 +10,7 @@ from dangjian.accounts.tests.factories import make_user
 from dangjian.core.models import AuditEvent
 from dangjian.core.permissions import Role
 from dangjian.orgs import selectors, services
-from dangjian.orgs.models import Member, Org, Transfer
+from dangjian.orgs.models import Member, Org, OrgStateChange, Transfer
 from dangjian.orgs.tests.factories import make_member, member_data
 from dangjian.orgs.tests.matrix import _form
 
@@ -99,6 +99,22 @@ def test_org_edit_recomputes_due_when_term_start_changes(admin_client, tree):
     assert admin_client.post(f"/orgs/{org.pk}/edit/", data).status_code == 302
     org.refresh_from_db()
     assert org.term_due == dt.date(2025, 6, 1)
+
+
+def test_org_kind_change_is_dated_and_kept(admin_client, tree):
+    org = tree["branch_a1"]
+    data = _form(
+        {f: getattr(org, f) for f in services.ORG_FIELDS}
+        | {"kind": "general_branch", "changed_on": dt.date(2024, 7, 1), "records_from": dt.date(2024, 1, 1)}
+    )
+    assert admin_client.post(f"/orgs/{org.pk}/edit/", data).status_code == 302
+    org.refresh_from_db()
+    assert (org.kind, org.records_from) == ("general_branch", dt.date(2024, 1, 1))
+    change = OrgStateChange.objects.get(org=org)
+    assert (change.changed_on, change.kind) == (dt.date(2024, 7, 1), "branch")
+    future = _form({f: getattr(org, f) for f in services.ORG_FIELDS} | {"records_from": dt.date(2999, 1, 1)})
+    r = admin_client.post(f"/orgs/{org.pk}/edit/", future)
+    assert "纪实起始日期不能晚于今天" in r.content.decode()
 
 
 def test_org_move_into_own_subtree_refused(admin_client, tree):

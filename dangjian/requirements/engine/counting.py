@@ -103,7 +103,8 @@ def _org_counts(rule: Rule, spans: Sequence[Span], few: list[OrgHistory] | None)
         )
         joins = f" LEFT JOIN ({quorum}) qm ON qm.aid = e.activity_id"
         join_params = [lo, hi, *e_params]
-        checks.append(("COALESCE(qm.ok, 0) = 1", "q"))
+        # No 委员 recorded in post that day: the quorum cannot be checked, the record counts.
+        checks.append(("COALESCE(qm.ok, 1) = 1", "q"))
     lecturer = rule.lecturer == LECTURER_SECRETARY
     if lecturer:
         secretary = q.literals([PositionTitle.SECRETARY.value])
@@ -143,11 +144,12 @@ def _org_counts(rule: Rule, spans: Sequence[Span], few: list[OrgHistory] | None)
         # Lectures its 书记 gave elsewhere count for the org too.
         p_in, p_params = q.in_ids("p.org_id", ids) if ids is not None else ("1 = 1", [])
         secretary = q.literals([PositionTitle.SECRETARY.value])
+        # From the 书记 posts to the lectures they gave (CROSS JOIN keeps that order on SQLite).
         parts.append(
             f"SELECT p.org_id, e.activity_id, e.held_on, '' FROM {q.T_POSITION} p "  # noqa: S608
-            f"JOIN {q.T_ACTIVITY} a2 ON a2.lecturer_id = p.member_id AND a2.deleted_at IS NULL "
-            f"JOIN {q.T_ENTRY} e ON e.activity_id = a2.id "
-            f"WHERE p.title IN ({secretary}) AND e.org_id <> p.org_id AND {base} AND {_in_post('p', 'e.held_on')} "
+            f"CROSS JOIN {q.T_ACTIVITY} a2 CROSS JOIN {q.T_ENTRY} e "
+            f"WHERE a2.lecturer_id = p.member_id AND a2.deleted_at IS NULL AND e.activity_id = a2.id "
+            f"AND p.title IN ({secretary}) AND e.org_id <> p.org_id AND {base} AND {_in_post('p', 'e.held_on')} "
             f"AND {p_in}"
         )
         params += [lo, hi, *p_params]
@@ -156,16 +158,21 @@ def _org_counts(rule: Rule, spans: Sequence[Span], few: list[OrgHistory] | None)
         # once (not once per aggregate that reads the reason).
         parts.append("SELECT NULL, NULL, NULL, NULL WHERE 1 = 0")
     distinct = len(rule.kinds) > 1 or lecturer
-    n = f"COUNT({'DISTINCT ' if distinct else ''}CASE WHEN x.why = '' THEN x.aid END)"
-    ok_ids = q.id_list("CASE WHEN x.why = '' THEN x.aid END", distinct)
+    union = " UNION ALL ".join(parts)
+    if distinct:
+        # A record with two of the counted kinds appears twice: one DISTINCT over all rows is
+        # much cheaper than a distinct count per group.
+        union = f"SELECT DISTINCT * FROM ({union}) u"  # noqa: S608
+    n = "COUNT(CASE WHEN x.why = '' THEN x.aid END)"
+    ok_ids = q.id_list("CASE WHEN x.why = '' THEN x.aid END", False)
     rejected = (
-        q.id_list("CASE WHEN x.why <> '' THEN " + q.text_cat("x.aid", "':'", "x.why") + " END", True)
+        q.id_list("CASE WHEN x.why <> '' THEN " + q.text_cat("x.aid", "':'", "x.why") + " END", False)
         if checks
         else "''"
     )
     sql = (
         f"SELECT x.oid AS org_id, {key} AS k, {n} AS n, {ok_ids} AS ids, {rejected} AS rej "  # noqa: S608
-        f"FROM ({' UNION ALL '.join(parts)}) x GROUP BY {'1' if once else '1, 2'}"
+        f"FROM ({union}) x GROUP BY {'1' if once else '1, 2'}"
     )
     return sql, key_params + params
 
@@ -214,11 +221,14 @@ def _member_counts(rule: Rule, spans: Sequence[Span], few: list[OrgHistory] | No
         if ids is None
         else f"{q.T_ATTENDANCE} t CROSS JOIN {q.T_ENTRY} e WHERE e.activity_id = t.activity_id"
     )
+    # GROUP BY also keeps the subquery materialized (not flattened into the join below).
+    group = f"GROUP BY t.member_id{'' if once else ', ' + key}" + (
+        f" HAVING COUNT(DISTINCT e.activity_id) >= {int(rule.times)}" if rule.times > 1 else ""
+    )
     done = (
         f"SELECT t.member_id AS mid, {key} AS k FROM {source} "  # noqa: S608
         f"AND e.kind IN ({kinds}) AND e.is_active AND e.held_on >= %s AND e.held_on <= %s "
-        f"AND t.status IN ({q.literals(ATTENDED)}) AND {t_in} "
-        f"GROUP BY t.member_id{'' if once else ', ' + key} HAVING COUNT(DISTINCT e.activity_id) >= {int(rule.times)}"
+        f"AND t.status IN ({q.literals(ATTENDED)}) AND {t_in} {group}"
     )
     done_params = [*key_params, lo, hi, *t_params]
     e_in, e_params = q.in_ids("e.org_id", ids) if ids is not None else ("1 = 1", [])

@@ -87,7 +87,19 @@ def load_histories(org_ids: Iterable[int] | None, *, lo: dt.date) -> dict[int, O
         o_params,
     )
     # 纪实起始日期: the org's own, else the nearest ancestor's, else the deployment's.
-    marks = dict(q.fetch_all(f"SELECT path, records_from FROM {q.T_ORG} WHERE records_from IS NOT NULL", []))  # noqa: S608
+    if ids is None:
+        marks = dict(
+            q.fetch_all(f"SELECT path, records_from FROM {q.T_ORG} WHERE records_from IS NOT NULL", [])
+        )
+    else:
+        prefixes = sorted({r[1][: d * q.STEPLEN] for r in rows for d in range(1, len(r[1]) // q.STEPLEN + 1)})
+        p_in, p_params = q.in_ids("path", prefixes, sql_type="text")
+        marks = dict(
+            q.fetch_all(
+                f"SELECT path, records_from FROM {q.T_ORG} WHERE records_from IS NOT NULL AND {p_in}",  # noqa: S608
+                p_params,
+            )
+        )
     default_from = deployment_records_from()
     base: dict[int, tuple[str, str, bool]] = {}
     out: dict[int, OrgHistory] = {}
