@@ -10,7 +10,6 @@ Warnings never block anything: they are hints a reviewer can filter on.
 from __future__ import annotations
 
 import re
-from collections import defaultdict
 from collections.abc import Hashable, Iterator
 from functools import lru_cache
 from typing import Literal
@@ -103,19 +102,29 @@ def restates(measure: str, problem: str) -> bool:
 # ---- near-duplicates ----------------------------------------------------------------------------
 
 _DROP = re.compile(r"[\s\W_]+", re.UNICODE)
+_OBJECTS = re.compile(
+    "|".join(sorted(map(re.escape, lexicon.DELIVERABLES | lexicon.FACILITIES_POSTS), key=len, reverse=True))
+)
+
+
+def _mask_inner_place(match: re.Match[str]) -> str:
+    name = match.group(1)
+    if lexicon.INNER_PLACE_STOP_CHARS.intersection(name) or name in lexicon.INNER_PLACE_NOT_NAMES:
+        return match.group(0)
+    return "〇"
 
 
 @lru_cache(maxsize=65536)
 def _canonical(text: str) -> tuple[str, frozenset[str]]:
-    """Text with unit and place names masked, and the concrete facts that make it a unit's own."""
-    text = normalise(text)
-    found = features(text)
-    masked = text
+    """Text with unit and place names masked, and the concrete facts that make it a unit's own.
+
+    Regular expressions only (no segmentation), so that indexing tens of thousands of lines is fast.
+    """
+    masked = normalise(text)
     lead = lexicon.LEADING_UNIT.match(masked)
     if lead and lead.group(0) and lexicon.LEADING_UNIT_MARK.search(lead.group(0)):
         masked = "〇" + masked[lead.end() :]
-    for name in sorted(set(found.places), key=len, reverse=True):
-        masked = masked.replace(name, "〇")
+    masked = lexicon.INNER_PLACE.sub(_mask_inner_place, masked)
     masked = lexicon.SELF_REFERENCE.sub("本", masked)
     masked = lexicon.LOWER_REFERENCE.sub("各", masked)
     masked = _DROP.sub("", masked)
@@ -127,11 +136,20 @@ def _canonical(text: str) -> tuple[str, frozenset[str]]:
             *lexicon.DATE.findall(bare),
             *lexicon.DOCUMENT.findall(bare),
             *lexicon.PERSON.findall(bare),
-            *found.deliverables,
-            *found.facilities,
+            *_OBJECTS.findall(bare),
         )
     )
     return masked, substance
+
+
+def _can_reach(a: tuple[str, frozenset[str]], b: tuple[str, frozenset[str]], threshold: float) -> bool:
+    """False when ``_score(a, b)`` cannot reach ``threshold`` whatever the characters (cheap)."""
+    if a[1] != b[1] and SUBSTANCE_PENALTY < threshold:
+        return False
+    short, long_ = sorted((len(a[0]), len(b[0])))
+    if short >= PARTIAL_MIN_CHARS and short >= PARTIAL_MIN_LENGTH_SHARE * long_:
+        return True
+    return 2 * short / (short + long_) >= threshold if long_ else False
 
 
 def _score(a: tuple[str, frozenset[str]], b: tuple[str, frozenset[str]]) -> float:
@@ -158,39 +176,68 @@ def is_near_duplicate(a: str, b: str) -> tuple[bool, float]:
     return score >= DUPLICATE_THRESHOLD, score
 
 
-# MinHash LSH over the character bigrams of the masked text: 40 bands of 3 rows. Two texts become
+# Candidates. Lines that name different figures, dates, documents, people or objects cannot reach
+# the threshold (SUBSTANCE_PENALTY < DUPLICATE_THRESHOLD), so the index keeps one bucket per set of
+# concrete facts and compares a line only inside its bucket. A small bucket is compared in full; a
+# bucket past BUCKET_SCAN_MAX entries (typically the stock lines, which name nothing) gets a MinHash
+# LSH over the character bigrams of the masked text: 40 bands of 3 rows, so two lines become
 # candidates with probability 1-(1-J³)⁴⁰ for bigram Jaccard J: 0.94 at J=0.4, 0.996 at J=0.5,
-# 0.29 at J=0.2. Near-duplicates at the score threshold have J ≥ 0.43 on the labelled set.
+# 0.29 at J=0.2. Near-duplicates at the threshold have J ≥ 0.43 on the labelled set.
 LSH_BANDS = 40
 LSH_ROWS = 3
+BUCKET_SCAN_MAX = 48
+
+_PERMUTATIONS = None
+
+
+def _minhash(masked: str):
+    """MinHash of the character bigrams of a masked text (permutations drawn once)."""
+    global _PERMUTATIONS
+    from datasketch import MinHash
+
+    if _PERMUTATIONS is None:
+        _PERMUTATIONS = MinHash(num_perm=LSH_BANDS * LSH_ROWS, seed=1, scheme="affine32").permutations
+    mh = MinHash(num_perm=LSH_BANDS * LSH_ROWS, permutations=_PERMUTATIONS, scheme="affine32")
+    mh.update_batch([masked[i : i + 2].encode() for i in range(max(1, len(masked) - 1))])
+    return mh
+
+
+class _Bucket:
+    __slots__ = ("entries", "lsh")
+
+    def __init__(self) -> None:
+        self.entries: list[int] = []
+        self.lsh = None
 
 
 class DuplicateIndex:
     """Near-duplicate lookup over many texts without comparing all pairs.
 
     Texts are reduced to their canonical form (names masked); identical canonical forms share one
-    entry. Each entry's MinHash of character bigrams goes into a locality-sensitive hash, which
-    proposes candidates; only candidates are scored exactly with ``similarity``'s measure.
+    entry. An entry is compared only with the entries of its bucket (same concrete facts), through
+    a MinHash LSH once the bucket is large; candidates are scored with ``similarity``'s measure.
     """
 
     def __init__(self, *, threshold: float = DUPLICATE_THRESHOLD) -> None:
-        from datasketch import MinHashLSH
-
         self.threshold = threshold
-        self.num_perm = LSH_BANDS * LSH_ROWS
-        self._lsh = MinHashLSH(num_perm=self.num_perm, params=(LSH_BANDS, LSH_ROWS))
+        # blocking on the facts is exact only while differing facts cannot reach the threshold
+        self._blocking = SUBSTANCE_PENALTY < threshold
         self._entries: list[tuple[str, frozenset[str]]] = []
+        self._minhashes: dict[int, object] = {}
         self._entry_of: dict[tuple[str, frozenset[str]], int] = {}
-        self._keys: dict[int, list[tuple[Hashable, Hashable]]] = defaultdict(list)
+        self._keys: list[list[tuple[Hashable, Hashable]]] = []
+        self._buckets: dict[frozenset[str] | None, _Bucket] = {}
 
     def __len__(self) -> int:
-        return sum(len(v) for v in self._keys.values())
+        return sum(len(keys) for keys in self._keys)
 
-    def _minhash(self, masked: str):
-        from datasketch import MinHash
+    def _bucket_key(self, canon: tuple[str, frozenset[str]]) -> frozenset[str] | None:
+        return canon[1] if self._blocking else None
 
-        mh = MinHash(num_perm=self.num_perm)
-        mh.update_batch([masked[i : i + 2].encode() for i in range(max(1, len(masked) - 1))])
+    def _entry_minhash(self, entry: int):
+        mh = self._minhashes.get(entry)
+        if mh is None:
+            mh = self._minhashes[entry] = _minhash(self._entries[entry][0])
         return mh
 
     def add(self, key: Hashable, text: str, *, group: Hashable) -> None:
@@ -200,17 +247,41 @@ class DuplicateIndex:
             entry = len(self._entries)
             self._entries.append(canon)
             self._entry_of[canon] = entry
+            self._keys.append([])
             if canon[0]:
-                self._lsh.insert(entry, self._minhash(canon[0]))
+                bucket = self._buckets.setdefault(self._bucket_key(canon), _Bucket())
+                bucket.entries.append(entry)
+                if bucket.lsh is not None:
+                    bucket.lsh.insert(entry, self._entry_minhash(entry))
+                elif len(bucket.entries) > BUCKET_SCAN_MAX:
+                    from datasketch import MinHashLSH
+
+                    bucket.lsh = MinHashLSH(num_perm=LSH_BANDS * LSH_ROWS, params=(LSH_BANDS, LSH_ROWS))
+                    for member in bucket.entries:
+                        bucket.lsh.insert(member, self._entry_minhash(member))
         self._keys[entry].append((key, group))
 
-    def _similar_entries(self, canon: tuple[str, frozenset[str]]) -> Iterator[tuple[int, float]]:
+    def _similar_entries(
+        self, canon: tuple[str, frozenset[str]], entry: int | None = None
+    ) -> Iterator[tuple[int, float]]:
         if not canon[0]:
             return
-        for entry in self._lsh.query(self._minhash(canon[0])):
-            score = _score(canon, self._entries[entry])
-            if score >= self.threshold:
-                yield entry, score
+        bucket = self._buckets.get(self._bucket_key(canon))
+        if bucket is None:
+            return
+        if bucket.lsh is None:
+            candidates = bucket.entries
+        else:
+            mh = self._entry_minhash(entry) if entry is not None else _minhash(canon[0])
+            candidates = bucket.lsh.query(mh)
+        for other in candidates:
+            known = self._entries[other]
+            if known == canon:
+                yield other, 1.0
+            elif _can_reach(canon, known, self.threshold):
+                score = _score(canon, known)
+                if score >= self.threshold:
+                    yield other, score
 
     def candidates(self, text: str, *, exclude_group: Hashable | None = None) -> list[tuple[Hashable, float]]:
         """Near-duplicates of ``text`` outside ``exclude_group``, best first, scores ≥ threshold."""
@@ -226,12 +297,13 @@ class DuplicateIndex:
         """Every near-duplicate pair of keys from different groups, once."""
         for entry, canon in enumerate(self._entries):
             keys = self._keys[entry]
-            if canon[0]:
-                for i, (key_a, group_a) in enumerate(keys):
-                    for key_b, group_b in keys[i + 1 :]:
-                        if group_a != group_b:
-                            yield key_a, key_b, 1.0
-            for other, score in self._similar_entries(canon):
+            if not canon[0]:
+                continue
+            for i, (key_a, group_a) in enumerate(keys):
+                for key_b, group_b in keys[i + 1 :]:
+                    if group_a != group_b:
+                        yield key_a, key_b, 1.0
+            for other, score in self._similar_entries(canon, entry):
                 if other <= entry:
                     continue
                 for key_a, group_a in keys:

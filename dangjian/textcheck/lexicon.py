@@ -202,6 +202,16 @@ LEADING_UNIT = re.compile(
     r"(?:[\u4e00-\u9fff]{0,10}?(?:党委|党工委|党总支|党支部|党组|机关))?"
 )
 LEADING_UNIT_MARK = re.compile(r"[州市县区旗镇乡街道村社屯局委院校厂司所站中心馆队场园]")
+# A place name inside a line: two characters before 村/社区/街道/镇/屯 ("加强光明村…").
+INNER_PLACE = re.compile(r"([\u4e00-\u9fff]{2})(?:村|社区|街道|镇|屯)")
+INNER_PLACE_STOP_CHARS = frozenset("的在对和与及并把将为由从向各全本该每所其到进入回驻包个些级乡城农")
+INNER_PLACE_NOT_NAMES = frozenset(
+    """
+    部分 个别 一些 有的 少数 所在 全体 广大 相关 基层 下属 下辖 老旧 结对 帮扶 党员 村民 居民 当地 涣散 重点
+    示范 后进 薄弱 行政 自然 边境 脱贫 贫困 搬迁 美丽 文明 和谐 平安 智慧 特色 产业 试点 全部 所有 这个 那个
+    软弱 落后 先进 困难 新型 传统 偏远 周边 附近 城中 城郊 易地 集镇 建制 乡镇 街道 社区
+    """.split()
+)
 # Self-references that a lower level writes where the upper level wrote its own name (上下一般粗).
 SELF_REFERENCE = re.compile(
     r"(?:全|本|我|该)(?:省|州|市|县|区|旗|乡|镇|街道|村|社区|校|院|局|委|厅|办|所|站|公司|厂|单位|系统|行业|支部|党委|总支)"

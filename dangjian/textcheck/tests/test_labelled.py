@@ -61,6 +61,9 @@ def test_index_finds_every_pair_that_comparing_all_pairs_finds():
     found = {(min(a, b), max(a, b)) for a, b, _ in index.duplicate_pairs()}
     assert len(brute) >= 60
     assert found == brute
+    # both paths ran: the stock lines' bucket through the LSH, the rest scanned in full
+    assert any(bucket.lsh is not None for bucket in index._buckets.values())
+    assert any(bucket.lsh is None for bucket in index._buckets.values())
 
 
 def test_candidates_agree_with_pairwise_scores():
