@@ -14,12 +14,21 @@ import pytest
 from dangjian.textcheck import checks
 from dangjian.textcheck.evaluation import TEXT_CHECKS, load_lines, load_pairs, report
 
-# (precision, recall) on the held-out part, as reported in the README.
-REPORTED_HELD_OUT = {
-    "unquantified": (1.00, 1.00),
-    "generic": (0.98, 0.96),
-    "restates_problem": (1.00, 1.00),
-    "near_duplicate": (0.98, 0.93),
+# (precision, recall) as reported in the README: on the held-out part, and on the lines written
+# after the thresholds and phrase lists were fixed (a part never seen while tuning).
+REPORTED = {
+    "held_out": {
+        "unquantified": (1.00, 1.00),
+        "generic": (0.98, 0.92),
+        "restates_problem": (1.00, 1.00),
+        "near_duplicate": (0.98, 0.93),
+    },
+    "later": {
+        "unquantified": (0.95, 1.00),
+        "generic": (0.95, 0.68),
+        "restates_problem": (1.00, 1.00),
+        "near_duplicate": (0.92, 0.86),
+    },
 }
 MARGIN = 0.03
 
@@ -41,11 +50,17 @@ def test_labelled_set_is_big_enough_and_well_formed():
     assert 0.2 < len(held_pairs) / len(pairs) < 0.55
 
 
+@pytest.fixture(scope="module")
+def measured():
+    return report()
+
+
+@pytest.mark.parametrize("part", ["held_out", "later"])
 @pytest.mark.parametrize("code", [*TEXT_CHECKS, "near_duplicate"])
-def test_held_out_precision_and_recall_stay_at_reported_level(code):
-    score = report()["held_out"][code]
-    precision, recall = REPORTED_HELD_OUT[code]
-    assert score.tp + score.fn >= 9, "too few positives to measure"
+def test_precision_and_recall_stay_at_reported_level(measured, part, code):
+    score = measured[part][code]
+    precision, recall = REPORTED[part][code]
+    assert score.tp + score.fn >= 4, "too few positives to measure"
     assert score.precision >= precision - MARGIN, str(score)
     assert score.recall >= recall - MARGIN, str(score)
 
