@@ -187,6 +187,24 @@ def generate(total: int = 50_000, seed: int = SEED) -> list[tuple[int, str, str]
     return items
 
 
+ADVERBS = ["", "", "还", "仍然", "依然", "比较", "相对", "一定程度上"]
+CONNECTORS = ["，", "，", "；", "，同时", "，而且"]
+
+
+def stock_only(total: int = 20_000, seed: int = SEED) -> list[str]:
+    """Distinct stock lines that name nothing (the worst case for blocking on concrete facts)."""
+    rng = random.Random(seed)
+    issues = GENERIC_ISSUES + GENERIC_ORG_LINES
+    seen: set[str] = set()
+    while len(seen) < total:
+        first = rng.choice(GENERIC_SUBJECTS) + rng.choice(ADVERBS) + rng.choice(issues)
+        second = (
+            rng.choice(CONNECTORS) + rng.choice(ADVERBS) + rng.choice(issues) if rng.random() < 0.7 else ""
+        )
+        seen.add(first + second + rng.choice(TAILS))
+    return sorted(seen)
+
+
 def main(args=None, rest=None) -> list[dict]:
     from rapidfuzz import fuzz, process
 
@@ -283,6 +301,35 @@ def main(args=None, rest=None) -> list[dict]:
             "recall": round(hits / (hits + missed), 4) if hits + missed else 1.0,
         }
     )
+
+    # worst case: distinct lines that name nothing all fall into one bucket, where only the LSH
+    # narrows the comparison; stock lines share many bigrams, so candidates grow with the bucket
+    for size, report in ((5_000, True), (20_000, False)):
+        lines = stock_only(total=size)
+        started = time.perf_counter()
+        stock_index = checks.DuplicateIndex()
+        for key, text in enumerate(lines):
+            stock_index.add(key, text, group=key)
+        built = time.perf_counter() - started
+        row: dict = {
+            "name": f"textcheck worst case: {size:,} distinct stock lines in one bucket",
+            "index_build_s": round(built, 1),
+        }
+        if report:
+            row["pairs"] = sum(1 for _ in stock_index.duplicate_pairs())
+            row["report_seconds"] = round(time.perf_counter() - started, 1)
+        timings = []
+        for text in stock_only(total=100, seed=SEED + 3):
+            t = time.perf_counter()
+            stock_index.candidates(text)
+            timings.append((time.perf_counter() - t) * 1000)
+        timings.sort()
+        row.update(
+            query_median_ms=round(statistics.median(timings), 2),
+            query_p95_ms=round(timings[int(len(timings) * 0.95) - 1], 2),
+            query_max_ms=round(timings[-1], 2),
+        )
+        rows.append(row)
 
     # the text checks, per line (jieba and features, cold cache)
     from dangjian.textcheck import features as features_module

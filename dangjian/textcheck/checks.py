@@ -152,14 +152,21 @@ def _can_reach(a: tuple[str, frozenset[str]], b: tuple[str, frozenset[str]], thr
     return 2 * short / (short + long_) >= threshold if long_ else False
 
 
-def _score(a: tuple[str, frozenset[str]], b: tuple[str, frozenset[str]]) -> float:
+def _score(a: tuple[str, frozenset[str]], b: tuple[str, frozenset[str]], cutoff: float = 0.0) -> float:
+    """The similarity score; with ``cutoff``, scores that cannot reach it may come out lower."""
     if not a[0] or not b[0]:
         return 0.0
     score = Indel.normalized_similarity(a[0], b[0])
     short, long_ = sorted((a[0], b[0]), key=len)
     if len(short) >= PARTIAL_MIN_CHARS and len(short) >= PARTIAL_MIN_LENGTH_SHARE * len(long_):
-        # one copied the other and added a clause ("结合本村实际，…")
-        score = max(score, PARTIAL_WEIGHT * fuzz.partial_ratio(short, long_) / 100)
+        # One copied the other and added a clause ("结合本村实际，…"). partial_ratio p aligns the
+        # short text with a window of the long one (a window cut at an end may be shorter, but then
+        # not below p/(2-p) of it), so the two share a common subsequence of at least p/(2-p)·|short|
+        # characters; the whole-text score tells that length, so skip partial_ratio when it cannot help.
+        needed = min(cutoff / PARTIAL_WEIGHT, 1.0)
+        common = score * (len(short) + len(long_)) / 2
+        if common >= needed / (2 - needed) * len(short) - 1:
+            score = max(score, PARTIAL_WEIGHT * fuzz.partial_ratio(short, long_) / 100)
     if a[1] != b[1]:
         score *= SUBSTANCE_PENALTY
     return round(score, 4)
@@ -279,7 +286,7 @@ class DuplicateIndex:
             if known == canon:
                 yield other, 1.0
             elif _can_reach(canon, known, self.threshold):
-                score = _score(canon, known)
+                score = _score(canon, known, self.threshold)
                 if score >= self.threshold:
                     yield other, score
 

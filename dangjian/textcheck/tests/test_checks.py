@@ -56,3 +56,23 @@ def test_index_finds_copies_from_other_groups_only():
     keys = [key for key, _ in index.candidates("红旗村党员理论学习不深入", exclude_group="新兴村")]
     assert keys == [1]
     assert [(a, b) for a, b, _ in index.duplicate_pairs()] == [(1, 2)]
+
+
+def test_skipping_partial_alignment_never_changes_a_score_that_reaches_the_cutoff():
+    from itertools import combinations
+
+    from dangjian.textcheck.checks import DUPLICATE_THRESHOLD, _canonical, _score
+    from dangjian.textcheck.evaluation import load_pairs
+
+    texts = sorted({text for pair in load_pairs() for text in (pair.a, pair.b)})
+    # copies with a clause added before or after, and cut at either end
+    texts += ["结合实际，" + texts[0], texts[1] + "，确保取得实效", texts[2][2:], texts[3][:-2]]
+    reached = 0
+    for a, b in combinations([_canonical(t) for t in texts], 2):
+        full = _score(a, b)
+        pruned = _score(a, b, DUPLICATE_THRESHOLD)
+        assert pruned <= full
+        if full >= DUPLICATE_THRESHOLD:
+            reached += 1
+            assert pruned == full, (a, b)
+    assert reached >= 80
