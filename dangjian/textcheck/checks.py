@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Hashable, Iterator
 from functools import lru_cache
-from typing import Literal
+from typing import Any, Literal
 
 from rapidfuzz import fuzz
 from rapidfuzz.distance import Indel
@@ -214,7 +214,7 @@ class _Bucket:
 
     def __init__(self) -> None:
         self.entries: list[int] = []
-        self.lsh = None
+        self.lsh: Any = None  # datasketch.MinHashLSH once the bucket is large
 
 
 class DuplicateIndex:
@@ -230,7 +230,7 @@ class DuplicateIndex:
         # blocking on the facts is exact only while differing facts cannot reach the threshold
         self._blocking = SUBSTANCE_PENALTY < threshold
         self._entries: list[tuple[str, frozenset[str]]] = []
-        self._minhashes: dict[int, object] = {}
+        self._minhashes: dict[int, Any] = {}
         self._entry_of: dict[tuple[str, frozenset[str]], int] = {}
         self._keys: list[list[tuple[Hashable, Hashable]]] = []
         self._buckets: dict[frozenset[str] | None, _Bucket] = {}

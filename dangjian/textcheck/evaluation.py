@@ -171,8 +171,8 @@ def misses(part_held_out: bool = False) -> None:
     for pair in load_pairs():
         if pair.held_out is not part_held_out or pair.later:
             continue
-        got, score = checks.is_near_duplicate(pair.a, pair.b)
-        if got != pair.near_duplicate:
+        duplicate, score = checks.is_near_duplicate(pair.a, pair.b)
+        if duplicate != pair.near_duplicate:
             print(f"pair {pair.category:9} want {pair.near_duplicate} score {score:.2f}: {pair.a} | {pair.b}")
 
 
