@@ -14,7 +14,7 @@ from collections.abc import Hashable, Iterator
 from functools import lru_cache
 from typing import Any, Literal
 
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Indel
 
 from . import lexicon
@@ -152,11 +152,17 @@ def _can_reach(a: tuple[str, frozenset[str]], b: tuple[str, frozenset[str]], thr
     return 2 * short / (short + long_) >= threshold if long_ else False
 
 
-def _score(a: tuple[str, frozenset[str]], b: tuple[str, frozenset[str]], cutoff: float = 0.0) -> float:
-    """The similarity score; with ``cutoff``, scores that cannot reach it may come out lower."""
+def _score(
+    a: tuple[str, frozenset[str]],
+    b: tuple[str, frozenset[str]],
+    cutoff: float = 0.0,
+    whole: float | None = None,
+) -> float:
+    """The similarity score; with ``cutoff``, scores that cannot reach it may come out lower.
+    ``whole`` is the whole-text Indel similarity when the caller has computed it already."""
     if not a[0] or not b[0]:
         return 0.0
-    score = Indel.normalized_similarity(a[0], b[0])
+    score = Indel.normalized_similarity(a[0], b[0]) if whole is None else whole
     short, long_ = sorted((a[0], b[0]), key=len)
     if len(short) >= PARTIAL_MIN_CHARS and len(short) >= PARTIAL_MIN_LENGTH_SHARE * len(long_):
         # One copied the other and added a clause ("结合本村实际，…"). partial_ratio p aligns the
@@ -193,6 +199,7 @@ def is_near_duplicate(a: str, b: str) -> tuple[bool, float]:
 LSH_BANDS = 40
 LSH_ROWS = 2
 BUCKET_SCAN_MAX = 48
+VECTOR_MIN_CANDIDATES = 64
 
 _PERMUTATIONS = None
 
@@ -271,6 +278,7 @@ class DuplicateIndex:
     def _similar_entries(
         self, canon: tuple[str, frozenset[str]], entry: int | None = None
     ) -> Iterator[tuple[int, float]]:
+        """Entries scoring ≥ threshold with ``canon``; given its own ``entry``, only later entries."""
         if not canon[0]:
             return
         bucket = self._buckets.get(self._bucket_key(canon))
@@ -281,14 +289,39 @@ class DuplicateIndex:
         else:
             mh = self._entry_minhash(entry) if entry is not None else _minhash(canon[0])
             candidates = bucket.lsh.query(mh)
-        for other in candidates:
+        if entry is not None:
+            candidates = [other for other in candidates if other > entry]
+        if len(candidates) > VECTOR_MIN_CANDIDATES:
+            candidates, whole = self._prefilter(canon[0], candidates)
+        else:
+            whole = None
+        for i, other in enumerate(candidates):
             known = self._entries[other]
             if known == canon:
                 yield other, 1.0
             elif _can_reach(canon, known, self.threshold):
-                score = _score(canon, known, self.threshold)
+                score = _score(canon, known, self.threshold, whole=None if whole is None else whole[i])
                 if score >= self.threshold:
                     yield other, score
+
+    def _prefilter(self, masked: str, candidates: list[int]) -> tuple[list[int], list[float]]:
+        """Candidates that may reach the threshold, with their whole-text scores, in a few C calls:
+        the same bounds as ``_score`` applies one by one, so nothing that can reach it is dropped."""
+        import numpy as np
+
+        texts = [self._entries[other][0] for other in candidates]
+        whole = process.cdist([masked], texts, scorer=Indel.normalized_similarity, workers=1)[0]
+        lengths = np.fromiter((len(text) for text in texts), dtype=np.int64, count=len(texts))
+        short = np.minimum(lengths, len(masked))
+        long_ = np.maximum(lengths, len(masked))
+        needed = min(self.threshold / PARTIAL_WEIGHT, 1.0)
+        partial_may_lift = (
+            (short >= PARTIAL_MIN_CHARS)
+            & (short >= PARTIAL_MIN_LENGTH_SHARE * long_)
+            & (whole * (short + long_) / 2 >= needed / (2 - needed) * short - 1)
+        )
+        keep = np.flatnonzero((whole >= self.threshold - 1e-9) | partial_may_lift)
+        return [candidates[i] for i in keep], [float(whole[i]) for i in keep]
 
     def candidates(self, text: str, *, exclude_group: Hashable | None = None) -> list[tuple[Hashable, float]]:
         """Near-duplicates of ``text`` outside ``exclude_group``, best first, scores ≥ threshold."""
@@ -311,8 +344,6 @@ class DuplicateIndex:
                     if group_a != group_b:
                         yield key_a, key_b, 1.0
             for other, score in self._similar_entries(canon, entry):
-                if other <= entry:
-                    continue
                 for key_a, group_a in keys:
                     for key_b, group_b in self._keys[other]:
                         if group_a != group_b:

@@ -76,3 +76,38 @@ def test_skipping_partial_alignment_never_changes_a_score_that_reaches_the_cutof
             reached += 1
             assert pruned == full, (a, b)
     assert reached >= 80
+
+
+def test_index_over_many_similar_stock_lines_matches_comparing_all_pairs(monkeypatch):
+    """Stock lines share most bigrams: the LSH proposes many candidates and the vectorised
+    prefilter drops most of them; what is left must be exactly the all-pairs answer."""
+    from itertools import combinations, product
+
+    from dangjian.textcheck.checks import DUPLICATE_THRESHOLD, _canonical, _score
+
+    subjects = ["部分党员", "个别党员", "少数干部", "支部委员"]
+    issues = ["理论学习不够深入", "宗旨意识淡化", "担当作为不够", "服务群众意识不强", "纪律规矩意识不强"]
+    tails = ["", "，有待进一步加强", "，存在应付心态", "，效果不够明显"]
+    lines = [s + i + t for s, i, t in product(subjects, issues, tails)]
+    lines += [s + i + "，" + j for s, i, j in product(subjects, issues, issues) if i != j]
+    calls = []
+    original = DuplicateIndex._prefilter
+
+    def spy(self, masked, candidates):
+        calls.append(len(candidates))
+        return original(self, masked, candidates)
+
+    monkeypatch.setattr(DuplicateIndex, "_prefilter", spy)
+    index = DuplicateIndex()
+    for key, text in enumerate(lines):
+        index.add(key, text, group=key)
+    canon = [_canonical(text) for text in lines]
+    brute = {
+        (i, j)
+        for i, j in combinations(range(len(lines)), 2)
+        if _score(canon[i], canon[j]) >= DUPLICATE_THRESHOLD
+    }
+    found = {(min(a, b), max(a, b)) for a, b, _ in index.duplicate_pairs()}
+    assert calls, "the vectorised prefilter did not run"
+    assert len(brute) > 100
+    assert found == brute
