@@ -103,6 +103,7 @@ INSTALLED_APPS = [
     "dangjian.requirements",
     "dangjian.reports",
     "dangjian.feedback",
+    "dangjian.textcheck",
     "dangjian.demo",
 ]
 

@@ -89,7 +89,10 @@ def load_histories(org_ids: Iterable[int] | None, *, lo: dt.date) -> dict[int, O
     # 纪实起始日期: the org's own, else the nearest ancestor's, else the deployment's.
     if ids is None:
         marks = dict(
-            q.fetch_all(f"SELECT path, records_from FROM {q.T_ORG} WHERE records_from IS NOT NULL", [])
+            q.fetch_all(
+                f"SELECT path, records_from FROM {q.T_ORG} WHERE records_from IS NOT NULL",  # noqa: S608
+                [],
+            )
         )
     else:
         prefixes = sorted({r[1][: d * q.STEPLEN] for r in rows for d in range(1, len(r[1]) // q.STEPLEN + 1)})
