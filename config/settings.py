@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "dangjian.requirements",
     "dangjian.reports",
     "dangjian.feedback",
+    "dangjian.rectification",
     "dangjian.demo",
 ]
 

@@ -22,4 +22,5 @@ urlpatterns = [
     path("activities/", include("dangjian.activities.urls")),
     path("compliance/", include("dangjian.requirements.urls")),
     path("feedback/", include("dangjian.feedback.urls")),
+    path("rectification/", include("dangjian.rectification.urls")),
 ]

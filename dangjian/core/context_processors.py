@@ -23,6 +23,7 @@ _NAV_URL_NAMES = {
     "imports": "imports:index",
     "tokens": "accounts:tokens",
     "feedback": "feedback:index",
+    "rectification": "rectification:list",
     "admin": "admin:index",
     "logout": "logout",
 }
@@ -54,8 +55,9 @@ _NAV_LINKS = (
     ("activities", "activities", "activities", "组织生活"),
     ("compliance", "compliance", "compliance", "达标情况"),
     ("import", "imports", "imports", "Excel 导入"),
+    ("rectification", "rectification", "rectification", "检视整改"),
 )
-_NAV_COMING = ("主题教育", "调研与案例", "检视整改")
+_NAV_COMING = ("主题教育",)
 
 
 @lru_cache(maxsize=64)
@@ -135,5 +137,6 @@ def navigation(request):
         "activities": has_perm(user, Perm.ACTIVITY_VIEW),
         "compliance": has_perm(user, Perm.COMPLIANCE_VIEW),
         "admin": is_system_admin(user) and user.is_staff,
+        "rectification": has_perm(user, Perm.RECTIFICATION_VIEW),
     }
     return {"frame": frame, "nav": nav, "frame_html": _frame_html(prefix, tuple(sorted(nav.items())))}
