@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "dangjian.reports",
     "dangjian.feedback",
     "dangjian.rectification",
+    "dangjian.research",
     "dangjian.demo",
 ]
 

@@ -23,4 +23,5 @@ urlpatterns = [
     path("compliance/", include("dangjian.requirements.urls")),
     path("feedback/", include("dangjian.feedback.urls")),
     path("rectification/", include("dangjian.rectification.urls")),
+    path("research/", include("dangjian.research.urls")),
 ]

@@ -24,6 +24,7 @@ _NAV_URL_NAMES = {
     "tokens": "accounts:tokens",
     "feedback": "feedback:index",
     "rectification": "rectification:list",
+    "research": "research:list",
     "admin": "admin:index",
     "logout": "logout",
 }
@@ -55,6 +56,7 @@ _NAV_LINKS = (
     ("activities", "activities", "activities", "组织生活"),
     ("compliance", "compliance", "compliance", "达标情况"),
     ("import", "imports", "imports", "Excel 导入"),
+    ("research", "research", "research", "调查研究"),
     ("rectification", "rectification", "rectification", "检视整改"),
 )
 _NAV_COMING = ("主题教育",)
@@ -138,5 +140,6 @@ def navigation(request):
         "compliance": has_perm(user, Perm.COMPLIANCE_VIEW),
         "admin": is_system_admin(user) and user.is_staff,
         "rectification": has_perm(user, Perm.RECTIFICATION_VIEW),
+        "research": has_perm(user, Perm.RESEARCH_VIEW),
     }
     return {"frame": frame, "nav": nav, "frame_html": _frame_html(prefix, tuple(sorted(nav.items())))}
