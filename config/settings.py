@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "dangjian.feedback",
     "dangjian.rectification",
     "dangjian.research",
+    "dangjian.cases",
     "dangjian.demo",
 ]
 

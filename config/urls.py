@@ -24,4 +24,5 @@ urlpatterns = [
     path("feedback/", include("dangjian.feedback.urls")),
     path("rectification/", include("dangjian.rectification.urls")),
     path("research/", include("dangjian.research.urls")),
+    path("cases/", include("dangjian.cases.urls")),
 ]

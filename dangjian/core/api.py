@@ -346,7 +346,7 @@ def _on_unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
 
 # ---------------------------------------------------------------- routers
 
-API_APPS = ("accounts", "orgs", "activities", "requirements", "reports", "rectification", "research")
+API_APPS = ("accounts", "orgs", "activities", "requirements", "reports", "rectification", "research", "cases")
 
 for _app in API_APPS:
     try:

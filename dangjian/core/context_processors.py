@@ -25,6 +25,7 @@ _NAV_URL_NAMES = {
     "feedback": "feedback:index",
     "rectification": "rectification:list",
     "research": "research:list",
+    "cases": "cases:list",
     "admin": "admin:index",
     "logout": "logout",
 }
@@ -57,6 +58,7 @@ _NAV_LINKS = (
     ("compliance", "compliance", "compliance", "达标情况"),
     ("import", "imports", "imports", "Excel 导入"),
     ("research", "research", "research", "调查研究"),
+    ("cases", "cases", "cases", "典型案例"),
     ("rectification", "rectification", "rectification", "检视整改"),
 )
 _NAV_COMING = ("主题教育",)
@@ -141,5 +143,6 @@ def navigation(request):
         "admin": is_system_admin(user) and user.is_staff,
         "rectification": has_perm(user, Perm.RECTIFICATION_VIEW),
         "research": has_perm(user, Perm.RESEARCH_VIEW),
+        "cases": has_perm(user, Perm.CASE_VIEW),
     }
     return {"frame": frame, "nav": nav, "frame_html": _frame_html(prefix, tuple(sorted(nav.items())))}
