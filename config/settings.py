@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "dangjian.rectification",
     "dangjian.research",
     "dangjian.cases",
+    "dangjian.textcheck",
     "dangjian.demo",
 ]
 
