@@ -174,3 +174,12 @@ def warning_codes(*, problem_ids: list[int]) -> dict[int, list[str]]:
     for pid, code in ItemWarning.objects.filter(problem_id__in=problem_ids).values_list("problem_id", "code"):
         out.setdefault(pid, []).append(code)
     return out
+
+
+def duplicate_pairs(*, user: Any, limit: int = 1000) -> list[Any]:
+    """The cross-unit near-duplicate report over the problems the user may see."""
+    from .detector import duplicate_report
+
+    return duplicate_report(
+        visible=policy.scope_q(user, Perm.RECTIFICATION_VIEW, path_field="org_path"), limit=limit
+    )

@@ -6,6 +6,7 @@ app_name = "rectification"
 urlpatterns = [
     path("", views.problem_list, name="list"),
     path("lists/", views.office_lists, name="lists"),
+    path("duplicates/", views.duplicate_report, name="duplicates"),
     path("new/", views.problem_create, name="create"),
     path("<int:pk>/", views.problem_detail, name="detail"),
     path("<int:pk>/edit/", views.problem_edit, name="edit"),

@@ -243,3 +243,12 @@ def problem_verify(request: HttpRequest, pk: int) -> HttpResponse:
 def evidence_download(request: HttpRequest, pk: int, evidence_pk: int) -> FileResponse:
     evidence = selectors.access_evidence(user=request.user, problem_pk=pk, pk=evidence_pk)
     return FileResponse(evidence.file.open("rb"), as_attachment=True, filename=evidence.original_name)
+
+
+@login_required
+@require_GET
+def duplicate_report(request: HttpRequest) -> HttpResponse:
+    """上下一般粗: near-duplicate problems of different orgs within the user's scope."""
+    _need_view(request)
+    pairs = selectors.duplicate_pairs(user=request.user)
+    return render(request, "rectification/duplicates.html", {"pairs": pairs})

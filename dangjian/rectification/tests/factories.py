@@ -27,7 +27,11 @@ def make_problem(org: Any, actor: Any = None, *, status: str = ProblemStatus.PEN
         "target": "6月30日前补齐3至5月借阅记录共12本",
         "patron_leader": "李明",
         "measures": [
-            {"text": "由支部组织委员逐本核对借阅卡并补登", "owner": "王芳", "due_on": timezone.localdate()}
+            {
+                "text": "6月20日前由组织委员逐本核对12张借阅卡并补登",
+                "owner": "王芳",
+                "due_on": timezone.localdate(),
+            }
         ],
     }
     data.update(kw)

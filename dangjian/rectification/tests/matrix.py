@@ -59,6 +59,7 @@ def _evidence(w, side):
 ENDPOINTS = [
     Endpoint("rectification:list", lambda w, s: reverse("rectification:list"), LIST),
     Endpoint("rectification:lists", lambda w, s: reverse("rectification:lists"), LIST),
+    Endpoint("rectification:duplicates", lambda w, s: reverse("rectification:duplicates"), LIST),
     Endpoint(
         "rectification:create", lambda w, s: reverse("rectification:create"), (302, 200, 200, 200, 403, 403)
     ),
