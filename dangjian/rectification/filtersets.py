@@ -30,6 +30,7 @@ DUE_CHOICES = [("overdue", "已逾期"), ("soon", "即将到期")]
 class ProblemFilterForm(forms.Form):
     def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
         self.user = user
+        self.org_obj: Any = None
         super().__init__(*args, **kwargs)
 
     def clean(self) -> dict[str, Any]:
@@ -37,7 +38,7 @@ class ProblemFilterForm(forms.Form):
         org_id = data.get("org")
         if org_id:
             try:
-                data["org_obj"] = selectors.org_for_view(user=self.user, pk=org_id)
+                self.org_obj = selectors.org_for_view(user=self.user, pk=org_id)
             except Http404:
                 self.add_error("org", "组织不存在，或您无权查看")
         return data
@@ -75,7 +76,7 @@ class ProblemFilterSet(django_filters.FilterSet):
         return self._form
 
     def filter_org(self, queryset: QuerySet[Problem], name: str, value: Any) -> QuerySet[Problem]:
-        org = self.form.cleaned_data.get("org_obj")
+        org = self.form.org_obj
         return queryset.filter(subtree_q("org_path", org.path)) if org else queryset
 
     def filter_warning(self, queryset: QuerySet[Problem], name: str, value: str) -> QuerySet[Problem]:

@@ -5,6 +5,7 @@ answers 400 with the errors beside their fields."""
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
 from django.contrib import messages
@@ -18,11 +19,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from dangjian.core import policy
 from dangjian.core.forms import add_service_errors
 from dangjian.core.permissions import Perm
+from dangjian.orgs.excel.reader import WorkbookError
 
-from . import selectors, services
+from . import excel, selectors, services
 from .detector import LABELS
 from .filtersets import ProblemFilterSet
-from .forms import MeasureForm, ProblemForm, ProgressForm, RequestCloseForm, VerifyForm
+from .forms import LedgerImportForm, MeasureForm, ProblemForm, ProgressForm, RequestCloseForm, VerifyForm
 from .models import DeadlineType, ProblemStatus
 
 PAGE_SIZE = 50
@@ -47,6 +49,8 @@ def problem_list(request: HttpRequest) -> HttpResponse:
         "counts": selectors.status_counts(user=request.user),
         "statuses": ProblemStatus.choices,
         "can_change": selectors.can_change(request.user),
+        "can_export": policy.has_perm(request.user, Perm.EXPORT),
+        "can_import": policy.has_perm(request.user, Perm.IMPORT) and selectors.can_change(request.user),
         "query": request.GET.urlencode(),
     }
     return render(request, "rectification/list.html", context)
@@ -252,3 +256,77 @@ def duplicate_report(request: HttpRequest) -> HttpResponse:
     _need_view(request)
     pairs = selectors.duplicate_pairs(user=request.user)
     return render(request, "rectification/duplicates.html", {"pairs": pairs})
+
+
+# ---------------------------------------------------------------- Excel
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@login_required
+@require_GET
+def ledger_export(request: HttpRequest) -> HttpResponse:
+    """The ledger of the filtered problems (any subtree with ?org=) in the offices' columns."""
+    _need_view(request)
+    if not policy.has_perm(request.user, Perm.EXPORT):
+        raise PermissionDenied("您无权导出 Excel")
+    filterset = ProblemFilterSet(request.GET or None, user=request.user)
+    if filterset.is_bound and not filterset.is_valid():
+        return HttpResponse(filterset.errors_text(), status=400, content_type="text/plain; charset=utf-8")
+    buffer = io.BytesIO()
+    excel.ledger_export(filterset.qs if filterset.is_bound else filterset.queryset, buffer)
+    response = HttpResponse(buffer.getvalue(), content_type=XLSX)
+    response["Content-Disposition"] = "attachment; filename*=UTF-8''%E6%95%B4%E6%94%B9%E5%8F%B0%E8%B4%A6.xlsx"
+    return response
+
+
+def _need_import(request: HttpRequest) -> None:
+    if not (policy.has_perm(request.user, Perm.IMPORT) and selectors.can_change(request.user)):
+        raise PermissionDenied("您无权导入整改台账")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def ledger_import(request: HttpRequest) -> HttpResponse:
+    """Upload → every row checked → errors by row, or a preview to confirm."""
+    _need_import(request)
+    form = LedgerImportForm(request.POST or None, request.FILES or None)
+    context: dict[str, Any] = {"form": form}
+    if request.method == "POST" and form.is_valid():
+        try:
+            upload = excel.upload_keep(uploaded=form.cleaned_data["file"], user_id=request.user.pk)
+        except WorkbookError as exc:
+            form.add_error("file", str(exc))
+        else:
+            plan = excel.ledger_validate(path=upload.path, user=request.user, file_name=upload.file_name)
+            if plan.ok:
+                return render(request, "rectification/import.html", {"plan": plan, "token": upload.token})
+            upload.delete()
+            context["plan"] = plan
+        return render(request, "rectification/import.html", context, status=400)
+    return render(
+        request, "rectification/import.html", context, status=400 if request.method == "POST" else 200
+    )
+
+
+@login_required
+@require_POST
+def ledger_import_confirm(request: HttpRequest) -> HttpResponse:
+    _need_import(request)
+    upload = excel.upload_find(token=request.POST.get("token", ""), user_id=request.user.pk)
+    if upload is None:
+        raise policy.not_found()
+    plan = excel.ledger_validate(path=upload.path, user=request.user, file_name=upload.file_name)
+    try:
+        count = excel.ledger_apply(plan=plan, actor=request.user)
+    except ValidationError as exc:
+        return render(
+            request,
+            "rectification/import.html",
+            {"form": LedgerImportForm(), "plan": plan, "apply_error": "；".join(exc.messages)},
+            status=400,
+        )
+    finally:
+        upload.delete()
+    messages.success(request, f"已导入 {count} 个问题")
+    return redirect("rectification:list")

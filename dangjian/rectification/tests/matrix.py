@@ -59,6 +59,22 @@ def _evidence(w, side):
 ENDPOINTS = [
     Endpoint("rectification:list", lambda w, s: reverse("rectification:list"), LIST),
     Endpoint("rectification:lists", lambda w, s: reverse("rectification:lists"), LIST),
+    Endpoint(
+        "rectification:export",
+        lambda w, s: reverse("rectification:export") + f"?org={_org(w, s).pk}",
+        (302, 200, 200, 200, 403, 200),
+        (302, 200, 400, 400, 403, 400),
+    ),
+    Endpoint(
+        "rectification:import", lambda w, s: reverse("rectification:import"), (302, 200, 200, 403, 403, 403)
+    ),
+    Endpoint(
+        "rectification:import_confirm",
+        lambda w, s: reverse("rectification:import_confirm"),
+        (302, 404, 404, 403, 403, 403),
+        method="POST",
+        data=lambda w, s: {"token": "not-a-token"},
+    ),
     Endpoint("rectification:duplicates", lambda w, s: reverse("rectification:duplicates"), LIST),
     Endpoint(
         "rectification:create", lambda w, s: reverse("rectification:create"), (302, 200, 200, 200, 403, 403)

@@ -93,3 +93,13 @@ def test_page_form_error_is_shown_and_nothing_saved(client, world):
     assert response.status_code == 400
     assert "限期整改的问题必须填写整改时限（日期）" in response.content.decode()
     assert Problem.objects.count() == before
+
+
+def test_org_filter_takes_the_subtree(client, world):
+    client.force_login(world["users"]["sysadmin"])
+    body = client.get(f"/api/v1/problems?org={world['county_a'].pk}").json()
+    assert {i["id"] for i in body["items"]} == {world["p_a1"].pk, world["p_county_a"].pk}
+    client.force_login(world["users"]["secretary"])
+    response = client.get(f"/api/v1/problems?org={world['county_b'].pk}")
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["msg"] == "org：组织不存在，或您无权查看"
