@@ -103,3 +103,28 @@ def test_org_filter_takes_the_subtree(client, world):
     response = client.get(f"/api/v1/problems?org={world['county_b'].pk}")
     assert response.status_code == 422
     assert response.json()["detail"][0]["msg"] == "org：组织不存在，或您无权查看"
+
+
+def test_life_meeting_lists_the_problems_it_found(client, world):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from dangjian.activities.models import Activity, ActivityKindEntry
+
+    org = world["branch_a1"]
+    starts = timezone.now() - dt.timedelta(days=2)
+    meeting = Activity.objects.create(
+        org=org, org_path=org.path, topic="组织生活会", starts_at=starts, held_on=starts.date()
+    )
+    ActivityKindEntry.objects.create(
+        activity=meeting, kind="org_life_meeting", org=org, org_path=org.path, held_on=starts.date()
+    )
+    found = make_problem(org, activity=meeting, source="life_meeting", description="会上查摆的问题")
+    client.force_login(world["users"]["secretary"])
+    html = client.get(reverse("activities:detail", args=[meeting.pk])).content.decode()
+    assert f"?activity={meeting.pk}" in html
+    listed = client.get(reverse("rectification:list") + f"?activity={meeting.pk}").context["page"].object_list
+    assert list(listed) == [found]
+    form = client.get(reverse("rectification:create") + f"?activity={meeting.pk}").context["form"]
+    assert form.initial["activity"] == meeting.pk and form.initial["source"] == "life_meeting"
