@@ -96,7 +96,7 @@ def visit_add(
     if method not in VisitMethod.values:
         errors["method"] = "请选择调研方式：" + "、".join(VisitMethod.labels)
     raise_if(errors)
-    assert day is not None  # noqa: S101 - checked above
+    assert day is not None
     visit = ResearchVisit.objects.create(
         topic=topic, visited_on=day, method=method, created_by=who(actor), **values
     )
