@@ -12,7 +12,8 @@ from ninja import Field, Path, Query, Router, Schema, Status
 
 from dangjian.core import policy
 from dangjian.core.permissions import Perm
-from dangjian.rectification.api import InputSchema, query_error, user_of
+from dangjian.orgs.schemas import InputSchema
+from dangjian.rectification.api import query_error, user_of
 
 from . import selectors, services
 from .filtersets import CaseFilterSet

@@ -13,10 +13,10 @@ from typing import Annotated, Any, Literal
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from ninja import Field, Path, Query, Router, Schema, Status
-from pydantic import model_validator
 
 from dangjian.core import policy
 from dangjian.core.permissions import Perm
+from dangjian.orgs.schemas import InputSchema
 
 from . import selectors, services
 from .filtersets import ProblemFilterSet
@@ -28,21 +28,6 @@ MAX_ID = 2**63 - 1
 MAX_LIMIT = 500
 PathId = Annotated[int, Path(ge=1, le=MAX_ID)]
 MSG_NO_CHANGE = "您无权办理该问题"
-
-
-class InputSchema(Schema):
-    """Request bodies: unknown fields are rejected and no string may carry a NUL character."""
-
-    model_config = {"extra": "forbid"}
-
-    @model_validator(mode="before")
-    @classmethod
-    def _no_nul(cls, data: Any) -> Any:
-        if isinstance(data, dict):
-            for key, value in data.items():
-                if isinstance(value, str) and "\x00" in value:
-                    raise ValueError(f"{key} 含有不允许的控制字符")
-        return data
 
 
 def user_of(request: HttpRequest) -> Any:
