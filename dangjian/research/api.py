@@ -162,7 +162,7 @@ def topic_create(request: HttpRequest, payload: TopicIn) -> Status:
     _need(user, Perm.RESEARCH_CHANGE)
     org = selectors.org_for_change(user=user, pk=payload.org_id)
     parent = (
-        selectors.parent_topic_for(user=user, pk=payload.parent_topic_id) if payload.parent_topic_id else None
+        selectors.parent_topic_for(org=org, pk=payload.parent_topic_id) if payload.parent_topic_id else None
     )
     data = payload.dict(exclude={"org_id", "parent_topic_id"})
     topic = services.topic_create(org=org, actor=user, parent_topic=parent, **data)

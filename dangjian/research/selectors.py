@@ -37,11 +37,11 @@ def access_report(*, user: Any, topic_pk: Any, perm: str = Perm.RESEARCH_VIEW) -
         raise policy.not_found() from None
 
 
-def parent_topic_for(*, user: Any, pk: Any) -> ResearchTopic:
-    """An upper topic to answer: any live topic of an ancestor of an org the user may change.
-    Its own scope check is the ancestry test in the service; here it need only exist."""
+def parent_topic_for(*, org: Org, pk: Any) -> ResearchTopic:
+    """An upper topic ``org`` may answer (a topic of one of its ancestors); 404 for any other id,
+    so ids of topics elsewhere in the tree are not confirmed to exist."""
     try:
-        return ResearchTopic.objects.alive().get(pk=int(pk))
+        return answerable_topics(org=org).get(pk=int(pk))
     except (ResearchTopic.DoesNotExist, TypeError, ValueError, OverflowError):
         raise policy.not_found() from None
 

@@ -80,7 +80,7 @@ def topic_create(request: HttpRequest) -> HttpResponse:
                 topic = services.topic_create(
                     org=target,
                     actor=request.user,
-                    parent_topic=selectors.parent_topic_for(user=request.user, pk=parent) if parent else None,
+                    parent_topic=selectors.parent_topic_for(org=target, pk=parent) if parent else None,
                     **cd,
                 )
             except ValidationError as exc:

@@ -137,3 +137,18 @@ def test_list_page_rows_follow_the_scope(client, world):
     assert list(page.object_list) == [inside]
     body = client.get("/api/v1/research/topics").json()
     assert [i["id"] for i in body["items"]] == [inside.pk]
+
+
+def test_api_parent_topic_elsewhere_is_not_found(client, world):
+    other = make_topic(world["county_b"], title="乙县课题")
+    upper = make_topic(world["city"], title="全市课题")
+    client.force_login(world["admin"])
+    body = {"org_id": world["branch_a1"].pk, "title": "支部课题", "lead_leader": "书记"}
+    response = client.post(
+        "/api/v1/research/topics", {**body, "parent_topic_id": other.pk}, content_type="application/json"
+    )
+    assert response.status_code == 404
+    response = client.post(
+        "/api/v1/research/topics", {**body, "parent_topic_id": upper.pk}, content_type="application/json"
+    )
+    assert response.status_code == 201 and response.json()["parent_topic_id"] == upper.pk
