@@ -103,6 +103,9 @@ INSTALLED_APPS = [
     "dangjian.requirements",
     "dangjian.reports",
     "dangjian.feedback",
+    "dangjian.rectification",
+    "dangjian.research",
+    "dangjian.cases",
     "dangjian.textcheck",
     "dangjian.demo",
 ]

@@ -22,4 +22,7 @@ urlpatterns = [
     path("activities/", include("dangjian.activities.urls")),
     path("compliance/", include("dangjian.requirements.urls")),
     path("feedback/", include("dangjian.feedback.urls")),
+    path("rectification/", include("dangjian.rectification.urls")),
+    path("research/", include("dangjian.research.urls")),
+    path("cases/", include("dangjian.cases.urls")),
 ]

@@ -23,6 +23,9 @@ _NAV_URL_NAMES = {
     "imports": "imports:index",
     "tokens": "accounts:tokens",
     "feedback": "feedback:index",
+    "rectification": "rectification:list",
+    "research": "research:list",
+    "cases": "cases:list",
     "admin": "admin:index",
     "logout": "logout",
 }
@@ -55,8 +58,11 @@ _NAV_LINKS = (
     ("activities", "activities", "activities", "组织生活"),
     ("compliance", "compliance", "compliance", "达标情况"),
     ("import", "imports", "imports", "Excel 导入"),
+    ("research", "research", "research", "调查研究"),
+    ("cases", "cases", "cases", "典型案例"),
+    ("rectification", "rectification", "rectification", "检视整改"),
 )
-_NAV_COMING = ("主题教育", "调研与案例", "检视整改")
+_NAV_COMING = ("主题教育",)
 
 
 @lru_cache(maxsize=64)
@@ -140,5 +146,8 @@ def navigation(request):
         "compliance": has_perm(user, Perm.COMPLIANCE_VIEW),
         "admin": is_system_admin(user) and user.is_staff,
         "self_only": is_self_only(user),
+        "rectification": has_perm(user, Perm.RECTIFICATION_VIEW),
+        "research": has_perm(user, Perm.RESEARCH_VIEW),
+        "cases": has_perm(user, Perm.CASE_VIEW),
     }
     return {"frame": frame, "nav": nav, "frame_html": _frame_html(prefix, tuple(sorted(nav.items())))}

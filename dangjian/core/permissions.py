@@ -32,9 +32,21 @@ class Perm(models.TextChoices):
     REQUIREMENT_CHANGE = "requirement.change", "维护要求"
     ADMIN_SITE = "admin.site", "后台管理"
     FEEDBACK_REPLY = "feedback.reply", "答复投诉建议"
+    RESEARCH_VIEW = "research.view", "查看调查研究"
+    RESEARCH_CHANGE = "research.change", "登记调查研究"
+    CASE_VIEW = "case.view", "查看典型案例"
+    CASE_CHANGE = "case.change", "报送典型案例"
+    CASE_REVIEW = "case.review", "审核典型案例（上级）"
+    RECTIFICATION_VIEW = "rectification.view", "查看检视整改"
+    RECTIFICATION_CHANGE = "rectification.change", "登记检视问题和整改"
+    RECTIFICATION_VERIFY = "rectification.verify", "销号审核（上级）"
 
 
 _READ = {Perm.ORG_VIEW, Perm.MEMBER_VIEW, Perm.ACTIVITY_VIEW, Perm.COMPLIANCE_VIEW}
+_LEDGER_READ = {Perm.RESEARCH_VIEW, Perm.CASE_VIEW, Perm.RECTIFICATION_VIEW}
+_LEDGER_WRITE = {Perm.RESEARCH_CHANGE, Perm.CASE_CHANGE, Perm.RECTIFICATION_CHANGE}
+# Reviews of the level above: checked against the parent of the item's org, never the org itself.
+_LEDGER_REVIEW = {Perm.CASE_REVIEW, Perm.RECTIFICATION_VERIFY}
 
 ROLE_PERMS: dict[str, frozenset[str]] = {
     Role.SYSTEM_ADMIN: frozenset(Perm.values),
@@ -49,14 +61,20 @@ ROLE_PERMS: dict[str, frozenset[str]] = {
             Perm.EXPORT,
             Perm.ACTIVITY_CHANGE,
         }
+        | _LEDGER_READ
+        | _LEDGER_WRITE
+        | _LEDGER_REVIEW
     ),
     Role.BRANCH_SECRETARY: frozenset(
-        _READ | {Perm.MEMBER_CHANGE, Perm.MEMBER_VIEW_PII, Perm.EXPORT, Perm.ACTIVITY_CHANGE}
+        _READ
+        | {Perm.MEMBER_CHANGE, Perm.MEMBER_VIEW_PII, Perm.EXPORT, Perm.ACTIVITY_CHANGE}
+        | _LEDGER_READ
+        | _LEDGER_WRITE
     ),
     # A member sees their own org (not its subtree) and only their own member record;
     # the member selectors narrow MEMBER_VIEW to the user's own Member row.
     Role.MEMBER: frozenset({Perm.ORG_VIEW, Perm.MEMBER_VIEW, Perm.ACTIVITY_VIEW}),
-    Role.SUPERVISOR: frozenset(_READ | {Perm.EXPORT}),
+    Role.SUPERVISOR: frozenset(_READ | {Perm.EXPORT} | _LEDGER_READ),
 }
 
 # Roles whose member visibility is "own record only" rather than "everyone in the org".

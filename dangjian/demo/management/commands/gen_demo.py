@@ -91,8 +91,20 @@ class Command(BaseCommand):
 
         if not no_activities:
             self.activities(seed=seed, shape=shape)
+        self.ledgers()
         self.stdout.write(f"完成，共用时 {time.perf_counter() - started:.1f} 秒")
         self.stdout.write(demo_logins_text())
+
+    def ledgers(self) -> None:
+        """调研、典型案例、检视整改 examples around the demo accounts (see dangjian.demo.ledgers)."""
+        from dangjian.demo.ledgers import cast_from_demo_accounts, generate_ledgers
+
+        cast = cast_from_demo_accounts()
+        if cast is not None:
+            counts = generate_ledgers(cast)
+            self.stdout.write(
+                f"已生成调研课题 {counts['topics']} 个、检视问题 {counts['problems']} 个、典型案例 {counts['cases']} 个"
+            )
 
     def activities(self, *, seed: int, shape: str) -> None:
         t = time.perf_counter()

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class CasesConfig(AppConfig):
+    name = "dangjian.cases"
+    verbose_name = "典型案例"
