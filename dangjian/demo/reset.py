@@ -65,14 +65,17 @@ def reset_demo_data() -> dict[str, int]:
 
     removed: dict[str, int] = {}
     doomed, partial = removal_plan()
-    get_user_model().objects.filter(username__in=DEMO_USERNAMES).delete()
+    # Audit events keep their actor (PROTECT): the demo's own trail goes before its accounts.
+    demo_users = get_user_model().objects.filter(username__in=DEMO_USERNAMES)
+    removed["core.AuditEvent"] = AuditEvent.objects.exclude(org_path="").delete()[0]
+    removed["core.AuditEvent"] += AuditEvent.objects.filter(actor__in=demo_users).delete()[0]
+    demo_users.delete()
     for f, action in partial:
         qs = f.model._base_manager.filter(**{f"{f.name}__isnull": False})
         if action == "delete":
             removed[f.model._meta.label] = qs.delete()[0]
         else:
             qs.update(**{f.name: None})
-    removed["core.AuditEvent"] = AuditEvent.objects.exclude(org_path="").delete()[0]
     # Foreign keys are deferred to commit on SQLite and PostgreSQL, so the order does not matter.
     for model in doomed:
         removed[model._meta.label] = model._base_manager.all()._raw_delete(using="default")
