@@ -364,9 +364,12 @@ def sync_orgs(
     since: dt.date | None = None,
     on: dt.date | None = None,
     rules: list[Rule] | None = None,
+    rollups: bool = True,
 ) -> int:
     """Bring the results of ``org_ids`` in line: the periods containing ``dates``, those ending
-    on or after ``since``, or all. Returns rows changed; the ancestors' roll-ups follow by deltas.
+    on or after ``since``, or all. Returns rows changed; the ancestors' roll-ups follow by deltas
+    (unless ``rollups`` is false: the caller rebuilds them, as after a move, where a row's stored
+    path is already the new one while the ancestors' roll-ups still count it under the old).
     """
     on = on or today()
     ids = {int(i) for i in org_ids}
@@ -450,7 +453,8 @@ def sync_orgs(
         if deletes:
             d_in, d_params = _in_ids("id", deletes)
             cursor.execute(f"DELETE FROM {T_RESULT} WHERE {d_in}", d_params)  # noqa: S608
-    _apply_rollup_deltas(deltas, org_paths)
+    if rollups:
+        _apply_rollup_deltas(deltas, org_paths)
     return len(inserts) + len(updates) + len(deletes)
 
 
@@ -521,7 +525,7 @@ def on_tree_changed(
             touched_paths.add(old)
     parent_paths = {p[:-STEPLEN] for p in touched_paths if len(p) > STEPLEN}
     affected |= set(Org.objects.filter(path__in=parent_paths).values_list("pk", flat=True))
-    sync_orgs(affected, on=on, since=None if moved else since)
+    sync_orgs(affected, on=on, since=None if moved else since, rollups=not moved)
     if moved:
         for old, new in moved:
             TrackedOrg.objects.filter(path__startswith=old).update(
