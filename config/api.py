@@ -8,7 +8,7 @@ from importlib import import_module
 from dangjian.accounts.api_auth import API_AUTH
 from dangjian.core.api import build_api
 
-API_APPS = ("accounts", "orgs", "activities", "requirements", "reports")
+API_APPS = ("accounts", "orgs", "activities", "requirements", "campaigns", "reports")
 
 api = build_api(
     auth=API_AUTH,

@@ -21,5 +21,6 @@ urlpatterns = [
     path("imports/", include("dangjian.orgs.import_urls")),
     path("activities/", include("dangjian.activities.urls")),
     path("compliance/", include("dangjian.requirements.urls")),
+    path("campaigns/", include("dangjian.campaigns.urls")),
     path("feedback/", include("dangjian.feedback.urls")),
 ]

@@ -20,6 +20,7 @@ _NAV_URL_NAMES = {
     "org_search": "orgs:search",
     "activities": "activities:list",
     "compliance": "compliance:dashboard",
+    "campaigns": "campaigns:list",
     "imports": "imports:index",
     "tokens": "accounts:tokens",
     "feedback": "feedback:index",
@@ -54,9 +55,10 @@ _NAV_LINKS = (
     ("members", "members", "members", "党员"),
     ("activities", "activities", "activities", "组织生活"),
     ("compliance", "compliance", "compliance", "达标情况"),
+    ("compliance", "campaigns", "campaigns", "主题教育"),
     ("import", "imports", "imports", "Excel 导入"),
 )
-_NAV_COMING = ("主题教育", "调研与案例", "检视整改")
+_NAV_COMING = ("调研与案例", "检视整改")
 
 
 @lru_cache(maxsize=64)

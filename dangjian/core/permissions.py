@@ -32,6 +32,7 @@ class Perm(models.TextChoices):
     REQUIREMENT_CHANGE = "requirement.change", "维护要求"
     ADMIN_SITE = "admin.site", "后台管理"
     FEEDBACK_REPLY = "feedback.reply", "答复投诉建议"
+    CAMPAIGN_CHANGE = "campaign.change", "启动和调整主题教育"
 
 
 _READ = {Perm.ORG_VIEW, Perm.MEMBER_VIEW, Perm.ACTIVITY_VIEW, Perm.COMPLIANCE_VIEW}
@@ -48,6 +49,7 @@ ROLE_PERMS: dict[str, frozenset[str]] = {
             Perm.IMPORT,
             Perm.EXPORT,
             Perm.ACTIVITY_CHANGE,
+            Perm.CAMPAIGN_CHANGE,
         }
     ),
     Role.BRANCH_SECRETARY: frozenset(
