@@ -18,6 +18,7 @@ from dangjian.core.bounds import MAX_ID, PARTY_FOUNDED
 from dangjian.orgs.schemas import PageParams, paginate
 
 from . import selectors
+from .weekly import monday_of, parse_week
 
 router = Router(tags=["主题教育"])
 PathId = Annotated[int, Path(ge=1, le=MAX_ID)]
@@ -87,6 +88,47 @@ class ProgressOut(Schema):
     depths: list[DepthOut]
 
 
+class WeeklyQuery(Schema):
+    model_config = {"extra": "forbid"}
+
+    org_id: int | None = Field(None, ge=1, le=MAX_ID, description="组织（含下级）；省略为主题教育的牵头组织")
+    week: str | None = Field(None, max_length=8, description="ISO 周次 YYYY-Www，如 2026-W49；省略为本周")
+
+    @field_validator("week")
+    @classmethod
+    def _week(cls, value: str | None) -> str | None:
+        if value is not None:
+            monday = parse_week(value)
+            if not PARTY_FOUNDED <= monday <= timezone.localdate() + dt.timedelta(days=3660):
+                raise ValueError(f"周次 {value} 超出范围")
+        return value
+
+
+class WeeklyUnitOut(Schema):
+    org_id: int
+    org_name: str
+    plan_id: int | None
+    filed: bool = Field(description="已报计划")
+    closed: bool = Field(description="已调度（逐项标明完成与否）")
+    items: int
+    done: int
+    not_done: int
+    open: int = Field(description="尚未调度的事项")
+    behind: bool = Field(description="滞后：未报计划、有未完成事项，或周已过仍未调度")
+
+
+class WeeklyOut(Schema):
+    campaign_id: int
+    org_id: int
+    week: str
+    starts_on: dt.date
+    ends_on: dt.date
+    filed: int
+    finished: int = Field(description="已调度且全部完成的单位数")
+    behind: int
+    units: list[WeeklyUnitOut]
+
+
 def _user(request: HttpRequest) -> Any:
     return request.auth  # type: ignore[attr-defined]  # set by the API's auth
 
@@ -116,6 +158,16 @@ def campaign_progress(
     request: HttpRequest, campaign_id: PathId, query: Query[ProgressQuery]
 ) -> dict[str, Any]:
     return progress_data(user=_user(request), campaign_id=campaign_id, org_id=query.org_id, on=query.on)
+
+
+@router.get("/campaigns/{campaign_id}/weekly", response=WeeklyOut, summary="一周一调度：调度表")
+def campaign_weekly(request: HttpRequest, campaign_id: PathId, query: Query[WeeklyQuery]) -> dict[str, Any]:
+    user = _user(request)
+    campaign = selectors.access_campaign(user=user, pk=campaign_id)
+    org = selectors.campaign_org(user=user, campaign=campaign, org_id=query.org_id)
+    week_start = parse_week(query.week) if query.week else monday_of(timezone.localdate())
+    data = selectors.weekly_dispatch(user=user, campaign=campaign, org=org, week_start=week_start)
+    return {"campaign_id": campaign.pk, "org_id": org.pk, **data}
 
 
 def progress_data(*, user: Any, campaign_id: int, org_id: int | None, on: dt.date | None) -> dict[str, Any]:

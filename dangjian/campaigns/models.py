@@ -167,3 +167,84 @@ class BatchRule(models.Model):
 
     def __str__(self) -> str:
         return f"{self.batch} {self.action}"
+
+
+class WeeklyUnit(models.Model):
+    """A unit the campaign office names to file a weekly plan (一周一计划)."""
+
+    campaign = models.ForeignKey(
+        Campaign, verbose_name="主题教育", on_delete=models.CASCADE, related_name="weekly_units"
+    )
+    org = models.ForeignKey(Org, verbose_name="单位", on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        verbose_name = "一周一计划单位"
+        verbose_name_plural = "一周一计划单位"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "org"],
+                name="weekly_unit_unique",
+                violation_error_message="该单位已在名单中",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return str(self.org)
+
+
+class WeeklyPlan(TimestampedModel):
+    """一周一计划: one unit's plan for one ISO week (``week_start`` is its Monday).
+
+    Filed before or during the week; closed at its end, when every item is marked done or not
+    done (``closed_at``). The level above reads the 调度表 generated from these rows."""
+
+    campaign = models.ForeignKey(
+        Campaign, verbose_name="主题教育", on_delete=models.CASCADE, related_name="plans"
+    )
+    org = models.ForeignKey(Org, verbose_name="单位", on_delete=models.CASCADE, related_name="+")
+    org_path = models.CharField("组织路径", max_length=255)
+    week_start = models.DateField("周一")
+    closed_at = models.DateTimeField("调度时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "一周一计划"
+        verbose_name_plural = "一周一计划"
+        ordering = ["campaign", "-week_start", "org_path"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "org", "week_start"],
+                name="weekly_plan_unique",
+                violation_error_message="该单位本周已有计划",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.org} {self.week_start}"
+
+
+class WeeklyPlanItem(models.Model):
+    """One item of a weekly plan: what, who, by which day; done or not at the week's end."""
+
+    plan = models.ForeignKey(WeeklyPlan, verbose_name="计划", on_delete=models.CASCADE, related_name="items")
+    text = models.CharField("事项", max_length=200)
+    owner = models.CharField("责任人", max_length=50)
+    due_on = models.DateField("完成日期")
+    action = models.ForeignKey(
+        RequiredAction,
+        verbose_name="对应规定动作",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    done = models.BooleanField("已完成", null=True, blank=True, help_text="空：尚未调度")
+    note = models.CharField("说明", max_length=200, blank=True)
+    order = models.PositiveSmallIntegerField("顺序", default=0)
+
+    class Meta:
+        verbose_name = "计划事项"
+        verbose_name_plural = "计划事项"
+        ordering = ["plan", "order"]
+
+    def __str__(self) -> str:
+        return self.text

@@ -26,7 +26,7 @@ from dangjian.orgs.models import Org
 from dangjian.requirements import selectors as compliance
 from dangjian.requirements.models import ComplianceResult, Status
 
-from .models import BatchRule, Campaign, RequiredAction
+from .models import BatchRule, Campaign, RequiredAction, WeeklyPlan
 
 PERM = compliance.PERM
 STEPLEN = Org.steplen
@@ -254,3 +254,23 @@ def org_todo(*, user: Any, campaign: Campaign, org: Org, on: dt.date) -> list[di
         }
         for r in rows
     ]
+
+
+def weekly_dispatch(*, user: Any, campaign: Campaign, org: Org, week_start: dt.date) -> dict[str, Any]:
+    """The 调度表 of ``org``'s subtree (the named units the user sees) for one week."""
+    from .weekly import dispatch
+
+    unit_q = policy.scope_q(user, PERM, path_field="org__path")
+    return dispatch(campaign=campaign, org=org, week_start=week_start, unit_q=unit_q)
+
+
+def access_plan(*, user: Any, pk: Any, perm: str = PERM) -> WeeklyPlan:
+    """Fetch and authorise a weekly plan (its unit's path under ``perm``): 404 otherwise."""
+    plan = (
+        WeeklyPlan.objects.filter(pk=pk).select_related("campaign", "org").first()
+        if str(pk).isdigit()
+        else None
+    )
+    if plan is None or not policy.allows_path(user, perm, plan.org_path):
+        raise policy.not_found()
+    return plan

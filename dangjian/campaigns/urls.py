@@ -9,4 +9,7 @@ urlpatterns = [
     path("<int:pk>/", views.dashboard, name="dashboard"),
     path("<int:pk>/lagging/", views.lagging, name="lagging"),
     path("<int:pk>/todo/", views.todo, name="todo"),
+    path("<int:pk>/weekly/", views.weekly, name="weekly"),
+    path("<int:pk>/weekly/file/", views.weekly_file, name="weekly_file"),
+    path("plans/<int:plan_pk>/close/", views.weekly_close, name="weekly_close"),
 ]

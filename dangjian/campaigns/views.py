@@ -22,6 +22,7 @@ from dangjian.requirements import selectors as compliance
 from . import selectors
 from .forms import StartForm
 from .services import BatchDates, CampaignError, campaign_start
+from .weekly import ItemInput, monday_of, parse_week, week_label, weekly_plan_close, weekly_plan_file
 
 
 def _on(request: HttpRequest) -> tuple[dt.date, str]:
@@ -152,4 +153,125 @@ def todo(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         "campaigns/todo.html",
         {"campaign": campaign, "org": org, "on": on, "items": items, "date_error": error},
+    )
+
+
+ITEM_ROWS = 6
+
+
+def _week(request: HttpRequest) -> tuple[dt.date, str]:
+    raw = request.GET.get("week")
+    this_week = monday_of(timezone.localdate())
+    if not raw:
+        return this_week, ""
+    try:
+        return parse_week(raw), ""
+    except ValueError as exc:
+        return this_week, f"{exc}；已显示本周"
+
+
+@login_required
+@require_GET
+def weekly(request: HttpRequest, pk: int) -> HttpResponse:
+    campaign, org, _on, _error = _context(request, pk)
+    week_start, error = _week(request)
+    data = selectors.weekly_dispatch(user=request.user, campaign=campaign, org=org, week_start=week_start)
+    can_file = {
+        u["org_id"]
+        for u in data["units"]
+        if policy.allows_path(request.user, Perm.ACTIVITY_CHANGE, u["org_path"])
+    }
+    return render(
+        request,
+        "campaigns/weekly.html",
+        {
+            "campaign": campaign,
+            "org": org,
+            "data": data,
+            "week_error": error,
+            "can_file": can_file,
+            "prev_week": week_label(week_start - dt.timedelta(days=7)),
+            "next_week": week_label(week_start + dt.timedelta(days=7)),
+        },
+    )
+
+
+@login_required
+def weekly_file(request: HttpRequest, pk: int) -> HttpResponse:
+    campaign = selectors.access_campaign(user=request.user, pk=pk)
+    org = org_selectors.access_org(
+        user=request.user, pk=request.GET.get("org") or 0, perm=Perm.ACTIVITY_CHANGE
+    )
+    week_start, error = _week(request)
+    actions = list(campaign.actions.order_by("order"))
+    errors: list[str] = []
+    if request.method == "POST":
+        items, errors = _items(request, actions)
+        if not errors:
+            try:
+                weekly_plan_file(
+                    campaign=campaign, org=org, week_start=week_start, items=items, actor=request.user
+                )
+            except CampaignError as exc:
+                errors = exc.messages
+            else:
+                url = reverse("campaigns:weekly", args=[campaign.pk])
+                return redirect(f"{url}?org={org.pk}&week={week_label(week_start)}")
+    return render(
+        request,
+        "campaigns/weekly_file.html",
+        {
+            "campaign": campaign,
+            "org": org,
+            "week": week_label(week_start),
+            "week_start": week_start,
+            "week_error": error,
+            "errors": errors,
+            "actions": actions,
+            "rows": range(1, ITEM_ROWS + 1),
+        },
+    )
+
+
+def _items(request: HttpRequest, actions) -> tuple[list[ItemInput], list[str]]:
+    items, errors = [], []
+    action_ids = {str(a.pk): a.pk for a in actions}
+    for n in range(1, ITEM_ROWS + 1):
+        text = request.POST.get(f"text_{n}", "").strip()
+        owner = request.POST.get(f"owner_{n}", "").strip()
+        due = request.POST.get(f"due_{n}", "").strip()
+        if not (text or owner or due):
+            continue
+        try:
+            due_on = dt.date.fromisoformat(due)
+        except ValueError:
+            errors.append(f"第 {n} 行 完成日期：{due or '空'} 不是有效日期")
+            continue
+        raw_action = request.POST.get(f"action_{n}", "")
+        items.append(ItemInput(text[:200], owner[:50], due_on, action_ids.get(raw_action)))
+    return items, errors
+
+
+@login_required
+def weekly_close(request: HttpRequest, plan_pk: int) -> HttpResponse:
+    plan = selectors.access_plan(user=request.user, pk=plan_pk, perm=Perm.ACTIVITY_CHANGE)
+    items = list(plan.items.select_related("action"))
+    errors: list[str] = []
+    if request.method == "POST":
+        results = {}
+        for item in items:
+            value = request.POST.get(f"done_{item.pk}")
+            if value in ("1", "0"):
+                results[item.pk] = (value == "1", request.POST.get(f"note_{item.pk}", ""))
+        try:
+            weekly_plan_close(plan=plan, results=results, actor=request.user)
+        except CampaignError as exc:
+            errors = exc.messages
+        else:
+            url = reverse("campaigns:weekly", args=[plan.campaign_id])
+            return redirect(f"{url}?org={plan.org_id}&week={week_label(plan.week_start)}")
+    return render(
+        request,
+        "campaigns/weekly_close.html",
+        {"plan": plan, "items": items, "errors": errors, "week": week_label(plan.week_start)},
     )
