@@ -99,6 +99,13 @@ ENDPOINTS = [
         # One filed unit on either side (its name is checked by the outside-names rule).
         shows=lambda w, role: ['"filed": 1'],
     ),
+    # The 通报 (.docx, a zip: no text to read; its numbers are checked in reports/tests/test_bulletin.py).
+    Endpoint(
+        "campaign_bulletin",
+        lambda w, s: reverse("campaign_bulletin", args=[w.campaign.pk]) + f"?org={_org(w, s).pk}",
+        PAGE,
+        PAGE_OUT,
+    ),
     Endpoint("api:GET /campaigns", lambda w, s: "/api/v1/campaigns", API, shows=_shows_name),
     Endpoint(
         "api:GET /campaigns/{campaign_id}/progress",
