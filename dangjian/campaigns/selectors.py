@@ -77,15 +77,15 @@ def campaign_org(*, user: Any, campaign: Campaign, org_id: int | None) -> Org:
     root = campaign.root
     if policy.allows_path(user, PERM, root.path):
         return root
-    org = (
+    highest = (
         compliance.compliance_orgs(user=user)
         .filter(path__startswith=root.path)
         .order_by("depth", "path")
         .first()
     )
-    if org is None:
+    if highest is None:
         raise policy.not_found()
-    return org
+    return highest
 
 
 @dataclass
