@@ -11,5 +11,6 @@ urlpatterns = [
     path("<int:pk>/todo/", views.todo, name="todo"),
     path("<int:pk>/weekly/", views.weekly, name="weekly"),
     path("<int:pk>/weekly/file/", views.weekly_file, name="weekly_file"),
+    path("<int:pk>/weekly/units/", views.weekly_units, name="weekly_units"),
     path("plans/<int:plan_pk>/close/", views.weekly_close, name="weekly_close"),
 ]

@@ -22,7 +22,15 @@ from dangjian.requirements import selectors as compliance
 from . import selectors
 from .forms import StartForm
 from .services import BatchDates, CampaignError, campaign_start
-from .weekly import ItemInput, monday_of, parse_week, week_label, weekly_plan_close, weekly_plan_file
+from .weekly import (
+    ItemInput,
+    monday_of,
+    parse_week,
+    week_label,
+    weekly_plan_close,
+    weekly_plan_file,
+    weekly_units_set,
+)
 
 
 def _on(request: HttpRequest) -> tuple[dt.date, str]:
@@ -190,6 +198,7 @@ def weekly(request: HttpRequest, pk: int) -> HttpResponse:
             "data": data,
             "week_error": error,
             "can_file": can_file,
+            "can_name_units": policy.allows_path(request.user, Perm.CAMPAIGN_CHANGE, campaign.root.path),
             "prev_week": week_label(week_start - dt.timedelta(days=7)),
             "next_week": week_label(week_start + dt.timedelta(days=7)),
         },
@@ -274,4 +283,32 @@ def weekly_close(request: HttpRequest, plan_pk: int) -> HttpResponse:
         request,
         "campaigns/weekly_close.html",
         {"plan": plan, "items": items, "errors": errors, "week": week_label(plan.week_start)},
+    )
+
+
+UNIT_CHOICES = 300
+
+
+@login_required
+def weekly_units(request: HttpRequest, pk: int) -> HttpResponse:
+    """The campaign office names the units that file weekly plans (two levels below the lead org)."""
+    campaign = selectors.access_campaign(user=request.user, pk=pk)
+    if not policy.allows_path(request.user, Perm.CAMPAIGN_CHANGE, campaign.root.path):
+        raise PermissionDenied("只有主题教育牵头党组织的管理员可以指定填报单位")
+    root = campaign.root
+    choices = list(
+        org_selectors.org_visible(user=request.user, perm=Perm.CAMPAIGN_CHANGE)
+        .filter(path__startswith=root.path, depth__lte=root.depth + 2)
+        .order_by("path")[:UNIT_CHOICES]
+    )
+    if request.method == "POST":
+        wanted = set(request.POST.getlist("org"))
+        orgs = [o for o in choices if str(o.pk) in wanted]
+        weekly_units_set(campaign=campaign, orgs=orgs, actor=request.user)
+        return redirect(reverse("campaigns:weekly", args=[campaign.pk]) + f"?org={root.pk}")
+    named = set(campaign.weekly_units.values_list("org_id", flat=True))
+    return render(
+        request,
+        "campaigns/weekly_units.html",
+        {"campaign": campaign, "choices": [(o, o.pk in named) for o in choices], "base_depth": root.depth},
     )

@@ -83,6 +83,12 @@ ENDPOINTS = [
         PAGE_OUT,
         shows=lambda w, role: ["已报"],
     ),
+    # Naming the units: the lead org's office (示例市委's; only the system administrator here).
+    Endpoint(
+        "campaigns:weekly_units",
+        lambda w, s: reverse("campaigns:weekly_units", args=[w.campaign.pk]),
+        (302, 200, 403, 403, 403, 403),
+    ),
     Endpoint("campaigns:weekly_file", _page("campaigns:weekly_file"), FILE, FILE_OUT),
     Endpoint(
         "campaigns:weekly_close",

@@ -183,3 +183,22 @@ def test_pages_file_and_close(client, tree, campaign):
     # Another unit's plan form: 404 (outside the secretary's scope).
     other = reverse("campaigns:weekly_file", args=[campaign.pk]) + f"?org={tree['branch_b1'].pk}&week={week}"
     assert client.get(other).status_code == 404
+
+
+def test_office_names_the_units(client, tree):
+    today = timezone.localdate()
+    campaign = campaign_start(
+        template="xjp-thought-2023",
+        root=tree["county_a"],
+        batches=[BatchDates("第二批", today - dt.timedelta(days=40), today + dt.timedelta(days=80))],
+    )
+    url = reverse("campaigns:weekly_units", args=[campaign.pk])
+    client.force_login(make_user(Role.ORG_ADMIN, tree["county_a"], username="a1"))
+    html = client.get(url).content.decode()
+    assert "甲县第一支部" not in html.split('id="unit-choices"')[0]
+    assert "甲县机关总支" in html and "乙县" not in html
+    resp = client.post(url, {"org": [str(tree["general"].pk), str(tree["branch_b1"].pk)]})
+    assert resp.status_code == 302
+    assert list(campaign.weekly_units.values_list("org_id", flat=True)) == [tree["general"].pk]  # 乙县 ignored
+    client.force_login(make_user(Role.BRANCH_SECRETARY, tree["branch_a1"], username="s1"))
+    assert client.get(url).status_code == 403
