@@ -178,3 +178,25 @@ def test_moving_an_org_out_of_the_batch_ends_its_campaign_rows(tree):
 def test_batches_are_kept_per_campaign(tree):
     campaign = start(tree["city"])
     assert Batch.objects.filter(campaign=campaign).count() == 2
+
+
+def test_moving_a_subtree_into_the_batch_judges_every_org_below(tree):
+    from dangjian.orgs import services as org_services
+    from dangjian.requirements.tests.factories import snapshot
+
+    today = timezone.localdate()
+    campaign = start(
+        tree["county_a"], BatchDates("第二批", today - dt.timedelta(days=40), today + dt.timedelta(days=80))
+    )
+    rule = Requirement.objects.get(
+        campaign_rule__batch__campaign=campaign, campaign_rule__action__code="GROUP-STUDY"
+    )
+    engine.recompute_all()
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        org_services.org_move(org=tree["county_b"], new_parent=tree["county_a"], actor=None)
+    # 乙县第一支部 sits under 乙县委, which moved: it is now in the batch, judged at once.
+    assert ComplianceResult.objects.filter(requirement=rule, org=tree["branch_b1"]).exists()
+    assert ComplianceRollup.objects.filter(requirement=rule, org=tree["county_b"], rel_depth=1).exists()
+    incremental = snapshot()
+    engine.recompute_all()
+    assert snapshot() == incremental

@@ -39,6 +39,7 @@ from .periods import retention_start, today, window_start
 from .rules import Rule, active_rules
 
 STEPLEN = q.STEPLEN
+SUBTREE_SYNC_LIMIT = 500  # orgs below a moved one re-judged one by one; more: the scoped rules in bulk
 T_ORG, T_RESULT, T_ROLLUP, T_TRACKED = q.T_ORG, q.T_RESULT, q.T_ROLLUP, q.T_TRACKED
 _pg, _cols, _in_ids = q.pg, q.cols, q.in_ids
 
@@ -525,7 +526,22 @@ def on_tree_changed(
             touched_paths.add(old)
     parent_paths = {p[:-STEPLEN] for p in touched_paths if len(p) > STEPLEN}
     affected |= set(Org.objects.filter(path__in=parent_paths).values_list("pk", flat=True))
+    # Rules restricted to subtrees (campaign batches) may now apply, or no longer apply, to
+    # every org below a moved one: judge the moved subtrees again (a big one: those rules in bulk).
+    scoped = [r.id for r in active_rules() if r.within_orgs is not None] if moved else []
+    bulk = False
+    if scoped:
+        below_q = Q(pk__in=[])
+        for _old, new in moved:
+            below_q |= Q(path__startswith=new)
+        below = dict(Org.objects.filter(below_q).values_list("pk", "path"))
+        bulk = len(below) > SUBTREE_SYNC_LIMIT
+        if not bulk:
+            affected |= set(below)
+            touched_paths |= set(below.values())  # their roll-ups, inside the subtree, too
     sync_orgs(affected, on=on, since=None if moved else since, rollups=not moved)
+    if bulk:
+        recompute_all(on=on, rule_ids=scoped)
     if moved:
         for old, new in moved:
             TrackedOrg.objects.filter(path__startswith=old).update(
