@@ -199,6 +199,8 @@ def test_office_names_the_units(client, tree):
     assert "甲县机关总支" in html and "乙县" not in html
     resp = client.post(url, {"org": [str(tree["general"].pk), str(tree["branch_b1"].pk)]})
     assert resp.status_code == 302
-    assert list(campaign.weekly_units.values_list("org_id", flat=True)) == [tree["general"].pk]  # 乙县 ignored
+    assert list(campaign.weekly_units.values_list("org_id", flat=True)) == [
+        tree["general"].pk
+    ]  # 乙县 ignored
     client.force_login(make_user(Role.BRANCH_SECRETARY, tree["branch_a1"], username="s1"))
     assert client.get(url).status_code == 403
