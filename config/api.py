@@ -39,7 +39,17 @@ def docs_access(view: Any) -> Any:
     return wrapper
 
 
-API_APPS = ("accounts", "orgs", "activities", "requirements", "reports", "rectification", "research", "cases")
+API_APPS = (
+    "accounts",
+    "orgs",
+    "activities",
+    "requirements",
+    "campaigns",
+    "reports",
+    "rectification",
+    "research",
+    "cases",
+)
 
 api = build_api(
     auth=API_AUTH,

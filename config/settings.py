@@ -101,6 +101,7 @@ INSTALLED_APPS = [
     "dangjian.orgs",
     "dangjian.activities",
     "dangjian.requirements",
+    "dangjian.campaigns",
     "dangjian.reports",
     "dangjian.feedback",
     "dangjian.rectification",

@@ -21,6 +21,7 @@ urlpatterns = [
     path("imports/", include("dangjian.orgs.import_urls")),
     path("activities/", include("dangjian.activities.urls")),
     path("compliance/", include("dangjian.requirements.urls")),
+    path("campaigns/", include("dangjian.campaigns.urls")),
     path("feedback/", include("dangjian.feedback.urls")),
     path("rectification/", include("dangjian.rectification.urls")),
     path("research/", include("dangjian.research.urls")),

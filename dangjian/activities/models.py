@@ -31,6 +31,7 @@ class ActivityKind(models.TextChoices):
     READING_CLASS = "reading_class", "读书班"
     GROUP_STUDY = "group_study", "集中学习"
     SEMINAR = "seminar", "交流研讨"
+    RESEARCH_EXCHANGE = "research_exchange", "调研成果交流暨典型案例剖析会"
 
 
 class AttendanceStatus(models.TextChoices):

@@ -20,6 +20,7 @@ _NAV_URL_NAMES = {
     "org_search": "orgs:search",
     "activities": "activities:list",
     "compliance": "compliance:dashboard",
+    "campaigns": "campaigns:list",
     "imports": "imports:index",
     "tokens": "accounts:tokens",
     "feedback": "feedback:index",
@@ -57,12 +58,13 @@ _NAV_LINKS = (
     ("members", "members", "members", "党员"),
     ("activities", "activities", "activities", "组织生活"),
     ("compliance", "compliance", "compliance", "达标情况"),
+    ("compliance", "campaigns", "campaigns", "主题教育"),
     ("import", "imports", "imports", "Excel 导入"),
     ("research", "research", "research", "调查研究"),
     ("cases", "cases", "cases", "典型案例"),
     ("rectification", "rectification", "rectification", "检视整改"),
 )
-_NAV_COMING = ("主题教育",)
+_NAV_COMING: tuple[str, ...] = ()
 
 
 @lru_cache(maxsize=64)

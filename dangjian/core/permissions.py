@@ -40,6 +40,7 @@ class Perm(models.TextChoices):
     RECTIFICATION_VIEW = "rectification.view", "查看检视整改"
     RECTIFICATION_CHANGE = "rectification.change", "登记检视问题和整改"
     RECTIFICATION_VERIFY = "rectification.verify", "销号审核（上级）"
+    CAMPAIGN_CHANGE = "campaign.change", "启动和调整主题教育"
 
 
 _READ = {Perm.ORG_VIEW, Perm.MEMBER_VIEW, Perm.ACTIVITY_VIEW, Perm.COMPLIANCE_VIEW}
@@ -60,6 +61,7 @@ ROLE_PERMS: dict[str, frozenset[str]] = {
             Perm.IMPORT,
             Perm.EXPORT,
             Perm.ACTIVITY_CHANGE,
+            Perm.CAMPAIGN_CHANGE,
         }
         | _LEDGER_READ
         | _LEDGER_WRITE

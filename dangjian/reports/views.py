@@ -3,6 +3,9 @@ top of the layering (core stays below the domain apps)."""
 
 from __future__ import annotations
 
+import datetime as dt
+from urllib.parse import quote
+
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -10,10 +13,13 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from dangjian.activities import selectors as activity_selectors
+from dangjian.campaigns import selectors as campaign_selectors
 from dangjian.core import policy
 from dangjian.feedback import selectors as feedback_selectors
 from dangjian.orgs import selectors as org_selectors
 from dangjian.requirements import selectors as compliance_selectors
+
+from .builders.bulletin import BulletinError, bulletin_context, bulletin_render
 
 OVERDUE_SHOWN = 10
 RECENT_SHOWN = 5
@@ -70,3 +76,31 @@ def member_home(request: HttpRequest) -> HttpResponse:
         "feedback": list(feedback_selectors.feedback_list(user=user)[:3]),
     }
     return render(request, "reports/member_home.html", context)
+
+
+@login_required
+@require_GET
+def campaign_bulletin(request: HttpRequest, pk: int) -> HttpResponse:
+    """The 通报 of a campaign for the chosen org's subtree and day, as a .docx download."""
+    campaign = campaign_selectors.access_campaign(user=request.user, pk=pk)
+    raw_org = request.GET.get("org")
+    org_id = int(raw_org) if raw_org and raw_org.isdigit() else None
+    if raw_org and org_id is None:
+        raise policy.not_found()
+    org = campaign_selectors.campaign_org(user=request.user, campaign=campaign, org_id=org_id)
+    raw_on = request.GET.get("on")
+    try:
+        on = dt.date.fromisoformat(raw_on) if raw_on else timezone.localdate()
+        context = bulletin_context(user=request.user, campaign=campaign, org=org, on=on)
+    except ValueError as exc:
+        message = str(exc) if isinstance(exc, BulletinError) else f"日期 {raw_on} 无效，格式应为 YYYY-MM-DD"
+        return render(
+            request, "campaigns/bulletin_error.html", {"campaign": campaign, "message": message}, status=400
+        )
+    response = HttpResponse(
+        bulletin_render(context),
+        content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    )
+    filename = quote(f"{campaign.name}进展通报-{org.name}-{on.isoformat()}.docx")
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{filename}"
+    return response

@@ -61,6 +61,7 @@ FIELD_LABELS = {
     "has_groups": "设党小组",
     "sectors": "单位类别",
     "leadership_team": "县处级以上领导班子",
+    "within_orgs": "限于这些组织及其下级",
     "counts": "计入的活动类型",
     "period": "周期",
     "times": "每期次数",
@@ -110,6 +111,8 @@ class AppliesTo(_Strict):
     has_groups: bool | None = None
     sectors: list[str] | None = None
     leadership_team: bool | None = None
+    # Only the subtrees of these orgs (a campaign batch's orgs; set by the campaign, by id).
+    within_orgs: list[int] | None = None
 
     @field_validator("kinds")
     @classmethod
@@ -271,7 +274,7 @@ def _line_map(node: yaml.Node, loc: tuple = (), out: dict | None = None) -> dict
     return out
 
 
-def _line_for(lines: dict[tuple, int], loc: tuple) -> int:
+def line_for(lines: dict[tuple, int], loc: tuple) -> int:
     loc = tuple(loc)
     while loc not in lines and loc:
         loc = loc[:-1]
@@ -334,15 +337,17 @@ def _relative(path: Path) -> str:
         return str(path.resolve())
 
 
-def parse_file(path: Path) -> tuple[ParsedFile | None, list[str]]:
-    """Validate one file; returns (parsed, []) or (None, messages)."""
+def read_yaml(path: Path, *, expect: str) -> tuple[Any, dict[tuple, int], list[str]]:
+    """(data, line of each location, []) or (None, {}, messages) for a YAML mapping file.
+
+    ``expect`` names the top-level keys for the message when the file is not a mapping."""
     name = path.name
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        return None, [f"{name}：文件不存在（{path}）"]
+        return None, {}, [f"{name}：文件不存在（{path}）"]
     except (OSError, UnicodeDecodeError) as exc:
-        return None, [f"{name}：无法读取（{exc}），文件应为 UTF-8 编码的 YAML"]
+        return None, {}, [f"{name}：无法读取（{exc}），文件应为 UTF-8 编码的 YAML"]
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.safe_load(text)
@@ -350,25 +355,40 @@ def parse_file(path: Path) -> tuple[ParsedFile | None, list[str]]:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         line = mark.line + 1 if mark is not None else 1
         problem = getattr(exc, "problem", None) or str(exc)
-        return None, [f"{name} 第 {line} 行：YAML 格式错误（{problem}）"]
+        return None, {}, [f"{name} 第 {line} 行：YAML 格式错误（{problem}）"]
     if node is None or not isinstance(data, dict):
-        return None, [f"{name} 第 1 行：文件应为映射，包含 source 和 requirements 两项"]
-    lines = _line_map(node)
+        return None, {}, [f"{name} 第 1 行：文件应为映射，包含 {expect}"]
+    return data, _line_map(node), []
+
+
+def validation_messages(
+    name: str, lines: dict[tuple, int], exc: ValidationError, labels: Mapping[str, str] = FIELD_LABELS
+) -> list[str]:
+    """One Chinese line per problem: "文件 第 N 行，字段 a.b（名称）：原因"."""
+    messages = []
+    for error in exc.errors():
+        loc = tuple(error["loc"])
+        label = labels.get(loc[-1], "") if loc and isinstance(loc[-1], str) else ""
+        where = _dotted(loc) + (f"（{label}）" if label else "") if loc else "文件"
+        messages.append(f"{name} 第 {line_for(lines, loc)} 行，字段 {where}：{_reason(error)}")
+    return messages
+
+
+def parse_file(path: Path) -> tuple[ParsedFile | None, list[str]]:
+    """Validate one file; returns (parsed, []) or (None, messages)."""
+    name = path.name
+    data, lines, errors = read_yaml(path, expect="source 和 requirements 两项")
+    if errors:
+        return None, errors
     try:
         spec = FileSpec.model_validate(data)
     except ValidationError as exc:
-        messages = []
-        for error in exc.errors():
-            loc = tuple(error["loc"])
-            label = FIELD_LABELS.get(loc[-1], "") if loc and isinstance(loc[-1], str) else ""
-            where = _dotted(loc) + (f"（{label}）" if label else "") if loc else "文件"
-            messages.append(f"{name} 第 {_line_for(lines, loc)} 行，字段 {where}：{_reason(error)}")
-        return None, messages
+        return None, validation_messages(name, lines, exc)
     messages = []
     seen: dict[str, int] = {}
     code_lines = {}
     for i, req in enumerate(spec.requirements):
-        line = _line_for(lines, ("requirements", i, "code"))
+        line = line_for(lines, ("requirements", i, "code"))
         code_lines[req.code] = line
         if req.code in seen:
             messages.append(

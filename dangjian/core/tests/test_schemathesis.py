@@ -29,6 +29,7 @@ from schemathesis.specs.openapi.checks import (
 from config.api import api
 from dangjian.accounts.services import token_create
 from dangjian.accounts.tests.factories import make_user
+from dangjian.campaigns.services import campaign_start
 from dangjian.core.permissions import Role
 from dangjian.orgs.tests.factories import make_member, sample_tree
 
@@ -74,9 +75,10 @@ def sample(db, wsgi_keeps_test_connection):
     tree = sample_tree()
     members = [make_member(tree["branch_a1"]), make_member(tree["branch_b1"])]
     _, secret = token_create(user=make_user(Role.SYSTEM_ADMIN, None, username="fuzz"), name="schemathesis")
+    campaign = campaign_start(template="xjp-thought-2023", root=tree["county_a"])
     return {
         "headers": {"Authorization": f"Bearer {secret}"},
-        "real_ids": {"org_id": tree["general"].pk, "member_id": members[0].pk},
+        "real_ids": {"org_id": tree["general"].pk, "member_id": members[0].pk, "campaign_id": campaign.pk},
     }
 
 

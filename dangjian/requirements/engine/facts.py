@@ -231,7 +231,13 @@ def load_histories(org_ids: Iterable[int] | None, *, lo: dt.date) -> dict[int, O
                 ci += 1
             kind, sector, team = chg[ci][1] if ci < len(chg) else base[org_id]
             facts = Facts(
-                kind, sector, team, full_count, sum(1 for v in posts.values() if v > 0), groups_alive > 0
+                kind,
+                sector,
+                team,
+                full_count,
+                sum(1 for v in posts.values() if v > 0),
+                groups_alive > 0,
+                hist.path,
             )
             if not segments or segments[-1][1] != facts:
                 segments.append((EVER if not segments else day, facts))

@@ -3,12 +3,15 @@ its periods, and what counts toward it (``Requirement.counting``)."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db import connection
+
+from dangjian.orgs.models import Org
 
 from ..models import Judged, PeriodKind, Requirement, pass_share
 from .periods import Span, spans_overlapping
@@ -28,6 +31,7 @@ class Facts:
     full_count: int
     committee_positions: int
     has_groups: bool
+    path: str = ""
 
 
 @functools.lru_cache(maxsize=4096)
@@ -69,6 +73,8 @@ class Rule:
     has_groups: bool | None
     sectors: frozenset[str] | None
     leadership_team: bool | None
+    within_orgs: frozenset[int] | None = None
+    within_paths: tuple[str, ...] | None = None
     source_title: str = ""
     article: str = ""
     counts_from_groups: bool = False
@@ -100,6 +106,7 @@ class Rule:
             has_groups=a.get("has_groups"),
             sectors=frozenset(a["sectors"]) if a.get("sectors") else None,
             leadership_team=a.get("leadership_team"),
+            within_orgs=frozenset(a["within_orgs"]) if a.get("within_orgs") is not None else None,
             source_title=r.source_title,
             article=r.article,
             counts_from_groups=bool(c.get("counts_from_groups")),
@@ -138,6 +145,9 @@ class Rule:
     def applies(self, org: Facts) -> bool:
         if org.kind not in self.org_kinds:
             return False
+        if self.within_orgs is not None and not org.path.startswith(self.within_paths or ()):
+            # A campaign batch's rule: only the subtrees of the batch's orgs (never unresolved).
+            return False
         if self.sectors is not None and org.sector not in self.sectors:
             return False
         if self.leadership_team is not None and org.leadership_team != self.leadership_team:
@@ -163,7 +173,7 @@ def active_rules(rule_ids: Iterable[int] | None = None) -> list[Rule]:
     when the table changed (row count, last modification, active count: one cheap query)."""
     qs = Requirement.objects.filter(is_active=True)
     if rule_ids is not None:
-        return [Rule.of(r) for r in qs.filter(pk__in=list(rule_ids)).order_by("order", "code")]
+        return with_paths([Rule.of(r) for r in qs.filter(pk__in=list(rule_ids)).order_by("order", "code")])
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT COUNT(*), MAX(updated_at), SUM(CASE WHEN is_active THEN 1 ELSE 0 END) "  # noqa: S608
@@ -173,4 +183,22 @@ def active_rules(rule_ids: Iterable[int] | None = None) -> list[Rule]:
     cached = _RULES.get(connection.alias)
     if cached is None or cached[0] != version:
         cached = _RULES[connection.alias] = (version, [Rule.of(r) for r in qs.order_by("order", "code")])
-    return list(cached[1])
+    return with_paths(cached[1])
+
+
+def with_paths(rules: list[Rule]) -> list[Rule]:
+    """``rules`` with the current tree paths of the orgs their scope is restricted to
+    (``applies_to.within_orgs``, a campaign batch's orgs). Read on every call, one query when
+    such rules exist, so a moved org is judged where it now sits."""
+    ids = sorted({i for r in rules if r.within_orgs for i in r.within_orgs})
+    if not any(r.within_orgs is not None for r in rules):
+        return list(rules)
+    paths = (
+        dict(Org.objects.filter(pk__in=ids, deleted_at__isnull=True).values_list("pk", "path")) if ids else {}
+    )
+    return [
+        dataclasses.replace(r, within_paths=tuple(sorted(paths[i] for i in r.within_orgs if i in paths)))
+        if r.within_orgs is not None
+        else r
+        for r in rules
+    ]

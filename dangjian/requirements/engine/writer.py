@@ -39,6 +39,7 @@ from .periods import retention_start, today, window_start
 from .rules import Rule, active_rules
 
 STEPLEN = q.STEPLEN
+SUBTREE_SYNC_LIMIT = 500  # orgs below a moved one re-judged one by one; more: the scoped rules in bulk
 T_ORG, T_RESULT, T_ROLLUP, T_TRACKED = q.T_ORG, q.T_RESULT, q.T_ROLLUP, q.T_TRACKED
 _pg, _cols, _in_ids = q.pg, q.cols, q.in_ids
 
@@ -364,9 +365,12 @@ def sync_orgs(
     since: dt.date | None = None,
     on: dt.date | None = None,
     rules: list[Rule] | None = None,
+    rollups: bool = True,
 ) -> int:
     """Bring the results of ``org_ids`` in line: the periods containing ``dates``, those ending
-    on or after ``since``, or all. Returns rows changed; the ancestors' roll-ups follow by deltas.
+    on or after ``since``, or all. Returns rows changed; the ancestors' roll-ups follow by deltas
+    (unless ``rollups`` is false: the caller rebuilds them, as after a move, where a row's stored
+    path is already the new one while the ancestors' roll-ups still count it under the old).
     """
     on = on or today()
     ids = {int(i) for i in org_ids}
@@ -450,7 +454,8 @@ def sync_orgs(
         if deletes:
             d_in, d_params = _in_ids("id", deletes)
             cursor.execute(f"DELETE FROM {T_RESULT} WHERE {d_in}", d_params)  # noqa: S608
-    _apply_rollup_deltas(deltas, org_paths)
+    if rollups:
+        _apply_rollup_deltas(deltas, org_paths)
     return len(inserts) + len(updates) + len(deletes)
 
 
@@ -521,7 +526,22 @@ def on_tree_changed(
             touched_paths.add(old)
     parent_paths = {p[:-STEPLEN] for p in touched_paths if len(p) > STEPLEN}
     affected |= set(Org.objects.filter(path__in=parent_paths).values_list("pk", flat=True))
-    sync_orgs(affected, on=on, since=None if moved else since)
+    # Rules restricted to subtrees (campaign batches) may now apply, or no longer apply, to
+    # every org below a moved one: judge the moved subtrees again (a big one: those rules in bulk).
+    scoped = [r.id for r in active_rules() if r.within_orgs is not None] if moved else []
+    bulk = False
+    if scoped:
+        below_q = Q(pk__in=[])
+        for _old, new in moved:
+            below_q |= Q(path__startswith=new)
+        below = dict(Org.objects.filter(below_q).values_list("pk", "path"))
+        bulk = len(below) > SUBTREE_SYNC_LIMIT
+        if not bulk:
+            affected |= set(below)
+            touched_paths |= set(below.values())  # their roll-ups, inside the subtree, too
+    sync_orgs(affected, on=on, since=None if moved else since, rollups=not moved)
+    if bulk:
+        recompute_all(on=on, rule_ids=scoped)
     if moved:
         for old, new in moved:
             TrackedOrg.objects.filter(path__startswith=old).update(

@@ -21,6 +21,7 @@ from dangjian.orgs.choices import MemberStatus, OrgKind, PositionTitle
 from dangjian.orgs.models import Member, Org, Position
 from dangjian.orgs.tests.factories import make_member, make_org, member_data
 from dangjian.requirements import engine
+from dangjian.requirements.models import Requirement
 from dangjian.requirements.services import compliance_on_activity_change
 
 from .factories import delete, load_shipped, move, record, snapshot
@@ -185,6 +186,21 @@ def _quietly(service, **kwargs) -> None:
         pass
 
 
+def campaign_rule(*, within: Org, today: dt.date) -> Requirement:
+    """A campaign batch's rule: branches under ``within`` only, monthly, inside dates."""
+    return Requirement.objects.create(
+        code="CAMPAIGN-TEST-STUDY",
+        name="集中学习",
+        source_title="测试主题教育",
+        source_file="campaign:test",
+        applies_to={"kinds": ["branch", "joint_branch"], "within_orgs": [within.pk]},
+        counts=[K.THEME_DAY, K.ORG_LIFE_MEETING],
+        period="month",
+        effective_from=today - dt.timedelta(days=400),
+        effective_to=today + dt.timedelta(days=60),
+    )
+
+
 @pytest.mark.django_db
 @settings(
     max_examples=40,
@@ -197,6 +213,7 @@ def test_incremental_equals_full_recompute(operations):
     with transaction.atomic():
         load_shipped()
         orgs = build_tree()
+        campaign_rule(within=orgs[1], today=today)
         engine.recompute_all()
         for operation in operations:
             apply(operation, orgs, today)

@@ -1,0 +1,314 @@
+"""Campaign pages: thin views over ``selectors`` and ``services``."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from dangjian.core import policy
+from dangjian.core.bounds import PARTY_FOUNDED
+from dangjian.core.permissions import Perm
+from dangjian.orgs import selectors as org_selectors
+from dangjian.requirements import selectors as compliance
+
+from . import selectors
+from .forms import StartForm
+from .services import BatchDates, CampaignError, campaign_start
+from .weekly import (
+    ItemInput,
+    monday_of,
+    parse_week,
+    week_label,
+    weekly_plan_close,
+    weekly_plan_file,
+    weekly_units_set,
+)
+
+
+def _on(request: HttpRequest) -> tuple[dt.date, str]:
+    raw = request.GET.get("on")
+    today = timezone.localdate()
+    if not raw:
+        return today, ""
+    try:
+        day = dt.date.fromisoformat(raw)
+    except ValueError:
+        return today, f"日期 {raw} 无效，格式应为 YYYY-MM-DD；已显示今天"
+    if not PARTY_FOUNDED <= day <= today + dt.timedelta(days=3660):
+        return today, f"日期 {raw} 超出范围；已显示今天"
+    return day, ""
+
+
+def _context(request: HttpRequest, pk: int):
+    campaign = selectors.access_campaign(user=request.user, pk=pk)
+    raw = request.GET.get("org")
+    org_id = None
+    if raw:
+        try:
+            org_id = int(raw)
+        except ValueError:
+            raise policy.not_found() from None
+    org = selectors.campaign_org(user=request.user, campaign=campaign, org_id=org_id)
+    on, error = _on(request)
+    return campaign, org, on, error
+
+
+@login_required
+@require_GET
+def campaign_list(request: HttpRequest) -> HttpResponse:
+    campaigns = selectors.campaign_list(user=request.user)
+    return render(
+        request,
+        "campaigns/list.html",
+        {"campaigns": campaigns, "can_start": policy.has_perm(request.user, Perm.CAMPAIGN_CHANGE)},
+    )
+
+
+@login_required
+def campaign_start_view(request: HttpRequest) -> HttpResponse:
+    if not policy.has_perm(request.user, Perm.CAMPAIGN_CHANGE):
+        raise PermissionDenied("您无权启动主题教育")
+    roots = org_selectors.org_visible(user=request.user, perm=Perm.CAMPAIGN_CHANGE).order_by("depth", "path")[
+        :200
+    ]
+    form = StartForm(request.POST or None, roots=roots)
+    errors: list[str] = []
+    if request.method == "POST" and form.is_valid():
+        root = org_selectors.access_org(
+            user=request.user, pk=form.cleaned_data["root"], perm=Perm.CAMPAIGN_CHANGE
+        )
+        data = form.cleaned_data
+        batches = [BatchDates(data["batch"], data["starts_on"], data["ends_on"])] if data["batch"] else []
+        try:
+            campaign = campaign_start(
+                template=data["template"], root=root, batches=batches, actor=request.user
+            )
+        except CampaignError as exc:
+            errors = exc.messages
+        else:
+            return redirect("campaigns:dashboard", pk=campaign.pk)
+    return render(request, "campaigns/start.html", {"form": form, "errors": errors})
+
+
+@login_required
+@require_GET
+def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
+    campaign, org, on, error = _context(request, pk)
+    data = selectors.progress(user=request.user, campaign=campaign, org=org, on=on)
+    base = reverse("campaigns:lagging", args=[campaign.pk]) + f"?org={org.pk}&on={on.isoformat()}"
+    return render(
+        request,
+        "campaigns/dashboard.html",
+        {
+            "campaign": campaign,
+            "org": org,
+            "on": on,
+            "date_error": error,
+            "data": data,
+            "depths": [(selectors.depth_label(d), fig) for d, fig in data["depths"]],
+            "idle": selectors.idle_units(user=request.user, campaign=campaign, org=org, on=on),
+            "soon": selectors.deadlines_soon(campaign=campaign, on=on),
+            "lagging_url": base,
+            "subtree": compliance.sees_subtree(user=request.user, org=org),
+            "children": compliance.compliance_orgs(user=request.user)
+            .filter(path__startswith=org.path, depth=org.depth + 1)
+            .order_by("path")[:100],
+        },
+    )
+
+
+@login_required
+@require_GET
+def lagging(request: HttpRequest, pk: int) -> HttpResponse:
+    campaign, org, on, error = _context(request, pk)
+    action = None
+    raw = request.GET.get("action")
+    if raw:
+        action = campaign.actions.filter(pk=int(raw) if raw.isdigit() else 0).first()
+        if action is None:
+            raise policy.not_found()
+    rows = selectors.lagging_units(user=request.user, campaign=campaign, org=org, on=on, action=action)
+    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "campaigns/lagging.html",
+        {
+            "campaign": campaign,
+            "org": org,
+            "on": on,
+            "action": action,
+            "page": page,
+            "date_error": error,
+            "rows": [(r, compliance.result_records_url(result=r)) for r in page.object_list],
+        },
+    )
+
+
+@login_required
+@require_GET
+def todo(request: HttpRequest, pk: int) -> HttpResponse:
+    campaign, org, on, error = _context(request, pk)
+    items = selectors.org_todo(user=request.user, campaign=campaign, org=org, on=on)
+    return render(
+        request,
+        "campaigns/todo.html",
+        {"campaign": campaign, "org": org, "on": on, "items": items, "date_error": error},
+    )
+
+
+ITEM_ROWS = 6
+
+
+def _week(request: HttpRequest) -> tuple[dt.date, str]:
+    raw = request.GET.get("week")
+    this_week = monday_of(timezone.localdate())
+    if not raw:
+        return this_week, ""
+    try:
+        return parse_week(raw), ""
+    except ValueError as exc:
+        return this_week, f"{exc}；已显示本周"
+
+
+@login_required
+@require_GET
+def weekly(request: HttpRequest, pk: int) -> HttpResponse:
+    campaign, org, _on, _error = _context(request, pk)
+    week_start, error = _week(request)
+    data = selectors.weekly_dispatch(user=request.user, campaign=campaign, org=org, week_start=week_start)
+    can_file = {
+        u["org_id"]
+        for u in data["units"]
+        if policy.allows_path(request.user, Perm.ACTIVITY_CHANGE, u["org_path"])
+    }
+    return render(
+        request,
+        "campaigns/weekly.html",
+        {
+            "campaign": campaign,
+            "org": org,
+            "data": data,
+            "week_error": error,
+            "can_file": can_file,
+            "can_name_units": policy.allows_path(request.user, Perm.CAMPAIGN_CHANGE, campaign.root.path),
+            "prev_week": week_label(week_start - dt.timedelta(days=7)),
+            "next_week": week_label(week_start + dt.timedelta(days=7)),
+        },
+    )
+
+
+@login_required
+def weekly_file(request: HttpRequest, pk: int) -> HttpResponse:
+    campaign = selectors.access_campaign(user=request.user, pk=pk)
+    org = org_selectors.access_org(
+        user=request.user, pk=request.GET.get("org") or 0, perm=Perm.ACTIVITY_CHANGE
+    )
+    week_start, error = _week(request)
+    actions = list(campaign.actions.order_by("order"))
+    errors: list[str] = []
+    if request.method == "POST":
+        items, errors = _items(request, actions)
+        if not errors:
+            try:
+                weekly_plan_file(
+                    campaign=campaign, org=org, week_start=week_start, items=items, actor=request.user
+                )
+            except CampaignError as exc:
+                errors = exc.messages
+            else:
+                url = reverse("campaigns:weekly", args=[campaign.pk])
+                return redirect(f"{url}?org={org.pk}&week={week_label(week_start)}")
+    return render(
+        request,
+        "campaigns/weekly_file.html",
+        {
+            "campaign": campaign,
+            "org": org,
+            "week": week_label(week_start),
+            "week_start": week_start,
+            "week_error": error,
+            "errors": errors,
+            "actions": actions,
+            "rows": range(1, ITEM_ROWS + 1),
+        },
+    )
+
+
+def _items(request: HttpRequest, actions) -> tuple[list[ItemInput], list[str]]:
+    items, errors = [], []
+    action_ids = {str(a.pk): a.pk for a in actions}
+    for n in range(1, ITEM_ROWS + 1):
+        text = request.POST.get(f"text_{n}", "").strip()
+        owner = request.POST.get(f"owner_{n}", "").strip()
+        due = request.POST.get(f"due_{n}", "").strip()
+        if not (text or owner or due):
+            continue
+        try:
+            due_on = dt.date.fromisoformat(due)
+        except ValueError:
+            errors.append(f"第 {n} 行 完成日期：{due or '空'} 不是有效日期")
+            continue
+        raw_action = request.POST.get(f"action_{n}", "")
+        items.append(ItemInput(text[:200], owner[:50], due_on, action_ids.get(raw_action)))
+    return items, errors
+
+
+@login_required
+def weekly_close(request: HttpRequest, plan_pk: int) -> HttpResponse:
+    plan = selectors.access_plan(user=request.user, pk=plan_pk, perm=Perm.ACTIVITY_CHANGE)
+    items = list(plan.items.select_related("action"))
+    errors: list[str] = []
+    if request.method == "POST":
+        results = {}
+        for item in items:
+            value = request.POST.get(f"done_{item.pk}")
+            if value in ("1", "0"):
+                results[item.pk] = (value == "1", request.POST.get(f"note_{item.pk}", ""))
+        try:
+            weekly_plan_close(plan=plan, results=results, actor=request.user)
+        except CampaignError as exc:
+            errors = exc.messages
+        else:
+            url = reverse("campaigns:weekly", args=[plan.campaign_id])
+            return redirect(f"{url}?org={plan.org_id}&week={week_label(plan.week_start)}")
+    return render(
+        request,
+        "campaigns/weekly_close.html",
+        {"plan": plan, "items": items, "errors": errors, "week": week_label(plan.week_start)},
+    )
+
+
+UNIT_CHOICES = 300
+
+
+@login_required
+def weekly_units(request: HttpRequest, pk: int) -> HttpResponse:
+    """The campaign office names the units that file weekly plans (two levels below the lead org)."""
+    campaign = selectors.access_campaign(user=request.user, pk=pk)
+    if not policy.allows_path(request.user, Perm.CAMPAIGN_CHANGE, campaign.root.path):
+        raise PermissionDenied("只有主题教育牵头党组织的管理员可以指定填报单位")
+    root = campaign.root
+    choices = list(
+        org_selectors.org_visible(user=request.user, perm=Perm.CAMPAIGN_CHANGE)
+        .filter(path__startswith=root.path, depth__lte=root.depth + 2)
+        .order_by("path")[:UNIT_CHOICES]
+    )
+    if request.method == "POST":
+        wanted = set(request.POST.getlist("org"))
+        orgs = [o for o in choices if str(o.pk) in wanted]
+        weekly_units_set(campaign=campaign, orgs=orgs, actor=request.user)
+        return redirect(reverse("campaigns:weekly", args=[campaign.pk]) + f"?org={root.pk}")
+    named = set(campaign.weekly_units.values_list("org_id", flat=True))
+    return render(
+        request,
+        "campaigns/weekly_units.html",
+        {"campaign": campaign, "choices": [(o, o.pk in named) for o in choices], "base_depth": root.depth},
+    )
