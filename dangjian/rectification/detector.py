@@ -24,10 +24,11 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db.models import Q
 
+from dangjian.orgs.models import Org
 from dangjian.textcheck.checks import DuplicateIndex, is_near_duplicate, text_warnings
 
 from .models import ItemWarning, Problem, ProblemStatus, WarningField
@@ -45,6 +46,13 @@ LABELS = {
 CATCH_UP_OVERLAP = dt.timedelta(minutes=10)
 MAX_REPORTED = 3  # near-duplicates named per problem
 RAW_PAIRS_PER_SHOWN = 5  # index pairs read per pair the report may show (others fall outside the scope)
+# The root's report: a line repeated by more orgs than this is listed once as a widely repeated
+# line (with its orgs counted) instead of as every pair of its orgs; unit pairs keep a few examples.
+RECHECK_CHUNK = 20  # candidates re-read per query when confirming a new problem's near-duplicates
+WIDE_ORGS = 10
+EXAMPLES_PER_UNIT_PAIR = 3
+UNIT_PAIRS_SHOWN = 500
+WIDE_SHOWN = 200
 
 
 class ProblemIndex:
@@ -53,6 +61,7 @@ class ProblemIndex:
     def __init__(self) -> None:
         self.index = DuplicateIndex()
         self.seen: dict[int, tuple[str, str]] = {}  # id -> (text, org path) as indexed
+        self.seen_at: dict[int, dt.datetime] = {}  # id -> change time as read
         self.through: dt.datetime | None = None
         self.lock = threading.Lock()
 
@@ -60,16 +69,27 @@ class ProblemIndex:
         with self.lock:
             rows = Problem.objects.all()
             if self.through is not None:
-                rows = rows.filter(updated_at__gte=self.through - CATCH_UP_OVERLAP)
+                # rows inside the overlap were mostly seen already: read their change times first
+                # and texts only for those that changed (a bulk load stays cheap for ten minutes)
+                recent = rows.filter(updated_at__gte=self.through - CATCH_UP_OVERLAP)
+                changed = [
+                    pk
+                    for pk, at in recent.values_list("pk", "updated_at").iterator(chunk_size=5000)
+                    if self.seen_at.get(pk) != at
+                ]
+                if not changed:
+                    return
+                rows = rows.filter(pk__in=changed)
             latest = self.through
-            for pk, text, path, changed in rows.values_list(
+            for pk, text, path, changed_at in rows.values_list(
                 "pk", "description", "org_path", "updated_at"
             ).iterator(chunk_size=5000):
                 if self.seen.get(pk) != (text, path):
                     self.index.add(pk, text, group=path)
                     self.seen[pk] = (text, path)
-                if latest is None or changed > latest:
-                    latest = changed
+                self.seen_at[pk] = changed_at
+                if latest is None or changed_at > latest:
+                    latest = changed_at
             self.through = latest
 
     def candidates(self, text: str, *, org_path: str, exclude: int | None = None) -> list[tuple[int, float]]:
@@ -103,26 +123,32 @@ def reset_index() -> None:
     _INDEX = None
 
 
-def near_duplicates(problem: Problem) -> list[tuple[Problem, float]]:
-    """Live problems of other orgs whose text nearly repeats ``problem``'s, best first."""
+def near_duplicates(problem: Problem, *, limit: int = MAX_REPORTED) -> list[tuple[Problem, float]]:
+    """Up to ``limit`` live problems of other orgs whose text nearly repeats ``problem``'s, best first.
+
+    Candidates are re-checked against the rows as they are now, a chunk at a time, best first, and
+    the check stops once ``limit`` are confirmed: a stock line repeated by thousands of orgs costs
+    a few rows, not thousands."""
     found = problem_index().candidates(problem.description, org_path=problem.org_path, exclude=problem.pk)
-    if not found:
-        return []
-    current = {
-        p.pk: p
-        for p in Problem.objects.alive()
-        .filter(pk__in=[pk for pk, _ in found])
-        .exclude(org_path=problem.org_path)
-        .select_related("org")
-    }
-    out = []
-    for pk, _ in found:
-        other = current.get(pk)
-        if other is None:
-            continue
-        duplicate, score = is_near_duplicate(problem.description, other.description)
-        if duplicate:
-            out.append((other, score))
+    out: list[tuple[Problem, float]] = []
+    for start in range(0, len(found), RECHECK_CHUNK):
+        chunk = [pk for pk, _ in found[start : start + RECHECK_CHUNK]]
+        current = {
+            p.pk: p
+            for p in Problem.objects.alive()
+            .filter(pk__in=chunk)
+            .exclude(org_path=problem.org_path)
+            .select_related("org")
+        }
+        for pk in chunk:
+            other = current.get(pk)
+            if other is None:
+                continue
+            duplicate, score = is_near_duplicate(problem.description, other.description)
+            if duplicate:
+                out.append((other, score))
+                if len(out) >= limit:
+                    return out
     return out
 
 
@@ -251,10 +277,131 @@ def duplicate_report(*, visible: Q | None = None, limit: int = 1000) -> list[Dup
     return pairs[:limit]
 
 
+@dataclass
+class UnitPair:
+    """Two orgs whose problem lists share near-duplicate lines: how many pairs, with examples."""
+
+    a: Org
+    b: Org
+    pairs: int = 0
+    examples: list[DuplicatePair] = field(default_factory=list)
+
+
+@dataclass
+class WideLine:
+    """A line (once names are masked) repeated by many orgs: stock wording or a list copied down."""
+
+    example: Problem
+    orgs: int
+    problems: int
+
+
+@dataclass
+class DuplicateSummary:
+    pairs: int  # cross-org near-duplicate problem pairs in scope
+    unit_pairs: int  # org pairs among them (lines repeated by many orgs are counted in ``wide``)
+    rows: list[UnitPair]  # the org pairs with the most pairs first, at most UNIT_PAIRS_SHOWN
+    wide: list[WideLine]  # the most repeated lines first, at most WIDE_SHOWN
+    wide_lines: int
+
+
+def duplicate_summary(*, visible: Q | None = None) -> DuplicateSummary:
+    """The cross-unit duplicate report summarised per pair of units, from the index's groups of
+    identical masked lines and their near neighbours, never by listing every pair of problems.
+
+    A group whose problems belong to more than ``WIDE_ORGS`` orgs is one ``WideLine`` row; other
+    groups and their neighbours add their cross-org pairs to each pair of units, with examples.
+    Only live problems inside ``visible`` whose text and org are as indexed take part. Pairs
+    between two widely repeated lines that are near (not equal) are not counted."""
+    index = problem_index()
+    index.catch_up()
+    rows = Problem.objects.alive()
+    if visible is not None:
+        rows = rows.filter(visible)
+    live: dict[int, int] = {}
+    for pk, org_id, text, path in rows.values_list("pk", "org_id", "description", "org_path").iterator(
+        chunk_size=5000
+    ):
+        if index.seen.get(pk) == (text, path):
+            live[pk] = org_id
+    by_entry: dict[int, dict[int, list[int]]] = {}  # entry -> org id -> problem ids
+    for entry, keys in index.index.entries():
+        orgs: dict[int, list[int]] = {}
+        for key, _group in keys:
+            org_id = live.get(int(key))  # type: ignore[call-overload]  # keys added are problem ids
+            if org_id is not None:
+                orgs.setdefault(org_id, []).append(int(key))  # type: ignore[call-overload]
+        if orgs:
+            by_entry[entry] = orgs
+    units: dict[tuple[int, int], list] = {}  # (org, org) -> [pair count, [(a, b, score)]]
+    total = 0
+    wide: list[tuple[int, int, int]] = []  # (orgs, problems, an example id)
+
+    def add(orgs_a: dict[int, list[int]], orgs_b: dict[int, list[int]], score: float, same: bool) -> int:
+        found = 0
+        for org_a, ids_a in orgs_a.items():
+            for org_b, ids_b in orgs_b.items():
+                if org_a == org_b or (same and org_a > org_b):
+                    continue
+                count = len(ids_a) * len(ids_b)
+                found += count
+                pair = (org_a, org_b) if org_a < org_b else (org_b, org_a)
+                ids = (ids_a[0], ids_b[0]) if org_a < org_b else (ids_b[0], ids_a[0])
+                unit = units.setdefault(pair, [0, []])
+                unit[0] += count
+                if len(unit[1]) < EXAMPLES_PER_UNIT_PAIR:
+                    unit[1].append((*ids, score))
+        return found
+
+    for entry, orgs in by_entry.items():
+        if len(orgs) > WIDE_ORGS:
+            sizes = [len(ids) for ids in orgs.values()]
+            problems = sum(sizes)
+            total += (problems * problems - sum(n * n for n in sizes)) // 2
+            wide.append((len(orgs), problems, next(iter(orgs.values()))[0]))
+            continue
+        total += add(orgs, orgs, 1.0, same=True)
+        for other, score in index.index.neighbours(entry):
+            other_orgs = by_entry.get(other)
+            if other_orgs is None:
+                continue
+            if len(other_orgs) > WIDE_ORGS:  # a variant of a widely repeated line: counted, not listed
+                total += sum(len(a) for a in orgs.values()) * sum(len(b) for b in other_orgs.values())
+                total -= sum(len(ids) * len(other_orgs.get(org_id, ())) for org_id, ids in orgs.items())
+            elif other > entry:
+                total += add(orgs, other_orgs, score, same=False)
+    shown = sorted(units.items(), key=lambda kv: -kv[1][0])[:UNIT_PAIRS_SHOWN]
+    wide.sort(reverse=True)
+    needed = {pk for _, (_, examples) in shown for a, b, _ in examples for pk in (a, b)}
+    needed |= {pk for _, _, pk in wide[:WIDE_SHOWN]}
+    problems_by_id = {p.pk: p for p in Problem.objects.filter(pk__in=needed).select_related("org")}
+    org_ids = {o for pair, _ in shown for o in pair}
+    orgs_by_id = Org.objects.in_bulk(org_ids)
+    return DuplicateSummary(
+        pairs=total,
+        unit_pairs=len(units),
+        rows=[
+            UnitPair(
+                orgs_by_id[a],
+                orgs_by_id[b],
+                count,
+                [DuplicatePair(problems_by_id[x], problems_by_id[y], score) for x, y, score in examples],
+            )
+            for (a, b), (count, examples) in shown
+        ],
+        wide=[WideLine(problems_by_id[pk], orgs, problems) for orgs, problems, pk in wide[:WIDE_SHOWN]],
+        wide_lines=len(wide),
+    )
+
+
 __all__ = [
     "LABELS",
     "DuplicatePair",
+    "DuplicateSummary",
+    "UnitPair",
+    "WideLine",
     "duplicate_report",
+    "duplicate_summary",
     "near_duplicates",
     "problem_index",
     "refresh",

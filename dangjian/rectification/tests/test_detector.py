@@ -81,10 +81,12 @@ def test_duplicate_report_is_scoped(client, tree):
     b = make_problem(tree["group_a1"], description=COPIED)
     make_problem(tree["branch_b1"], description=COPIED)
     client.force_login(make_user(Role.SUPERVISOR, tree["county_a"], username="dup_sup"))
-    pairs = client.get(reverse("rectification:duplicates")).context["pairs"]
-    assert [{p.a.pk, p.b.pk} for p in pairs] == [{a.pk, b.pk}]
+    summary = client.get(reverse("rectification:duplicates")).context["summary"]
+    assert summary.pairs == 1 and summary.unit_pairs == 1
+    assert [{p.a.pk, p.b.pk} for unit in summary.rows for p in unit.examples] == [{a.pk, b.pk}]
     client.force_login(make_user(Role.SYSTEM_ADMIN, None, username="dup_sys"))
-    assert len(client.get(reverse("rectification:duplicates")).context["pairs"]) == 3
+    summary = client.get(reverse("rectification:duplicates")).context["summary"]
+    assert summary.pairs == 3 and summary.unit_pairs == 3
 
 
 def test_warnings_are_shown_on_the_problem_page(client, tree):
@@ -92,3 +94,32 @@ def test_warnings_are_shown_on_the_problem_page(client, tree):
     client.force_login(make_user(Role.SUPERVISOR, tree["county_a"], username="w_sup"))
     html = client.get(reverse("rectification:detail", args=[problem.pk])).content.decode()
     assert 'data-warning="generic"' in html and "表述一般化" in html
+
+
+def test_duplicate_summary_counts_unit_pairs_with_examples(tree):
+    a = make_problem(tree["branch_a1"], description=COPIED)
+    make_problem(tree["branch_a1"], description=COPIED + "。")
+    b = make_problem(tree["branch_b1"], description=COPIED)
+    summary = detector.duplicate_summary()
+    assert summary.pairs == 2 and summary.unit_pairs == 1 and summary.wide == []
+    (unit,) = summary.rows
+    assert {unit.a.pk, unit.b.pk} == {tree["branch_a1"].pk, tree["branch_b1"].pk} and unit.pairs == 2
+    assert {a.pk, b.pk} <= {pk for pair in unit.examples for pk in (pair.a.pk, pair.b.pk)}
+
+
+def test_a_line_repeated_by_many_orgs_is_one_wide_row_not_every_unit_pair(tree, monkeypatch):
+    monkeypatch.setattr(detector, "WIDE_ORGS", 2)
+    for key in ("branch_a1", "group_a1", "branch_b1"):
+        make_problem(tree[key], description=COPIED)
+    summary = detector.duplicate_summary()
+    assert summary.pairs == 3 and summary.unit_pairs == 0 and summary.rows == []
+    assert [(line.orgs, line.problems) for line in summary.wide] == [(3, 3)] and summary.wide_lines == 1
+
+
+def test_new_problem_check_stops_once_enough_duplicates_are_confirmed(tree, monkeypatch):
+    monkeypatch.setattr(detector, "RECHECK_CHUNK", 1)
+    for key in ("branch_a1", "group_a1", "branch_b1"):
+        make_problem(tree[key], description=COPIED)
+    new = make_problem(tree["county_a"], description=COPIED)
+    assert len(detector.near_duplicates(new)) == 3
+    assert len(detector.near_duplicates(new, limit=2)) == 2
