@@ -23,10 +23,14 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from django.db import connection
 from django.db.models import Q
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from dangjian.orgs.models import Org
 from dangjian.textcheck.checks import DuplicateIndex, is_near_duplicate, text_warnings
@@ -41,9 +45,10 @@ LABELS = {
     "near_duplicate": "与其他单位或上级的问题雷同（上下一般粗）",
     "self_verified": "销号没有佐证材料，或佐证材料由销号审核人本人上传",
 }
-# Rows changed this long before the last look are read again: a transaction that commits late
-# may carry an earlier change time than rows already read.
+# Rows changed this long before the last look are compared again (once a minute): a transaction
+# that commits late may carry an earlier change time than rows already read.
 CATCH_UP_OVERLAP = dt.timedelta(minutes=10)
+OVERLAP_SWEEP_SECONDS = 60  # how often a catch-up compares every row of the overlap
 MAX_REPORTED = 3  # near-duplicates named per problem
 RAW_PAIRS_PER_SHOWN = 5  # index pairs read per pair the report may show (others fall outside the scope)
 # The root's report: a line repeated by more orgs than this is listed once as a widely repeated
@@ -55,42 +60,62 @@ UNIT_PAIRS_SHOWN = 500
 WIDE_SHOWN = 200
 
 
+def _raw_rows(rows, *fields: str) -> Iterator[tuple]:
+    """``rows.values_list(*fields)`` as the database driver returns them, without Django's per-row
+    converters (on SQLite, parsing every timestamp is most of the cost of a large read)."""
+    sql, params = rows.values_list(*fields).query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        while chunk := cursor.fetchmany(5000):
+            yield from chunk
+
+
+def _as_datetime(raw: object) -> dt.datetime:
+    value = raw if isinstance(raw, dt.datetime) else parse_datetime(str(raw))
+    if value is None:
+        raise ValueError(f"unreadable change time {raw!r}")
+    return value if timezone.is_aware(value) else value.replace(tzinfo=dt.UTC)
+
+
 class ProblemIndex:
     """The process's near-duplicate index of live problems (key: problem id, group: org path)."""
 
     def __init__(self) -> None:
         self.index = DuplicateIndex()
         self.seen: dict[int, tuple[str, str]] = {}  # id -> (text, org path) as indexed
-        self.seen_at: dict[int, dt.datetime] = {}  # id -> change time as read
+        self.seen_at: dict[int, object] = {}  # id -> change time as the database returned it
         self.through: dt.datetime | None = None
+        self.swept = time.monotonic()  # when rows of the whole overlap were last compared
         self.lock = threading.Lock()
 
     def catch_up(self) -> None:
         with self.lock:
             rows = Problem.objects.all()
-            if self.through is not None:
-                # rows inside the overlap were mostly seen already: read their change times first
-                # and texts only for those that changed (a bulk load stays cheap for ten minutes)
-                recent = rows.filter(updated_at__gte=self.through - CATCH_UP_OVERLAP)
-                changed = [
-                    pk
-                    for pk, at in recent.values_list("pk", "updated_at").iterator(chunk_size=5000)
-                    if self.seen_at.get(pk) != at
-                ]
-                if not changed:
-                    return
-                rows = rows.filter(pk__in=changed)
-            latest = self.through
-            for pk, text, path, changed_at in rows.values_list(
-                "pk", "description", "org_path", "updated_at"
-            ).iterator(chunk_size=5000):
-                if self.seen.get(pk) != (text, path):
-                    self.index.add(pk, text, group=path)
-                    self.seen[pk] = (text, path)
-                self.seen_at[pk] = changed_at
-                if latest is None or changed_at > latest:
-                    latest = changed_at
-            self.through = latest
+            if self.through is None:
+                self._read(rows)
+                return
+            # Rows changed since the last look, and once a minute every row of the overlap (for late
+            # commits): read their raw change times, then the texts only of the rows that changed.
+            # Sweeping the overlap on every save would re-read a whole bulk load for ten minutes.
+            since = self.through
+            if time.monotonic() - self.swept >= OVERLAP_SWEEP_SECONDS:
+                since, self.swept = since - CATCH_UP_OVERLAP, time.monotonic()
+            recent = rows.filter(updated_at__gte=since)
+            changed = [pk for pk, at in _raw_rows(recent, "pk", "updated_at") if self.seen_at.get(pk) != at]
+            for start in range(0, len(changed), 500):
+                self._read(rows.filter(pk__in=changed[start : start + 500]))
+
+    def _read(self, rows) -> None:
+        latest = self.through
+        for pk, text, path, changed_at in _raw_rows(rows, "pk", "description", "org_path", "updated_at"):
+            if self.seen.get(pk) != (text, path):
+                self.index.add(pk, text, group=path)
+                self.seen[pk] = (text, path)
+            self.seen_at[pk] = changed_at
+            at = _as_datetime(changed_at)
+            if latest is None or at > latest:
+                latest = at
+        self.through = latest
 
     def candidates(self, text: str, *, org_path: str, exclude: int | None = None) -> list[tuple[int, float]]:
         self.catch_up()

@@ -123,3 +123,38 @@ def test_new_problem_check_stops_once_enough_duplicates_are_confirmed(tree, monk
     new = make_problem(tree["county_a"], description=COPIED)
     assert len(detector.near_duplicates(new)) == 3
     assert len(detector.near_duplicates(new, limit=2)) == 2
+
+
+def test_a_late_commit_inside_the_overlap_is_caught_up_by_the_sweep(tree, monkeypatch):
+    import datetime as dt
+
+    from dangjian.rectification.models import Problem
+
+    late = make_problem(tree["branch_a1"], description=COPIED)
+    index = detector.problem_index()
+    index.catch_up()
+    # a row committed after the last look, stamped a minute before it
+    Problem.objects.filter(pk=late.pk).update(
+        description="中河村借阅登记簿3月起未登记", updated_at=index.through - dt.timedelta(minutes=1)
+    )
+    index.catch_up()
+    assert index.seen[late.pk][0] == COPIED  # between sweeps only newer rows are read
+    monkeypatch.setattr(detector, "OVERLAP_SWEEP_SECONDS", 0)
+    index.catch_up()
+    assert index.seen[late.pk][0] == "中河村借阅登记簿3月起未登记"
+
+
+def test_catch_up_rereads_texts_only_of_changed_rows(tree, monkeypatch):
+    monkeypatch.setattr(detector, "OVERLAP_SWEEP_SECONDS", 0)
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    first = make_problem(tree["branch_a1"], description=COPIED)
+    make_problem(tree["branch_b1"], description="东风村党员活动室每周只开放2天")
+    index = detector.problem_index()
+    index.catch_up()
+    with CaptureQueriesContext(connection) as nothing_changed:
+        index.catch_up()
+    assert not [q for q in nothing_changed.captured_queries if "description" in q["sql"]]
+    services.problem_update(problem=first, actor=None, data={"description": "中河村借阅登记簿3月起未登记"})
+    assert index.seen[first.pk][0] == "中河村借阅登记簿3月起未登记"  # the save caught up
