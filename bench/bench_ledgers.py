@@ -191,7 +191,7 @@ def child(texts: str) -> None:
                 pairs=summary.pairs,
                 unit_pairs=summary.unit_pairs,
                 unit_pairs_shown=len(summary.rows),
-                stock_lines=len(summary.stock),
+                wide_lines=summary.wide_lines,
             )
         else:
             report = detector.duplicate_report(limit=10**9)

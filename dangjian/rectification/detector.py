@@ -330,14 +330,19 @@ class DuplicateSummary:
     wide_lines: int
 
 
+def _cross_org(orgs_a: dict[int, list[int]], orgs_b: dict[int, list[int]]) -> int:
+    """Pairs of one problem of each group that belong to different orgs."""
+    every = sum(len(ids) for ids in orgs_a.values()) * sum(len(ids) for ids in orgs_b.values())
+    return every - sum(len(ids) * len(orgs_b.get(org_id, ())) for org_id, ids in orgs_a.items())
+
+
 def duplicate_summary(*, visible: Q | None = None) -> DuplicateSummary:
     """The cross-unit duplicate report summarised per pair of units, from the index's groups of
     identical masked lines and their near neighbours, never by listing every pair of problems.
 
     A group whose problems belong to more than ``WIDE_ORGS`` orgs is one ``WideLine`` row; other
     groups and their neighbours add their cross-org pairs to each pair of units, with examples.
-    Only live problems inside ``visible`` whose text and org are as indexed take part. Pairs
-    between two widely repeated lines that are near (not equal) are not counted."""
+    Only live problems inside ``visible`` whose text and org are as indexed take part."""
     index = problem_index()
     index.catch_up()
     rows = Problem.objects.alive()
@@ -384,6 +389,10 @@ def duplicate_summary(*, visible: Q | None = None) -> DuplicateSummary:
             problems = sum(sizes)
             total += (problems * problems - sum(n * n for n in sizes)) // 2
             wide.append((len(orgs), problems, next(iter(orgs.values()))[0]))
+            for other, _score in index.index.neighbours(entry):
+                other_orgs = by_entry.get(other)
+                if other > entry and other_orgs is not None and len(other_orgs) > WIDE_ORGS:
+                    total += _cross_org(orgs, other_orgs)  # two variants of widely repeated lines
             continue
         total += add(orgs, orgs, 1.0, same=True)
         for other, score in index.index.neighbours(entry):
@@ -391,8 +400,7 @@ def duplicate_summary(*, visible: Q | None = None) -> DuplicateSummary:
             if other_orgs is None:
                 continue
             if len(other_orgs) > WIDE_ORGS:  # a variant of a widely repeated line: counted, not listed
-                total += sum(len(a) for a in orgs.values()) * sum(len(b) for b in other_orgs.values())
-                total -= sum(len(ids) * len(other_orgs.get(org_id, ())) for org_id, ids in orgs.items())
+                total += _cross_org(orgs, other_orgs)
             elif other > entry:
                 total += add(orgs, other_orgs, score, same=False)
     shown = sorted(units.items(), key=lambda kv: -kv[1][0])[:UNIT_PAIRS_SHOWN]

@@ -158,3 +158,14 @@ def test_catch_up_rereads_texts_only_of_changed_rows(tree, monkeypatch):
     assert not [q for q in nothing_changed.captured_queries if "description" in q["sql"]]
     services.problem_update(problem=first, actor=None, data={"description": "中河村借阅登记簿3月起未登记"})
     assert index.seen[first.pk][0] == "中河村借阅登记簿3月起未登记"  # the save caught up
+
+
+def test_near_variants_of_two_widely_repeated_lines_are_counted(tree, monkeypatch):
+    monkeypatch.setattr(detector, "WIDE_ORGS", 1)
+    for key in ("branch_a1", "branch_b1"):
+        make_problem(tree[key], description=COPIED)
+    make_problem(tree["group_a1"], description=COPIED + "，有待进一步加强")
+    make_problem(tree["county_a"], description=COPIED + "，有待进一步加强")
+    summary = detector.duplicate_summary()
+    # 1 pair inside each line, 2 × 2 between the variants (all four orgs differ)
+    assert summary.wide_lines == 2 and summary.pairs == 1 + 1 + 4 and summary.rows == []
