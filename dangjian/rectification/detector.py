@@ -50,7 +50,6 @@ LABELS = {
 CATCH_UP_OVERLAP = dt.timedelta(minutes=10)
 OVERLAP_SWEEP_SECONDS = 60  # how often a catch-up compares every row of the overlap
 MAX_REPORTED = 3  # near-duplicates named per problem
-RAW_PAIRS_PER_SHOWN = 5  # index pairs read per pair the report may show (others fall outside the scope)
 # The root's report: a line repeated by more orgs than this is listed once as a widely repeated
 # line (with its orgs counted) instead of as every pair of its orgs; unit pairs keep a few examples.
 RECHECK_CHUNK = 20  # candidates re-read per query when confirming a new problem's near-duplicates
@@ -125,11 +124,6 @@ class ProblemIndex:
             if key != exclude and self.seen.get(key, ("", ""))[1] != org_path:
                 best[key] = max(score, best.get(key, 0.0))
         return sorted(best.items(), key=lambda kv: -kv[1])
-
-    def pairs(self) -> Iterator[tuple[int, int, float]]:
-        self.catch_up()
-        for a, b, score in self.index.duplicate_pairs():
-            yield int(a), int(b), score  # type: ignore[call-overload]  # keys added are problem ids
 
 
 _INDEX: ProblemIndex | None = None
@@ -271,37 +265,6 @@ class DuplicatePair:
     score: float
 
 
-def duplicate_report(*, visible: Q | None = None, limit: int = 1000) -> list[DuplicatePair]:
-    """The cross-unit duplicate report: near-duplicate pairs of live problems of different orgs
-    (both inside ``visible`` when given), best first, at most ``limit`` (from the first
-    ``limit × RAW_PAIRS_PER_SHOWN`` pairs the index yields)."""
-    raw = []
-    # The index yields pairs lazily; stop once enough are in hand, so a page never enumerates
-    # every pair of a very template-heavy ledger (see README, 基准).
-    for pair in problem_index().pairs():
-        raw.append(pair)
-        if len(raw) >= limit * RAW_PAIRS_PER_SHOWN:
-            break
-    ids = {k for a, b, _ in raw for k in (a, b)}
-    rows = Problem.objects.alive().filter(pk__in=ids)
-    if visible is not None:
-        rows = rows.filter(visible)
-    by_id = {p.pk: p for p in rows.select_related("org")}
-    pairs = []
-    for a, b, score in raw:
-        pa, pb = by_id.get(a), by_id.get(b)
-        if pa is None or pb is None or pa.org_path == pb.org_path:
-            continue
-        if (pa.description, pa.org_path) != problem_index().seen.get(pa.pk) or (
-            pb.description,
-            pb.org_path,
-        ) != problem_index().seen.get(pb.pk):
-            continue
-        pairs.append(DuplicatePair(pa, pb, score))
-    pairs.sort(key=lambda p: -p.score)
-    return pairs[:limit]
-
-
 @dataclass
 class UnitPair:
     """Two orgs whose problem lists share near-duplicate lines: how many pairs, with examples."""
@@ -433,7 +396,6 @@ __all__ = [
     "DuplicateSummary",
     "UnitPair",
     "WideLine",
-    "duplicate_report",
     "duplicate_summary",
     "near_duplicates",
     "problem_index",

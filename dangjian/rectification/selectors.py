@@ -181,12 +181,3 @@ def duplicate_summary(*, user: Any) -> Any:
     from .detector import duplicate_summary as summarise
 
     return summarise(visible=policy.scope_q(user, Perm.RECTIFICATION_VIEW, path_field="org_path"))
-
-
-def duplicate_pairs(*, user: Any, limit: int = 1000) -> list[Any]:
-    """The cross-unit near-duplicate report over the problems the user may see."""
-    from .detector import duplicate_report
-
-    return duplicate_report(
-        visible=policy.scope_q(user, Perm.RECTIFICATION_VIEW, path_field="org_path"), limit=limit
-    )

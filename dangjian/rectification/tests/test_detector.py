@@ -81,8 +81,12 @@ def test_duplicate_report_is_scoped(client, tree):
     b = make_problem(tree["group_a1"], description=COPIED)
     make_problem(tree["branch_b1"], description=COPIED)
     client.force_login(make_user(Role.SUPERVISOR, tree["county_a"], username="dup_sup"))
-    summary = client.get(reverse("rectification:duplicates")).context["summary"]
+    response = client.get(reverse("rectification:duplicates"))
+    summary = response.context["summary"]
     assert summary.pairs == 1 and summary.unit_pairs == 1
+    html = response.content.decode()
+    assert tree["branch_a1"].name in html and tree["group_a1"].name in html
+    assert tree["branch_b1"].name not in html
     assert [{p.a.pk, p.b.pk} for unit in summary.rows for p in unit.examples] == [{a.pk, b.pk}]
     client.force_login(make_user(Role.SYSTEM_ADMIN, None, username="dup_sys"))
     summary = client.get(reverse("rectification:duplicates")).context["summary"]
