@@ -22,6 +22,7 @@ problem the index still remembers is not reported.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import threading
 import time
 from collections.abc import Iterator
@@ -36,6 +37,8 @@ from dangjian.orgs.models import Org
 from dangjian.textcheck.checks import DuplicateIndex, is_near_duplicate, text_warnings
 
 from .models import ItemWarning, Problem, ProblemStatus, WarningField
+
+logger = logging.getLogger(__name__)
 
 LABELS = {
     "unquantified": "没有量化（无数字、时间、频次或可检查的对象）",
@@ -134,6 +137,20 @@ def problem_index() -> ProblemIndex:
     if _INDEX is None:
         _INDEX = ProblemIndex()
     return _INDEX
+
+
+def prebuild_index() -> None:
+    """Build the process's index now (the web server calls it in a thread at start), so the first
+    save after a restart does not wait for it; a save arriving meanwhile waits on the index's lock.
+    Errors are logged, never raised: the first save would build the index itself."""
+    from django.db import connections
+
+    try:
+        problem_index().catch_up()
+    except Exception:
+        logger.exception("building the near-duplicate index failed")
+    finally:
+        connections.close_all()
 
 
 def reset_index() -> None:
@@ -398,6 +415,7 @@ __all__ = [
     "WideLine",
     "duplicate_summary",
     "near_duplicates",
+    "prebuild_index",
     "problem_index",
     "refresh",
     "reset_index",

@@ -173,3 +173,17 @@ def test_near_variants_of_two_widely_repeated_lines_are_counted(tree, monkeypatc
     summary = detector.duplicate_summary()
     # 1 pair inside each line, 2 × 2 between the variants (all four orgs differ)
     assert summary.wide_lines == 2 and summary.pairs == 1 + 1 + 4 and summary.rows == []
+
+
+def test_prebuilt_index_answers_the_first_save_without_rereading_texts(tree, monkeypatch):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    monkeypatch.setattr("django.db.connections.close_all", lambda: None)  # the test's own connection
+    original = make_problem(tree["branch_a1"], description=COPIED)
+    detector.reset_index()
+    detector.prebuild_index()
+    assert detector.problem_index().seen[original.pk][0] == COPIED
+    with CaptureQueriesContext(connection) as first_check:
+        detector.problem_index().candidates(COPIED, org_path=tree["branch_b1"].path)
+    assert not [q for q in first_check.captured_queries if "description" in q["sql"]]
