@@ -22,15 +22,23 @@ problem the index still remembers is not reported.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import threading
+import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from django.db import connection
 from django.db.models import Q
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
+from dangjian.orgs.models import Org
 from dangjian.textcheck.checks import DuplicateIndex, is_near_duplicate, text_warnings
 
 from .models import ItemWarning, Problem, ProblemStatus, WarningField
+
+logger = logging.getLogger(__name__)
 
 LABELS = {
     "unquantified": "没有量化（无数字、时间、频次或可检查的对象）",
@@ -40,11 +48,35 @@ LABELS = {
     "near_duplicate": "与其他单位或上级的问题雷同（上下一般粗）",
     "self_verified": "销号没有佐证材料，或佐证材料由销号审核人本人上传",
 }
-# Rows changed this long before the last look are read again: a transaction that commits late
-# may carry an earlier change time than rows already read.
+# Rows changed this long before the last look are compared again (once a minute): a transaction
+# that commits late may carry an earlier change time than rows already read.
 CATCH_UP_OVERLAP = dt.timedelta(minutes=10)
+OVERLAP_SWEEP_SECONDS = 60  # how often a catch-up compares every row of the overlap
 MAX_REPORTED = 3  # near-duplicates named per problem
-RAW_PAIRS_PER_SHOWN = 5  # index pairs read per pair the report may show (others fall outside the scope)
+# The root's report: a line repeated by more orgs than this is listed once as a widely repeated
+# line (with its orgs counted) instead of as every pair of its orgs; unit pairs keep a few examples.
+RECHECK_CHUNK = 20  # candidates re-read per query when confirming a new problem's near-duplicates
+WIDE_ORGS = 10
+EXAMPLES_PER_UNIT_PAIR = 3
+UNIT_PAIRS_SHOWN = 500
+WIDE_SHOWN = 200
+
+
+def _raw_rows(rows, *fields: str) -> Iterator[tuple]:
+    """``rows.values_list(*fields)`` as the database driver returns them, without Django's per-row
+    converters (on SQLite, parsing every timestamp is most of the cost of a large read)."""
+    sql, params = rows.values_list(*fields).query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        while chunk := cursor.fetchmany(5000):
+            yield from chunk
+
+
+def _as_datetime(raw: object) -> dt.datetime:
+    value = raw if isinstance(raw, dt.datetime) else parse_datetime(str(raw))
+    if value is None:
+        raise ValueError(f"unreadable change time {raw!r}")
+    return value if timezone.is_aware(value) else value.replace(tzinfo=dt.UTC)
 
 
 class ProblemIndex:
@@ -53,24 +85,39 @@ class ProblemIndex:
     def __init__(self) -> None:
         self.index = DuplicateIndex()
         self.seen: dict[int, tuple[str, str]] = {}  # id -> (text, org path) as indexed
+        self.seen_at: dict[int, object] = {}  # id -> change time as the database returned it
         self.through: dt.datetime | None = None
+        self.swept = time.monotonic()  # when rows of the whole overlap were last compared
         self.lock = threading.Lock()
 
     def catch_up(self) -> None:
         with self.lock:
             rows = Problem.objects.all()
-            if self.through is not None:
-                rows = rows.filter(updated_at__gte=self.through - CATCH_UP_OVERLAP)
-            latest = self.through
-            for pk, text, path, changed in rows.values_list(
-                "pk", "description", "org_path", "updated_at"
-            ).iterator(chunk_size=5000):
-                if self.seen.get(pk) != (text, path):
-                    self.index.add(pk, text, group=path)
-                    self.seen[pk] = (text, path)
-                if latest is None or changed > latest:
-                    latest = changed
-            self.through = latest
+            if self.through is None:
+                self._read(rows)
+                return
+            # Rows changed since the last look, and once a minute every row of the overlap (for late
+            # commits): read their raw change times, then the texts only of the rows that changed.
+            # Sweeping the overlap on every save would re-read a whole bulk load for ten minutes.
+            since = self.through
+            if time.monotonic() - self.swept >= OVERLAP_SWEEP_SECONDS:
+                since, self.swept = since - CATCH_UP_OVERLAP, time.monotonic()
+            recent = rows.filter(updated_at__gte=since)
+            changed = [pk for pk, at in _raw_rows(recent, "pk", "updated_at") if self.seen_at.get(pk) != at]
+            for start in range(0, len(changed), 500):
+                self._read(rows.filter(pk__in=changed[start : start + 500]))
+
+    def _read(self, rows) -> None:
+        latest = self.through
+        for pk, text, path, changed_at in _raw_rows(rows, "pk", "description", "org_path", "updated_at"):
+            if self.seen.get(pk) != (text, path):
+                self.index.add(pk, text, group=path)
+                self.seen[pk] = (text, path)
+            self.seen_at[pk] = changed_at
+            at = _as_datetime(changed_at)
+            if latest is None or at > latest:
+                latest = at
+        self.through = latest
 
     def candidates(self, text: str, *, org_path: str, exclude: int | None = None) -> list[tuple[int, float]]:
         self.catch_up()
@@ -80,11 +127,6 @@ class ProblemIndex:
             if key != exclude and self.seen.get(key, ("", ""))[1] != org_path:
                 best[key] = max(score, best.get(key, 0.0))
         return sorted(best.items(), key=lambda kv: -kv[1])
-
-    def pairs(self) -> Iterator[tuple[int, int, float]]:
-        self.catch_up()
-        for a, b, score in self.index.duplicate_pairs():
-            yield int(a), int(b), score  # type: ignore[call-overload]  # keys added are problem ids
 
 
 _INDEX: ProblemIndex | None = None
@@ -97,32 +139,52 @@ def problem_index() -> ProblemIndex:
     return _INDEX
 
 
+def prebuild_index() -> None:
+    """Build the process's index now (the web server calls it in a thread at start), so the first
+    save after a restart does not wait for it; a save arriving meanwhile waits on the index's lock.
+    Errors are logged, never raised: the first save would build the index itself."""
+    from django.db import connections
+
+    try:
+        problem_index().catch_up()
+    except Exception:
+        logger.exception("building the near-duplicate index failed")
+    finally:
+        connections.close_all()
+
+
 def reset_index() -> None:
     """Forget the process's index (tests, and after a bulk load)."""
     global _INDEX
     _INDEX = None
 
 
-def near_duplicates(problem: Problem) -> list[tuple[Problem, float]]:
-    """Live problems of other orgs whose text nearly repeats ``problem``'s, best first."""
+def near_duplicates(problem: Problem, *, limit: int = MAX_REPORTED) -> list[tuple[Problem, float]]:
+    """Up to ``limit`` live problems of other orgs whose text nearly repeats ``problem``'s, best first.
+
+    Candidates are re-checked against the rows as they are now, a chunk at a time, best first, and
+    the check stops once ``limit`` are confirmed: a stock line repeated by thousands of orgs costs
+    a few rows, not thousands."""
     found = problem_index().candidates(problem.description, org_path=problem.org_path, exclude=problem.pk)
-    if not found:
-        return []
-    current = {
-        p.pk: p
-        for p in Problem.objects.alive()
-        .filter(pk__in=[pk for pk, _ in found])
-        .exclude(org_path=problem.org_path)
-        .select_related("org")
-    }
-    out = []
-    for pk, _ in found:
-        other = current.get(pk)
-        if other is None:
-            continue
-        duplicate, score = is_near_duplicate(problem.description, other.description)
-        if duplicate:
-            out.append((other, score))
+    out: list[tuple[Problem, float]] = []
+    for start in range(0, len(found), RECHECK_CHUNK):
+        chunk = [pk for pk, _ in found[start : start + RECHECK_CHUNK]]
+        current = {
+            p.pk: p
+            for p in Problem.objects.alive()
+            .filter(pk__in=chunk)
+            .exclude(org_path=problem.org_path)
+            .select_related("org")
+        }
+        for pk in chunk:
+            other = current.get(pk)
+            if other is None:
+                continue
+            duplicate, score = is_near_duplicate(problem.description, other.description)
+            if duplicate:
+                out.append((other, score))
+                if len(out) >= limit:
+                    return out
     return out
 
 
@@ -220,42 +282,140 @@ class DuplicatePair:
     score: float
 
 
-def duplicate_report(*, visible: Q | None = None, limit: int = 1000) -> list[DuplicatePair]:
-    """The cross-unit duplicate report: near-duplicate pairs of live problems of different orgs
-    (both inside ``visible`` when given), best first, at most ``limit`` (from the first
-    ``limit × RAW_PAIRS_PER_SHOWN`` pairs the index yields)."""
-    raw = []
-    # The index yields pairs lazily; stop once enough are in hand, so a page never enumerates
-    # every pair of a very template-heavy ledger (see README, 基准).
-    for pair in problem_index().pairs():
-        raw.append(pair)
-        if len(raw) >= limit * RAW_PAIRS_PER_SHOWN:
-            break
-    ids = {k for a, b, _ in raw for k in (a, b)}
-    rows = Problem.objects.alive().filter(pk__in=ids)
+@dataclass
+class UnitPair:
+    """Two orgs whose problem lists share near-duplicate lines: how many pairs, with examples."""
+
+    a: Org
+    b: Org
+    pairs: int = 0
+    examples: list[DuplicatePair] = field(default_factory=list)
+
+
+@dataclass
+class WideLine:
+    """A line (once names are masked) repeated by many orgs: stock wording or a list copied down."""
+
+    example: Problem
+    orgs: int
+    problems: int
+
+
+@dataclass
+class DuplicateSummary:
+    pairs: int  # cross-org near-duplicate problem pairs in scope
+    unit_pairs: int  # org pairs among them (lines repeated by many orgs are counted in ``wide``)
+    rows: list[UnitPair]  # the org pairs with the most pairs first, at most UNIT_PAIRS_SHOWN
+    wide: list[WideLine]  # the most repeated lines first, at most WIDE_SHOWN
+    wide_lines: int
+
+
+def _cross_org(orgs_a: dict[int, list[int]], orgs_b: dict[int, list[int]]) -> int:
+    """Pairs of one problem of each group that belong to different orgs."""
+    every = sum(len(ids) for ids in orgs_a.values()) * sum(len(ids) for ids in orgs_b.values())
+    return every - sum(len(ids) * len(orgs_b.get(org_id, ())) for org_id, ids in orgs_a.items())
+
+
+def duplicate_summary(*, visible: Q | None = None) -> DuplicateSummary:
+    """The cross-unit duplicate report summarised per pair of units, from the index's groups of
+    identical masked lines and their near neighbours, never by listing every pair of problems.
+
+    A group whose problems belong to more than ``WIDE_ORGS`` orgs is one ``WideLine`` row; other
+    groups and their neighbours add their cross-org pairs to each pair of units, with examples.
+    Only live problems inside ``visible`` whose text and org are as indexed take part."""
+    index = problem_index()
+    index.catch_up()
+    rows = Problem.objects.alive()
     if visible is not None:
         rows = rows.filter(visible)
-    by_id = {p.pk: p for p in rows.select_related("org")}
-    pairs = []
-    for a, b, score in raw:
-        pa, pb = by_id.get(a), by_id.get(b)
-        if pa is None or pb is None or pa.org_path == pb.org_path:
+    live: dict[int, int] = {}
+    for pk, org_id, text, path in rows.values_list("pk", "org_id", "description", "org_path").iterator(
+        chunk_size=5000
+    ):
+        if index.seen.get(pk) == (text, path):
+            live[pk] = org_id
+    by_entry: dict[int, dict[int, list[int]]] = {}  # entry -> org id -> problem ids
+    for entry, keys in index.index.entries():
+        orgs: dict[int, list[int]] = {}
+        for key, _group in keys:
+            org_id = live.get(int(key))  # type: ignore[call-overload]  # keys added are problem ids
+            if org_id is not None:
+                orgs.setdefault(org_id, []).append(int(key))  # type: ignore[call-overload]
+        if orgs:
+            by_entry[entry] = orgs
+    units: dict[tuple[int, int], list] = {}  # (org, org) -> [pair count, [(a, b, score)]]
+    total = 0
+    wide: list[tuple[int, int, int]] = []  # (orgs, problems, an example id)
+
+    def add(orgs_a: dict[int, list[int]], orgs_b: dict[int, list[int]], score: float, same: bool) -> int:
+        found = 0
+        for org_a, ids_a in orgs_a.items():
+            for org_b, ids_b in orgs_b.items():
+                if org_a == org_b or (same and org_a > org_b):
+                    continue
+                count = len(ids_a) * len(ids_b)
+                found += count
+                pair = (org_a, org_b) if org_a < org_b else (org_b, org_a)
+                ids = (ids_a[0], ids_b[0]) if org_a < org_b else (ids_b[0], ids_a[0])
+                unit = units.setdefault(pair, [0, []])
+                unit[0] += count
+                if len(unit[1]) < EXAMPLES_PER_UNIT_PAIR:
+                    unit[1].append((*ids, score))
+        return found
+
+    for entry, orgs in by_entry.items():
+        if len(orgs) > WIDE_ORGS:
+            sizes = [len(ids) for ids in orgs.values()]
+            problems = sum(sizes)
+            total += (problems * problems - sum(n * n for n in sizes)) // 2
+            wide.append((len(orgs), problems, next(iter(orgs.values()))[0]))
+            for other, _score in index.index.neighbours(entry):
+                other_orgs = by_entry.get(other)
+                if other > entry and other_orgs is not None and len(other_orgs) > WIDE_ORGS:
+                    total += _cross_org(orgs, other_orgs)  # two variants of widely repeated lines
             continue
-        if (pa.description, pa.org_path) != problem_index().seen.get(pa.pk) or (
-            pb.description,
-            pb.org_path,
-        ) != problem_index().seen.get(pb.pk):
-            continue
-        pairs.append(DuplicatePair(pa, pb, score))
-    pairs.sort(key=lambda p: -p.score)
-    return pairs[:limit]
+        total += add(orgs, orgs, 1.0, same=True)
+        for other, score in index.index.neighbours(entry):
+            other_orgs = by_entry.get(other)
+            if other_orgs is None:
+                continue
+            if len(other_orgs) > WIDE_ORGS:  # a variant of a widely repeated line: counted, not listed
+                total += _cross_org(orgs, other_orgs)
+            elif other > entry:
+                total += add(orgs, other_orgs, score, same=False)
+    shown = sorted(units.items(), key=lambda kv: -kv[1][0])[:UNIT_PAIRS_SHOWN]
+    wide.sort(reverse=True)
+    needed = {pk for _, (_, examples) in shown for a, b, _ in examples for pk in (a, b)}
+    needed |= {pk for _, _, pk in wide[:WIDE_SHOWN]}
+    problems_by_id = {p.pk: p for p in Problem.objects.filter(pk__in=needed).select_related("org")}
+    org_ids = {o for pair, _ in shown for o in pair}
+    orgs_by_id = Org.objects.in_bulk(org_ids)
+    return DuplicateSummary(
+        pairs=total,
+        unit_pairs=len(units),
+        rows=[
+            UnitPair(
+                orgs_by_id[a],
+                orgs_by_id[b],
+                count,
+                [DuplicatePair(problems_by_id[x], problems_by_id[y], score) for x, y, score in examples],
+            )
+            for (a, b), (count, examples) in shown
+        ],
+        wide=[WideLine(problems_by_id[pk], orgs, problems) for orgs, problems, pk in wide[:WIDE_SHOWN]],
+        wide_lines=len(wide),
+    )
 
 
 __all__ = [
     "LABELS",
     "DuplicatePair",
-    "duplicate_report",
+    "DuplicateSummary",
+    "UnitPair",
+    "WideLine",
+    "duplicate_summary",
     "near_duplicates",
+    "prebuild_index",
     "problem_index",
     "refresh",
     "reset_index",

@@ -176,10 +176,8 @@ def warning_codes(*, problem_ids: list[int]) -> dict[int, list[str]]:
     return out
 
 
-def duplicate_pairs(*, user: Any, limit: int = 1000) -> list[Any]:
-    """The cross-unit near-duplicate report over the problems the user may see."""
-    from .detector import duplicate_report
+def duplicate_summary(*, user: Any) -> Any:
+    """The cross-unit near-duplicate report per pair of units, over the problems the user may see."""
+    from .detector import duplicate_summary as summarise
 
-    return duplicate_report(
-        visible=policy.scope_q(user, Perm.RECTIFICATION_VIEW, path_field="org_path"), limit=limit
-    )
+    return summarise(visible=policy.scope_q(user, Perm.RECTIFICATION_VIEW, path_field="org_path"))

@@ -254,8 +254,8 @@ def evidence_download(request: HttpRequest, pk: int, evidence_pk: int) -> FileRe
 def duplicate_report(request: HttpRequest) -> HttpResponse:
     """上下一般粗: near-duplicate problems of different orgs within the user's scope."""
     _need_view(request)
-    pairs = selectors.duplicate_pairs(user=request.user)
-    return render(request, "rectification/duplicates.html", {"pairs": pairs})
+    summary = selectors.duplicate_summary(user=request.user)
+    return render(request, "rectification/duplicates.html", {"summary": summary})
 
 
 # ---------------------------------------------------------------- Excel

@@ -276,9 +276,10 @@ class DuplicateIndex:
         self._keys[entry].append((key, group))
 
     def _similar_entries(
-        self, canon: tuple[str, frozenset[str]], entry: int | None = None
+        self, canon: tuple[str, frozenset[str]], entry: int | None = None, *, later_only: bool = True
     ) -> Iterator[tuple[int, float]]:
-        """Entries scoring ≥ threshold with ``canon``; given its own ``entry``, only later entries."""
+        """Entries scoring ≥ threshold with ``canon``; given its own ``entry``, only later entries
+        (every other entry with ``later_only=False``)."""
         if not canon[0]:
             return
         bucket = self._buckets.get(self._bucket_key(canon))
@@ -290,7 +291,9 @@ class DuplicateIndex:
             mh = self._entry_minhash(entry) if entry is not None else _minhash(canon[0])
             candidates = bucket.lsh.query(mh)
         if entry is not None:
-            candidates = [other for other in candidates if other > entry]
+            candidates = [
+                other for other in candidates if other > entry or (not later_only and other != entry)
+            ]
         if len(candidates) > VECTOR_MIN_CANDIDATES:
             candidates, whole = self._prefilter(canon[0], candidates)
         else:
@@ -348,3 +351,14 @@ class DuplicateIndex:
                     for key_b, group_b in self._keys[other]:
                         if group_a != group_b:
                             yield key_a, key_b, score
+
+    def entries(self) -> Iterator[tuple[int, list[tuple[Hashable, Hashable]]]]:
+        """(entry, [(key, group), …]) per distinct masked text that can be compared: the keys whose
+        texts are the same once names are masked."""
+        for entry, canon in enumerate(self._entries):
+            if canon[0]:
+                yield entry, self._keys[entry]
+
+    def neighbours(self, entry: int) -> Iterator[tuple[int, float]]:
+        """The other entries (earlier and later) scoring ≥ threshold with ``entry``."""
+        return self._similar_entries(self._entries[entry], entry, later_only=False)

@@ -81,10 +81,16 @@ def test_duplicate_report_is_scoped(client, tree):
     b = make_problem(tree["group_a1"], description=COPIED)
     make_problem(tree["branch_b1"], description=COPIED)
     client.force_login(make_user(Role.SUPERVISOR, tree["county_a"], username="dup_sup"))
-    pairs = client.get(reverse("rectification:duplicates")).context["pairs"]
-    assert [{p.a.pk, p.b.pk} for p in pairs] == [{a.pk, b.pk}]
+    response = client.get(reverse("rectification:duplicates"))
+    summary = response.context["summary"]
+    assert summary.pairs == 1 and summary.unit_pairs == 1
+    html = response.content.decode()
+    assert tree["branch_a1"].name in html and tree["group_a1"].name in html
+    assert tree["branch_b1"].name not in html
+    assert [{p.a.pk, p.b.pk} for unit in summary.rows for p in unit.examples] == [{a.pk, b.pk}]
     client.force_login(make_user(Role.SYSTEM_ADMIN, None, username="dup_sys"))
-    assert len(client.get(reverse("rectification:duplicates")).context["pairs"]) == 3
+    summary = client.get(reverse("rectification:duplicates")).context["summary"]
+    assert summary.pairs == 3 and summary.unit_pairs == 3
 
 
 def test_warnings_are_shown_on_the_problem_page(client, tree):
@@ -92,3 +98,92 @@ def test_warnings_are_shown_on_the_problem_page(client, tree):
     client.force_login(make_user(Role.SUPERVISOR, tree["county_a"], username="w_sup"))
     html = client.get(reverse("rectification:detail", args=[problem.pk])).content.decode()
     assert 'data-warning="generic"' in html and "表述一般化" in html
+
+
+def test_duplicate_summary_counts_unit_pairs_with_examples(tree):
+    a = make_problem(tree["branch_a1"], description=COPIED)
+    make_problem(tree["branch_a1"], description=COPIED + "。")
+    b = make_problem(tree["branch_b1"], description=COPIED)
+    summary = detector.duplicate_summary()
+    assert summary.pairs == 2 and summary.unit_pairs == 1 and summary.wide == []
+    (unit,) = summary.rows
+    assert {unit.a.pk, unit.b.pk} == {tree["branch_a1"].pk, tree["branch_b1"].pk} and unit.pairs == 2
+    assert {a.pk, b.pk} <= {pk for pair in unit.examples for pk in (pair.a.pk, pair.b.pk)}
+
+
+def test_a_line_repeated_by_many_orgs_is_one_wide_row_not_every_unit_pair(tree, monkeypatch):
+    monkeypatch.setattr(detector, "WIDE_ORGS", 2)
+    for key in ("branch_a1", "group_a1", "branch_b1"):
+        make_problem(tree[key], description=COPIED)
+    summary = detector.duplicate_summary()
+    assert summary.pairs == 3 and summary.unit_pairs == 0 and summary.rows == []
+    assert [(line.orgs, line.problems) for line in summary.wide] == [(3, 3)] and summary.wide_lines == 1
+
+
+def test_new_problem_check_stops_once_enough_duplicates_are_confirmed(tree, monkeypatch):
+    monkeypatch.setattr(detector, "RECHECK_CHUNK", 1)
+    for key in ("branch_a1", "group_a1", "branch_b1"):
+        make_problem(tree[key], description=COPIED)
+    new = make_problem(tree["county_a"], description=COPIED)
+    assert len(detector.near_duplicates(new)) == 3
+    assert len(detector.near_duplicates(new, limit=2)) == 2
+
+
+def test_a_late_commit_inside_the_overlap_is_caught_up_by_the_sweep(tree, monkeypatch):
+    import datetime as dt
+
+    from dangjian.rectification.models import Problem
+
+    late = make_problem(tree["branch_a1"], description=COPIED)
+    index = detector.problem_index()
+    index.catch_up()
+    # a row committed after the last look, stamped a minute before it
+    Problem.objects.filter(pk=late.pk).update(
+        description="中河村借阅登记簿3月起未登记", updated_at=index.through - dt.timedelta(minutes=1)
+    )
+    index.catch_up()
+    assert index.seen[late.pk][0] == COPIED  # between sweeps only newer rows are read
+    monkeypatch.setattr(detector, "OVERLAP_SWEEP_SECONDS", 0)
+    index.catch_up()
+    assert index.seen[late.pk][0] == "中河村借阅登记簿3月起未登记"
+
+
+def test_catch_up_rereads_texts_only_of_changed_rows(tree, monkeypatch):
+    monkeypatch.setattr(detector, "OVERLAP_SWEEP_SECONDS", 0)
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    first = make_problem(tree["branch_a1"], description=COPIED)
+    make_problem(tree["branch_b1"], description="东风村党员活动室每周只开放2天")
+    index = detector.problem_index()
+    index.catch_up()
+    with CaptureQueriesContext(connection) as nothing_changed:
+        index.catch_up()
+    assert not [q for q in nothing_changed.captured_queries if "description" in q["sql"]]
+    services.problem_update(problem=first, actor=None, data={"description": "中河村借阅登记簿3月起未登记"})
+    assert index.seen[first.pk][0] == "中河村借阅登记簿3月起未登记"  # the save caught up
+
+
+def test_near_variants_of_two_widely_repeated_lines_are_counted(tree, monkeypatch):
+    monkeypatch.setattr(detector, "WIDE_ORGS", 1)
+    for key in ("branch_a1", "branch_b1"):
+        make_problem(tree[key], description=COPIED)
+    make_problem(tree["group_a1"], description=COPIED + "，有待进一步加强")
+    make_problem(tree["county_a"], description=COPIED + "，有待进一步加强")
+    summary = detector.duplicate_summary()
+    # 1 pair inside each line, 2 × 2 between the variants (all four orgs differ)
+    assert summary.wide_lines == 2 and summary.pairs == 1 + 1 + 4 and summary.rows == []
+
+
+def test_prebuilt_index_answers_the_first_save_without_rereading_texts(tree, monkeypatch):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    monkeypatch.setattr("django.db.connections.close_all", lambda: None)  # the test's own connection
+    original = make_problem(tree["branch_a1"], description=COPIED)
+    detector.reset_index()
+    detector.prebuild_index()
+    assert detector.problem_index().seen[original.pk][0] == COPIED
+    with CaptureQueriesContext(connection) as first_check:
+        detector.problem_index().candidates(COPIED, org_path=tree["branch_b1"].path)
+    assert not [q for q in first_check.captured_queries if "description" in q["sql"]]

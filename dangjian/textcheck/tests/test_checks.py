@@ -111,3 +111,17 @@ def test_index_over_many_similar_stock_lines_matches_comparing_all_pairs(monkeyp
     assert calls, "the vectorised prefilter did not run"
     assert len(brute) > 100
     assert found == brute
+
+
+def test_index_entries_share_masked_text_and_neighbours_go_both_ways():
+    from dangjian.textcheck.checks import DuplicateIndex
+
+    index = DuplicateIndex()
+    index.add(1, "三会一课记录不规范，会议记录内容过于简单，缺少讨论发言", group="a")
+    index.add(2, "三会一课记录不规范，会议记录内容过于简单，缺少讨论发言", group="b")
+    index.add(3, "三会一课记录不规范，会议记录内容过于简单，缺少讨论发言。结合实际", group="c")
+    entries = dict(index.entries())
+    assert sorted(len(keys) for keys in entries.values()) == [1, 2]
+    first, second = sorted(entries)
+    assert [e for e, _ in index.neighbours(second)] == [first]
+    assert [e for e, _ in index.neighbours(first)] == [second]
