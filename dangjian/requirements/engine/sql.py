@@ -134,8 +134,11 @@ def intervals_sql(rows: list[tuple[int, dt.date, dt.date | None, dt.date | None]
     data = json.dumps(
         [[r[0], r[1].isoformat(), r[2] and r[2].isoformat(), r[3] and r[3].isoformat()] for r in rows]
     )
+    # A compound subquery is not flattened into the join: each interval's values are read from
+    # the JSON once, not again for every period they are compared with.
     return (
-        "SELECT value ->> 0 AS o, value ->> 1 AS f, value ->> 2 AS t, value ->> 3 AS rf FROM json_each(%s)",
+        "SELECT value ->> 0 AS o, value ->> 1 AS f, value ->> 2 AS t, value ->> 3 AS rf FROM json_each(%s) "
+        "UNION ALL SELECT NULL, NULL, NULL, NULL WHERE 1 = 0",
         [data],
     )
 
