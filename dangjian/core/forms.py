@@ -32,3 +32,20 @@ def add_service_errors(form: forms.Form, errors: ValidationError | dict[str, Any
         target = field if field in form.fields else None
         for message in messages:
             form.add_error(target, message)
+
+
+def run_form(request: Any, *, form: forms.Form, run: Any, done: str, success: Any, failure: Any) -> Any:
+    """A page form posted to a service: on success a message and ``success()`` (a redirect); on
+    invalid input or a service's ValidationError, the errors on the form and ``failure(form)``
+    (the page again, status 400). Nothing is written when the service refuses."""
+    from django.contrib import messages
+
+    if form.is_valid():
+        try:
+            run(form.cleaned_data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, done)
+            return success()
+    return failure(form)

@@ -17,7 +17,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from dangjian.core import policy
-from dangjian.core.forms import add_service_errors
+from dangjian.core.forms import add_service_errors, run_form
 from dangjian.core.permissions import Perm
 from dangjian.orgs.excel.reader import WorkbookError
 
@@ -158,15 +158,14 @@ def problem_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _act(request: HttpRequest, problem: Any, form: Any, name: str, run: Any, done: str) -> HttpResponse:
-    if form.is_valid():
-        try:
-            run(form.cleaned_data)
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, done)
-            return redirect("rectification:detail", pk=problem.pk)
-    return _detail(request, problem, status=400, **{name: form})
+    return run_form(
+        request,
+        form=form,
+        run=run,
+        done=done,
+        success=lambda: redirect("rectification:detail", pk=problem.pk),
+        failure=lambda bad: _detail(request, problem, status=400, **{name: bad}),
+    )
 
 
 @login_required
