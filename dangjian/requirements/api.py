@@ -11,9 +11,10 @@ from typing import Any
 
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
+from ninja.errors import ValidationError
 from pydantic import field_validator
 
-from dangjian.orgs.schemas import MAX_ID, PageParams, paginate
+from dangjian.orgs.schemas import DEFAULT_LIMIT, MAX_ID, MAX_LIMIT, PageParams, paginate
 
 from . import selectors
 from .models import ComplianceResult, Status
@@ -40,6 +41,16 @@ class ResultFilters(_Query):
     period: str | None = Field(None, description="只列与该期间重叠的结果。" + PERIOD_HELP)
     requirement: str | None = Field(None, max_length=64, description="要求编码")
     status: Status | None = Field(None, description="状态")
+    limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT, description=f"每页条数，1—{MAX_LIMIT}")
+    offset: int = Field(
+        0,
+        ge=0,
+        le=selectors.RESULTS_COUNT_CAP,
+        description=f"跳过的条数（至多 {selectors.RESULTS_COUNT_CAP}；更后面的结果用 cursor 翻页）",
+    )
+    cursor: str | None = Field(
+        None, max_length=300, description="上一页响应中的 next_cursor；给出时忽略 offset"
+    )
 
 
 class RollupQuery(_Query):
@@ -71,6 +82,12 @@ class ResultOut(Schema):
 class ResultPage(Schema):
     items: list[ResultOut]
     count: int
+
+
+class ResultListPage(ResultPage):
+    count: int = Field(description=f"符合条件的条数，至多数到 {selectors.RESULTS_COUNT_CAP}")
+    count_capped: bool = Field(description=f"为 true 时实际条数多于 {selectors.RESULTS_COUNT_CAP}")
+    next_cursor: str | None = Field(description="下一页的 cursor；没有下一页时为 null")
 
 
 class TallyOut(Schema):
@@ -140,10 +157,8 @@ def _org(user: Any, org_id: int | None):
     return org
 
 
-@router.get("/compliance/results", response=ResultPage, summary="达标结果（按组织、要求、期间）")
-def result_list(
-    request: HttpRequest, filters: Query[ResultFilters], page: Query[PageParams]
-) -> dict[str, Any]:
+@router.get("/compliance/results", response=ResultListPage, summary="达标结果（按组织、要求、期间）")
+def result_list(request: HttpRequest, filters: Query[ResultFilters]) -> dict[str, Any]:
     user = _user(request)
     selectors.require_view(user=user)
     org = selectors.access_compliance_org(user=user, pk=filters.org_id) if filters.org_id else None
@@ -151,9 +166,27 @@ def result_list(
         selectors.access_requirement(code_or_id=filters.requirement) if filters.requirement else None
     )
     window = selectors.resolve_period(filters.period) if filters.period else None
-    qs = selectors.results(user=user, org=org, window=window, requirement=requirement, status=filters.status)
-    rows, count = paginate(qs, page)
-    return {"items": [_result(r) for r in rows], "count": count}
+    try:
+        page = selectors.results(
+            user=user,
+            org=org,
+            window=window,
+            requirement=requirement,
+            status=filters.status,
+            cursor=filters.cursor,
+            offset=filters.offset,
+            size=filters.limit,
+        )
+    except ValueError as exc:
+        raise ValidationError(
+            [{"loc": ["query", "cursor"], "msg": str(exc), "type": "value_error", "ctx": {"error": str(exc)}}]
+        ) from None
+    return {
+        "items": [_result(r) for r in page.rows],
+        "count": page.count,
+        "count_capped": page.count_capped,
+        "next_cursor": page.next_cursor,
+    }
 
 
 @router.get("/compliance/rollup", response=RollupOut, summary="下级汇总：各要求的应达标、达标数和达标率")

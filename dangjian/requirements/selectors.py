@@ -22,7 +22,7 @@ from django.urls import reverse
 from dangjian.activities import selectors as activity_selectors
 from dangjian.activities.models import ActivityKindEntry
 from dangjian.core import bounds, policy
-from dangjian.core.permissions import Perm, Role
+from dangjian.core.permissions import Perm
 from dangjian.orgs import selectors as org_selectors
 from dangjian.orgs.choices import Standing
 from dangjian.orgs.models import Member, Org
@@ -79,19 +79,32 @@ def home_todo(*, user: Any, limit: int = 5) -> tuple[Org | None, list[dict[str, 
 
 
 def sees_subtree(*, user: Any, org: Org) -> bool:
-    """Whether the user may see figures of ``org``'s descendants (not only the org itself)."""
-    for g in policy.user_grants(user):
-        if PERM not in g.perms:
-            continue
-        if g.path is None:
-            return True
-        if g.include_descendants and g.role != Role.MEMBER and org.path.startswith(g.path):
-            return True
-    return False
+    """Whether the user may see figures of ``org``'s descendants (not only the org itself): a
+    grant that reaches below its org (``Grant.subtree``) covers ``org``."""
+    return any(PERM in g.perms and g.subtree and g.covers_path(org.path) for g in policy.user_grants(user))
 
 
 def result_visible(*, user: Any) -> QuerySet[ComplianceResult]:
     return ComplianceResult.objects.filter(policy.scope_q(user, PERM, path_field="org_path"))
+
+
+def _sections(*, user: Any, org: Org | None) -> list[Q]:
+    """The results ``user`` sees (under ``org`` when given) as disjoint org-path ranges in path
+    order, each one index range: read one after another they give the rows in path order, where
+    one OR of the ranges would make the database sort the whole scope first."""
+    if org is not None:
+        if sees_subtree(user=user, org=org):
+            return [policy.subtree_q("org_path", org.path)]
+        return [Q(org_id=org.pk)]
+    grants = [g for g in policy.user_grants(user) if PERM in g.perms]
+    if any(g.path is None for g in grants):
+        return [Q()]
+    subtrees = sorted({g.path for g in grants if g.subtree and g.path})
+    tops = [p for p in subtrees if not any(p != t and p.startswith(t) for t in subtrees)]
+    singles = {g.path for g in grants if not g.subtree and g.path}
+    singles = {p for p in singles if not any(p.startswith(t) for t in tops)}
+    ranges = [(p, policy.subtree_q("org_path", p)) for p in tops] + [(p, Q(org_path=p)) for p in singles]
+    return [q for _p, q in sorted(ranges, key=lambda pq: pq[0])]
 
 
 # ---------------------------------------------------------------- periods
@@ -396,21 +409,102 @@ def drill(
     return {"org": org, "window": window, "figures": figures, "rows": rows, "requirement": requirement}
 
 
+class LaggingRows:
+    """The lagging list of a subtree and window: NOT_MET results by requirement (in its order),
+    then org path and period, read like a queryset by ``Paginator`` and the API's ``paginate``.
+
+    ``count()`` is the 未达标 figure of the dashboard (the org's own results plus its
+    ComplianceRollup rows, no COUNT over the results); a slice reads, requirement by
+    requirement, one range of the (requirement, period, org path) index.
+    """
+
+    def __init__(self, parts: list[tuple[QuerySet[ComplianceResult], int]]) -> None:
+        self.parts = parts  # per requirement: its rows, and how many there are
+
+    def count(self) -> int:
+        return sum(n for _qs, n in self.parts)
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, key: slice) -> list[ComplianceResult]:
+        if not isinstance(key, slice) or key.step not in (None, 1):
+            raise TypeError("LaggingRows reads slices only")
+        start, stop = key.start or 0, self.count() if key.stop is None else key.stop
+        out: list[ComplianceResult] = []
+        for qs, n in self.parts:
+            if stop <= 0:
+                break
+            if start < n:
+                out += qs[start : min(stop, n)]
+            start, stop = max(start - n, 0), stop - n
+        return out
+
+
 def lagging(
     *, user: Any, org: Org, window: Span, requirement: Requirement | None = None, on: dt.date | None = None
-) -> QuerySet[ComplianceResult]:
-    """NOT_MET results in ``org``'s subtree (in scope) for the window, by org and period."""
+) -> LaggingRows:
+    """NOT_MET results in ``org``'s subtree (or of ``org`` alone when the user's grant stops
+    there) for the window, by requirement, org and period. ``org`` is already authorised
+    (``access_compliance_org`` or ``default_org``): a grant that reaches below it covers its
+    whole subtree."""
     on = on or engine.today()
     figures = _window_rules(window, on, only=requirement)
-    q = Q(pk__in=[])
+    subtree = sees_subtree(user=user, org=org)
+    by_org, _ = _tally_orgs([org], figures, with_subtree=subtree)
+    where = policy.subtree_q("org_path", org.path) if subtree else Q(org_id=org.pk)
+    parts = []
     for f in figures:
-        q |= Q(requirement_id=f.rule.id, period_key__in=[s.key for s in f.spans])
-    qs = result_visible(user=user).filter(q, status=Status.NOT_MET)
-    if sees_subtree(user=user, org=org):
-        qs = qs.filter(org_path__startswith=org.path)
-    else:
-        qs = qs.filter(org=org)
-    return qs.select_related("org", "requirement").order_by("requirement__order", "org_path", "period_start")
+        n = by_org.get((org.pk, f.rule.id), Tally()).not_met
+        if n:
+            qs = (
+                ComplianceResult.objects.filter(
+                    where,
+                    requirement_id=f.rule.id,
+                    period_key__in=[s.key for s in f.spans],
+                    status=Status.NOT_MET,
+                )
+                .select_related("org", "requirement")
+                .order_by("org_path", "period_start", "pk")
+            )
+            parts.append((qs, n))
+    return LaggingRows(parts)
+
+
+RESULTS_COUNT_CAP = 10_000
+
+
+@dataclass
+class ResultPage:
+    """One page of the result list: its rows, the count up to ``RESULTS_COUNT_CAP`` and the
+    cursor of the next page (None on the last)."""
+
+    rows: list[ComplianceResult]
+    count: int
+    count_capped: bool
+    next_cursor: str | None
+
+
+def _result_cursor(r: ComplianceResult) -> str:
+    return f"{r.org_path}~{r.requirement.order}~{r.period_start.isoformat()}~{r.pk}"
+
+
+def _after_cursor(cursor: str) -> Q:
+    """Rows after the cursor in (org path, requirement order, period start, id) order."""
+    bad = ValueError("翻页参数不正确，请从第一页重新开始")
+    parts = cursor.split("~")
+    if len(parts) != 4 or not parts[0].isalnum() or not parts[1].isdigit() or not parts[3].isdigit():
+        raise bad
+    try:
+        path, order, start, pk = parts[0], int(parts[1]), dt.date.fromisoformat(parts[2]), int(parts[3])
+    except (ValueError, OverflowError):
+        raise bad from None
+    if order > 32767 or pk > 2**63 - 1:
+        raise bad
+    same_org = Q(requirement__order__gt=order) | Q(requirement__order=order, period_start__gt=start)
+    same_org |= Q(requirement__order=order, period_start=start, pk__gt=pk)
+    # The lower bound on the path alone keeps the read one index range; the OR decides within it.
+    return Q(org_path__gte=path) & (Q(org_path__gt=path) | Q(same_org, org_path=path))
 
 
 def results(
@@ -420,21 +514,52 @@ def results(
     window: Span | None = None,
     requirement: Requirement | None = None,
     status: str | None = None,
-) -> QuerySet[ComplianceResult]:
-    qs = result_visible(user=user)
-    if org is not None:
-        qs = (
-            qs.filter(org_path__startswith=org.path)
-            if sees_subtree(user=user, org=org)
-            else qs.filter(org=org)
-        )
+    cursor: str | None = None,
+    offset: int = 0,
+    size: int = 50,
+) -> ResultPage:
+    """A page of the results the user sees (under ``org`` when given), by org path, requirement
+    and period. ``cursor`` (a previous page's ``next_cursor``) continues after that page;
+    without it ``offset`` rows (at most the count cap) are skipped. Raises ValueError with a
+    Chinese message for a cursor this function did not write."""
+    where = Q()
     if window is not None:
-        qs = qs.filter(period_start__lte=window.end, period_end__gte=window.start)
+        where &= Q(period_start__lte=window.end, period_end__gte=window.start)
     if requirement is not None:
-        qs = qs.filter(requirement=requirement)
+        where &= Q(requirement=requirement)
     if status:
-        qs = qs.filter(status=status)
-    return qs.select_related("org", "requirement").order_by("org_path", "requirement__order", "period_start")
+        where &= Q(status=status)
+    after = _after_cursor(cursor) if cursor else Q()
+    sections = []
+    counted = 0
+    for section in _sections(user=user, org=org):
+        qs = ComplianceResult.objects.filter(section, where)
+        n = qs.order_by()[: RESULTS_COUNT_CAP + 1 - counted].count() if counted <= RESULTS_COUNT_CAP else 0
+        counted += n
+        sections.append((qs, n))
+    rows: list[ComplianceResult] = []
+    skip = 0 if cursor else offset
+    for qs, n in sections:
+        if skip >= n:
+            skip -= n
+            continue
+        ordered = (
+            qs.filter(after)
+            .select_related("org", "requirement")
+            .order_by("org_path", "requirement__order", "period_start", "pk")
+        )
+        rows += ordered[skip : skip + size + 1 - len(rows)]
+        skip = 0
+        if len(rows) > size:
+            break
+    more = len(rows) > size
+    rows = rows[:size]
+    return ResultPage(
+        rows=rows,
+        count=min(counted, RESULTS_COUNT_CAP),
+        count_capped=counted > RESULTS_COUNT_CAP,
+        next_cursor=_result_cursor(rows[-1]) if more and rows else None,
+    )
 
 
 def org_status(*, user: Any, org: Org, periods: int = 6) -> list[dict[str, Any]]:
