@@ -71,12 +71,18 @@ def lagging(request: HttpRequest) -> HttpResponse:
     requirement = _requirement(request)
     qs = selectors.lagging(user=request.user, org=org, window=window, requirement=requirement)
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    urls = selectors.result_records_urls(results=page.object_list)
     rows = [
         {
             "result": r,
-            "records_url": selectors.result_records_url(result=r),
+            "org_id": r.org_id,
+            "org_name": r.org.name,
+            "requirement_name": r.requirement.name,
+            "period": f"{r.period_start.isoformat()} 至 {r.period_end.isoformat()}",
+            "explanation": r.explanation,
+            "records_url": url,
         }
-        for r in page.object_list
+        for r, url in zip(page.object_list, urls, strict=True)
     ]
     return render(
         request,
