@@ -24,7 +24,7 @@ from dangjian.activities.models import ActivityKindEntry
 from dangjian.core import bounds, policy
 from dangjian.core.permissions import Perm
 from dangjian.orgs import selectors as org_selectors
-from dangjian.orgs.choices import Standing
+from dangjian.orgs.choices import OrgKind, Standing
 from dangjian.orgs.models import Member, Org
 
 from . import engine
@@ -265,7 +265,7 @@ class Tally:
         """``as_dict`` with the colour: what a table cell shows, as a dict (a big table reads
         its cells' figures by key, much cheaper in a template than attributes)."""
         rate = self.rate
-        return {**self.as_dict(), "tone": rate_tone(rate)[0]}
+        return {**self.as_dict(), "tone": rate_tone(rate)[0], "ratio": f"{self.met}/{self.judged}"}
 
 
 @dataclass
@@ -422,7 +422,7 @@ def drill(
         for f in figures:
             t = by_org.get((child.pk, f.rule.id), Tally())
             total.add(t.met, t.not_met, t.not_due)
-            cells.append({"rule": f.rule, "name": f.rule.name, "tally": t.shown()})
+            cells.append({"rule": f.rule, "name": f.rule.name, **t.shown()})
         if total.applicable:
             rows.append(
                 {"org": child, "org_id": child.pk, "name": child.name, "cells": cells, "total": total.shown()}
@@ -631,18 +631,23 @@ def _tally_of(rows: list[ComplianceResult]) -> Tally:
 
 
 def todo(*, user: Any, org: Org, on: dt.date | None = None) -> list[dict[str, Any]]:
-    """本月待办: requirements of ``org`` (and its 党小组) whose current period is not yet met."""
+    """本月待办: requirements of ``org`` (and its 党小组) whose current period is not yet met.
+    ``org`` is already authorised (``access_compliance_org`` or ``default_org``)."""
     on = on or engine.today()
-    orgs = [org]
+    org_ids = [org.pk]
     if sees_subtree(user=user, org=org):
-        orgs += [c for c in org_selectors.org_children(user=user, org=org) if c.kind == "group"]
+        groups = org_selectors.org_children(user=user, org=org).filter(kind=OrgKind.GROUP)
+        org_ids += groups.order_by().values_list("pk", flat=True)
     rows = (
-        result_visible(user=user)
-        .filter(org__in=orgs, period_start__lte=on, period_end__gte=on)
+        ComplianceResult.objects.filter(org_id__in=org_ids, period_start__lte=on, period_end__gte=on)
         .exclude(status=Status.MET)
-        .select_related("requirement", "org")
+        .select_related("org")
+        .only(*RESULT_FIELDS, "org__name")
+        .prefetch_related("requirement")
         .order_by("period_end", "requirement__order", "org_path")
     )
+    list_url = reverse("activities:create")
+    records_allowed: dict[str, bool] = {}
     out = []
     for r in rows:
         req = r.requirement
@@ -655,26 +660,28 @@ def todo(*, user: Any, org: Org, on: dt.date | None = None) -> list[dict[str, An
             text = f"{req.name} {word}尚未{req.action}"
         else:
             text = f"{req.name} {word}已{req.action} {r.count} 次，还差 {r.required - r.count} 次"
+        if r.org_path not in records_allowed:
+            records_allowed[r.org_path] = activity_selectors.sees_whole(
+                user, Perm.ACTIVITY_CHANGE, r.org_path
+            )
         out.append(
             {
                 "result": r,
                 "text": text if r.org_id == org.pk else f"{r.org.name}：{text}",
                 "due": r.period_end,
                 "days_left": (r.period_end - on).days,
-                "record_url": _record_url(user=user, result=r),
+                "record_url": _record_url(result=r, base=list_url) if records_allowed[r.org_path] else "",
                 "missing_url": reverse("compliance:missing", args=[r.pk]) if req.judged == "member" else "",
             }
         )
     return out
 
 
-def _record_url(*, user: Any, result: ComplianceResult) -> str:
-    """去记录: the activity form with the org and the requirement's kinds filled in ('' for users
-    who may not record for that org)."""
-    if not activity_selectors.sees_whole(user, Perm.ACTIVITY_CHANGE, result.org_path):
-        return ""
+def _record_url(*, result: ComplianceResult, base: str) -> str:
+    """去记录: the activity form with the org and the requirement's kinds filled in (for users
+    who may record for that org; the caller checks)."""
     query = urlencode([("org", result.org_id), *(("kind", k) for k in sorted(result.requirement.counts))])
-    return f"{reverse('activities:create')}?{query}"
+    return f"{base}?{query}"
 
 
 def access_result(*, user: Any, pk: Any) -> ComplianceResult:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
@@ -101,6 +103,10 @@ def drill(request: HttpRequest) -> HttpResponse:
     window, error = _window(request)
     requirement = _requirement(request)
     data = selectors.drill(user=request.user, org=org, window=window, requirement=requirement)
+    for row in data["rows"]:  # the links of a row share one query string
+        params = {"org": row["org_id"], "period": window.key}
+        row["query"] = urlencode(params | ({"requirement": requirement.pk} if requirement else {}))
+        row["overview_query"] = urlencode(params)
     return render(
         request,
         "requirements/drill.html",
