@@ -16,7 +16,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Q, QuerySet, prefetch_related_objects
 from django.urls import reverse
 
 from dangjian.activities import selectors as activity_selectors
@@ -339,13 +339,20 @@ def result_records_url(*, result: ComplianceResult) -> str:
 
 
 def result_records_urls(*, results: list[ComplianceResult]) -> list[str]:
-    """The activity list behind each result: its org, period and the kinds its rule counts."""
-    base = reverse("activities:list") + "?"
-    return [
-        base
-        + _records_query(org_id=r.org_id, kinds=r.requirement.counts, start=r.period_start, end=r.period_end)
-        for r in results
-    ]
+    """The activity list behind each result: its org, period and the kinds its rule counts
+    (the same query as ``records_url``; ids and ISO dates need no quoting, the kinds of a
+    requirement are encoded once)."""
+    base = reverse("activities:list")
+    kinds: dict[int, str] = {}
+    out = []
+    for r in results:
+        if r.requirement_id not in kinds:
+            kinds[r.requirement_id] = "".join(
+                f"&{urlencode({'kind': k})}" for k in sorted(r.requirement.counts)
+            )
+        dates = f"date_from={r.period_start.isoformat()}&date_to={r.period_end.isoformat()}"
+        out.append(f"{base}?org={r.org_id}&{dates}{kinds[r.requirement_id]}")
+    return out
 
 
 def dashboard(*, user: Any, org: Org, window: Span, on: dt.date | None = None) -> dict[str, Any]:
@@ -453,7 +460,8 @@ class LaggingRows:
 
     ``count()`` is the 未达标 figure of the dashboard (the org's own results plus its
     ComplianceRollup rows, no COUNT over the results); a slice reads, requirement by
-    requirement, one range of the (requirement, period, org path) index.
+    requirement, one range of the (requirement, period, org path) index: one query per
+    requirement the slice touches, and one for the requirements themselves.
     """
 
     def __init__(self, parts: list[tuple[QuerySet[ComplianceResult], int]]) -> None:
@@ -476,6 +484,7 @@ class LaggingRows:
             if start < n:
                 out += qs[start : min(stop, n)]
             start, stop = max(start - n, 0), stop - n
+        prefetch_related_objects(out, "requirement")  # one read for the page's requirements
         return out
 
 
@@ -504,7 +513,6 @@ def lagging(
                 )
                 .select_related("org")
                 .only(*RESULT_FIELDS, "org__name")
-                .prefetch_related("requirement")
                 .order_by("org_path", "period_start", "pk")
             )
             parts.append((qs, n))
