@@ -38,10 +38,13 @@ def home(request: HttpRequest) -> HttpResponse:
         return member_home(request)
     today = timezone.localdate()
     summary = org_selectors.org_scope_summary(user=request.user, on=today)
-    overdue = list(org_selectors.org_term_overdue(user=request.user, on=today)[:OVERDUE_SHOWN])
+    # The page shows a name, a date and a link of these orgs: only those fields are read.
+    overdue = list(
+        org_selectors.org_term_overdue(user=request.user, on=today).only("name", "term_due")[:OVERDUE_SHOWN]
+    )
     for org in overdue:
         org.days_overdue = (today - org.term_due).days
-    roots = list(org_selectors.org_roots(user=request.user)[:5])
+    roots = list(org_selectors.org_roots(user=request.user).only("name")[:5])
     todo_org, todo_items, todo_count = compliance_selectors.home_todo(user=request.user)
     context = {
         "todo_org": todo_org,

@@ -4,16 +4,20 @@ issues pinned (a count that grows with the rows is an N+1)."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from dangjian.accounts.models import RoleGrant
 from dangjian.accounts.tests.factories import make_user
 from dangjian.activities.models import ActivityKind as K
 from dangjian.core.permissions import Role
 from dangjian.orgs.choices import OrgKind
+from dangjian.orgs.models import Org
 from dangjian.orgs.services import org_recount
 from dangjian.orgs.tests.factories import make_member, make_org
 from dangjian.requirements import engine, selectors
@@ -30,6 +34,8 @@ def data(tree):
         for _ in range(3):
             make_member(org, recount=False)
     org_recount()
+    # 换届 overdue orgs: the 工作台 lists them.
+    Org.objects.filter(pk__in=[tree["general"].pk, tree["branch_b1"].pk]).update(term_due=dt.date(2020, 1, 1))
     month = last_period("month")
     record(tree["branch_a1"], month.start, K.THEME_DAY, notify=False)
     engine.recompute_all()
@@ -203,6 +209,15 @@ def test_page_queries_are_pinned_and_do_not_grow_with_rows(client, data, url, pa
     more = [make_org(data["county_b"], name=f"乙县新{n}支部", kind=OrgKind.BRANCH) for n in range(4)]
     for org in more:
         make_member(org, recount=False)
+    Org.objects.filter(pk__in=[o.pk for o in more]).update(term_due=dt.date(2021, 1, 1))
     org_recount()
     engine.recompute_all()
     assert _queries(client, url, params) == expected
+
+
+def test_home_lists_overdue_orgs_with_their_days(client, data):
+    client.force_login(data["users"]["city"])
+    html = client.get("/").content.decode()
+    days = (timezone.localdate() - dt.date(2020, 1, 1)).days
+    assert f"应于 2020-01-01 换届，已逾期 {days} 天" in html
+    assert data["general"].name in html and data["branch_b1"].name in html
