@@ -265,7 +265,14 @@ class Tally:
         """``as_dict`` with the colour: what a table cell shows, as a dict (a big table reads
         its cells' figures by key, much cheaper in a template than attributes)."""
         rate = self.rate
-        return {**self.as_dict(), "tone": rate_tone(rate)[0], "ratio": f"{self.met}/{self.judged}"}
+        tone = rate_tone(rate)[0]
+        return {
+            **self.as_dict(),
+            "tone": tone,
+            "ratio": f"{self.met}/{self.judged}",
+            "rate_class": f"badge bg-{tone}-lt" if rate is not None else "text-muted",
+            "rate_text": f"{rate}%" if rate is not None else "—",
+        }
 
 
 @dataclass
