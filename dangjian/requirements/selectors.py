@@ -423,7 +423,7 @@ def drill(
     on = on or engine.today()
     figures = _window_rules(window, on, only=requirement)
     children = (
-        list(org_selectors.org_children(user=user, org=org).order_by("path"))
+        list(org_selectors.org_children(user=user, org=org).only("name", "path", "depth").order_by("path"))
         if sees_subtree(user=user, org=org)
         else []
     )
