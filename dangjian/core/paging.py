@@ -87,10 +87,12 @@ def keyset_page(
     (the API's offset paging, bounded by its callers). Raises BadCursor for text this module did
     not write.
     """
-    counted = qs.order_by().values(id_field)[: count_cap + 1].count()  # COUNT over a LIMIT subquery
-    count, capped = min(counted, count_cap), counted > count_cap
     fields = (time_field, id_field)
     newest_first = qs.order_by(f"-{time_field}", f"-{id_field}")
+    # COUNT over a LIMIT subquery in the list's order: the database stops at the cap, and walks
+    # the rows as the page does (newest first), where a default date window finds them at once.
+    counted = newest_first.values(id_field)[: count_cap + 1].count()
+    count, capped = min(counted, count_cap), counted > count_cap
     if not cursor:
         rows = list(newest_first[offset : offset + size + 1])
         more = len(rows) > size
