@@ -238,7 +238,23 @@ def activity_page(
         {**filters, "org": None},
         indexed=not large,
     )
-    return keyset_page(qs.select_related("org"), cursor=cursor, size=size, count_cap=count_cap, offset=offset)
+    rows = qs.select_related("org").only(*LIST_FIELDS)
+    return keyset_page(rows, cursor=cursor, size=size, count_cap=count_cap, offset=offset)
+
+
+# What a list row shows (the page and the API's list): the long texts stay in the table.
+LIST_FIELDS = (
+    "org_id",
+    "org_path",
+    "org__name",
+    "topic",
+    "starts_at",
+    "ends_at",
+    "held_on",
+    "place",
+    "expected_count",
+    "present_count",
+)
 
 
 def apply_filters(

@@ -79,6 +79,8 @@ def activity_list(request: HttpRequest) -> HttpResponse:
     kinds = selectors.kinds_by_activity(activity_ids=[a.pk for a in page.object_list])
     for a in page.object_list:
         a.kind_labels = kinds.get(a.pk, [])
+        # strftime here: the date filter costs several times more per row.
+        a.starts_display = timezone.localtime(a.starts_at).strftime("%Y-%m-%d %H:%M")
     return render(
         request,
         "activities/list.html",

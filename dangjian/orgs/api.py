@@ -108,6 +108,43 @@ def _org_dict(org: Org, parent_id: int | None) -> dict[str, Any]:
     }
 
 
+# Labels of the member's coded fields, read once: ``get_FOO_display`` flattens and hashes the
+# whole code list (民族, 学历, 工作岗位 are national tables) on every call.
+_MEMBER_LABELS = {
+    name: dict(Member._meta.get_field(name).flatchoices)  # type: ignore[union-attr]  # concrete fields
+    for name in ("gender", "ethnicity", "education", "status", "occupation", "standing")
+}
+
+
+def _label(field: str, value: str) -> str:
+    return str(_MEMBER_LABELS[field].get(value, value)) if value else ""
+
+
+# What ``_member_dict`` reads (the list loads no more; encrypted columns, notes stay behind).
+MEMBER_LIST_FIELDS = (
+    "name",
+    "gender",
+    "ethnicity",
+    "birth_date",
+    "org_id",
+    "org_path",
+    "org__name",
+    "party_group_id",
+    "id_number_masked",
+    "phone_masked",
+    "education",
+    "status",
+    "joined_on",
+    "full_member_on",
+    "probation_extension_months",
+    "occupation",
+    "standing",
+    "lost_contact",
+    "lost_contact_on",
+    "leading_cadre",
+)
+
+
 def _member_dict(member: Member, mobility: str | None, *, personal: bool) -> dict[str, Any]:
     """``personal``: the viewer may see this member's full personal data; otherwise the birth date
     is left out (the year stays) like the masked numbers."""
@@ -115,9 +152,9 @@ def _member_dict(member: Member, mobility: str | None, *, personal: bool) -> dic
         "id": member.pk,
         "name": member.name,
         "gender": member.gender,
-        "gender_display": member.get_gender_display(),
+        "gender_display": _label("gender", member.gender),
         "ethnicity": member.ethnicity,
-        "ethnicity_display": member.get_ethnicity_display(),
+        "ethnicity_display": _label("ethnicity", member.ethnicity),
         "birth_date": member.birth_date if personal else None,
         "birth_year": member.birth_date.year,
         "org_id": member.org_id,
@@ -126,16 +163,16 @@ def _member_dict(member: Member, mobility: str | None, *, personal: bool) -> dic
         "id_number": member.id_number_masked,
         "phone": member.phone_masked,
         "education": member.education,
-        "education_display": member.get_education_display() if member.education else "",
+        "education_display": _label("education", member.education),
         "status": member.status,
-        "status_display": member.get_status_display(),
+        "status_display": _label("status", member.status),
         "joined_on": member.joined_on,
         "full_member_on": member.full_member_on,
         "probation_extension_months": member.probation_extension_months,
         "occupation": member.occupation,
-        "occupation_display": member.get_occupation_display() if member.occupation else "",
+        "occupation_display": _label("occupation", member.occupation),
         "standing": member.standing,
-        "standing_display": member.get_standing_display(),
+        "standing_display": _label("standing", member.standing),
         "lost_contact": member.lost_contact,
         "lost_contact_on": member.lost_contact_on,
         "leading_cadre": member.leading_cadre,
@@ -270,14 +307,16 @@ def member_list(
     filterset = MemberFilterSet(filters.dict(exclude_none=True), user=user)
     if not filterset.is_valid():
         raise _query_error(_filter_errors(filterset))
-    rows, count = paginate(filterset.qs, page)
-    mobility = selectors.open_mobility_by_member(member_ids=[m.pk for m in rows])
+    rows, count = selectors.member_slice(
+        user=user,
+        filters=filterset.filter_values(),
+        offset=page.offset,
+        limit=page.limit,
+        only=MEMBER_LIST_FIELDS,
+    )
+    mobility = selectors.open_mobility_directions(member_ids=[m.pk for m in rows])
     items = [
-        _member_dict(
-            m,
-            mobility[m.pk].direction if m.pk in mobility else None,
-            personal=selectors.member_can_view_pii(user=user, member=m),
-        )
+        _member_dict(m, mobility.get(m.pk), personal=selectors.member_can_view_pii(user=user, member=m))
         for m in rows
     ]
     return {"items": items, "count": count}

@@ -89,10 +89,10 @@ class Org(MP_Node, SoftDeleteModel):
             models.Index(fields=["name"]),
             models.Index(fields=["kind", "path"]),
             # Subtree totals (the tree, the member list's count) summed from the index alone.
+            # Not partial: the member list counts the members of removed orgs too.
             models.Index(
-                fields=["path", "depth", "full_count", "probationary_count", "deleted_at"],
-                condition=Q(deleted_at__isnull=True),
-                name="org_alive_path_totals",
+                fields=["path", "depth", "deleted_at", "full_count", "probationary_count"],
+                name="org_path_totals",
             ),
         ]
         constraints = [

@@ -5,20 +5,23 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('activities', '0006_research_exchange_kind'),
-        ('orgs', '0011_org_alive_path_totals_index'),
+        ("activities", "0006_research_exchange_kind"),
+        ("orgs", "0010_pii_rekey_hkdf"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.RemoveIndex(
-            model_name='activity',
-            name='activity_list_order_idx',
+            model_name="activity",
+            name="activity_list_order_idx",
         ),
         migrations.AddIndex(
-            model_name='activity',
-            index=models.Index(condition=models.Q(('deleted_at__isnull', True)), fields=['starts_at', 'id', 'org_path', 'held_on', 'deleted_at'], name='activity_alive_order_idx'),
+            model_name="activity",
+            index=models.Index(
+                condition=models.Q(("deleted_at__isnull", True)),
+                fields=["starts_at", "id", "org_path", "held_on", "deleted_at"],
+                name="activity_alive_order_idx",
+            ),
         ),
     ]
