@@ -110,8 +110,19 @@ def org_subtree_totals_many(*, orgs: list[Org]) -> dict[int, dict[str, int]]:
     by_path = {o.path: o.pk for o in orgs}
     totals = {o.pk: {"full": 0, "probationary": 0, "total": 0, "descendants": 0} for o in orgs}
 
-    # One org (e.g. the tree's scope root): its own subtree, not all of its parent's.
-    prefix = orgs[0].path if len(orgs) == 1 else parent_prefix
+    if len(orgs) == 1:
+        # One org (e.g. the tree's scope root): its own subtree, summed without grouping.
+        agg = (
+            _alive_orgs()
+            .filter(under("path", orgs[0].path))
+            .aggregate(full=Sum("full_count"), prob=Sum("probationary_count"), orgs=Count("pk"))
+        )
+        full, prob = agg["full"] or 0, agg["prob"] or 0
+        descendants = max((agg["orgs"] or 0) - 1, 0)
+        return {
+            orgs[0].pk: {"full": full, "probationary": prob, "total": full + prob, "descendants": descendants}
+        }
+    prefix = parent_prefix
     rows = (
         _alive_orgs()
         .filter(under("path", prefix), depth__gte=depth)
