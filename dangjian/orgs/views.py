@@ -384,7 +384,25 @@ def _member_rows(values: list[dict[str, Any]]) -> list[dict[str, Any]]:
         v["mobility_label"] = _MOBILITY_LABELS.get(directions.get(v["pk"], ""), "")
         v["probationary"] = v["status"] == MemberStatus.PROBATIONARY
         v["suspended"] = v["standing"] == Standing.SUSPENDED
+        v["joined"] = v["joined_on"].isoformat() if v["joined_on"] else ""
     return values
+
+
+def _select_options(bf: Any) -> dict[str, Any]:
+    """A filter <select> as data for the template: option groups of (value, label, selected).
+    The template writes the options itself: Django's per-option widget templates cost more
+    than the table of fifty members."""
+    value = bf.value()
+    current = "" if value is None else str(value)
+    groups: list[tuple[str, list[tuple[Any, Any, bool]]]] = []
+    for key, label in bf.field.widget.choices:
+        if isinstance(label, list | tuple):  # an <optgroup>: a heading, not a value
+            groups.append((key, [(v, lab, str(v) == current) for v, lab in label]))
+        elif groups and groups[-1][0] == "":
+            groups[-1][1].append((key, label, str(key) == current))
+        else:
+            groups.append(("", [(key, label, str(key) == current)]))
+    return {"field": bf, "groups": groups}
 
 
 # The code lists as dicts, made once.
@@ -425,7 +443,7 @@ def member_list(request: HttpRequest) -> HttpResponse:
         and policy.has_perm_for_path(request.user, Perm.MEMBER_CHANGE, org.path),
     }
     if not htmx:
-        context["select_fields"] = [fs.form[name] for name in MEMBER_SELECT_FILTERS]
+        context["select_fields"] = [_select_options(fs.form[name]) for name in MEMBER_SELECT_FILTERS]
         context["filters_set"] = sum(1 for name in MEMBER_SELECT_FILTERS if request.GET.get(name))
     template = "members/list.html#results" if htmx else "members/list.html"
     return render(request, template, context)
