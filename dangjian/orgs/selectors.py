@@ -13,7 +13,6 @@ from django.utils import timezone
 from dangjian.core import pii, policy
 from dangjian.core.audit import audit
 from dangjian.core.permissions import SELF_ONLY_ROLES, Perm
-from dangjian.core.rows import fetch_one
 
 from .choices import COMMITTEE_TITLES, NO_TERM_KINDS, OCCUPATION_GROUP_CODES, MemberStatus, OrgKind
 from .models import Member, MobilityRecord, Org, Position, Transfer
@@ -37,7 +36,7 @@ def org_visible(*, user: Any, perm: str = Perm.ORG_VIEW) -> QuerySet[Org]:
 def access_org(*, user: Any, pk: Any, perm: str = Perm.ORG_VIEW) -> Org:
     """Fetch and authorise in one step: missing and out-of-scope both raise 404."""
     try:
-        org = fetch_one(Org, "id = %s AND deleted_at IS NULL", [int(pk)])
+        org = _alive_orgs().filter(pk=int(pk)).first()
     except (TypeError, ValueError, OverflowError):
         raise policy.not_found() from None
     if org is None or not policy.allows_path(user, perm, org.path):  # scope_q's test, on the row
