@@ -53,7 +53,11 @@ def _encode(value: dt.datetime) -> str:
 
 
 def _cursor(direction: str, row: Any, fields: tuple[str, str]) -> str:
-    return f"{direction}~{_encode(getattr(row, fields[0]))}~{getattr(row, fields[1])}"
+    """The cursor naming ``row`` (a model instance, or a dict from ``values()``)."""
+    when, pk = (
+        (row[fields[0]], row[fields[1]]) if isinstance(row, dict) else (getattr(row, f) for f in fields)
+    )
+    return f"{direction}~{_encode(when)}~{pk}"
 
 
 def _parse(cursor: str) -> tuple[str, dt.datetime, int]:
