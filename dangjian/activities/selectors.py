@@ -213,12 +213,11 @@ def recent_window_start(today: dt.date) -> dt.date:
 def scope_is_large(*, user: Any, filters: dict[str, Any], perm: str = Perm.ACTIVITY_VIEW) -> bool:
     """Whether the listed scope (the org filter, else the user's grants) holds more than
     LARGE_SCOPE_ORGS orgs; counts at most that many org rows."""
+    orgs = org_visible(user=user, perm=perm)
     org = filters.get("org")
     if org is not None:
-        q = under("path", org.path)
-    else:
-        q = policy.scope_q(user, perm)
-    return org_visible(user=user, perm=perm).filter(q)[: LARGE_SCOPE_ORGS + 1].count() > LARGE_SCOPE_ORGS
+        orgs = orgs.filter(under("path", org.path))
+    return orgs[: LARGE_SCOPE_ORGS + 1].count() > LARGE_SCOPE_ORGS
 
 
 def activity_page(
@@ -239,7 +238,7 @@ def activity_page(
         {**filters, "org": None},
         indexed=not large,
     )
-    return keyset_page(qs.values(*LIST_FIELDS), cursor=cursor, size=size, count_cap=count_cap, offset=offset)
+    return keyset_page(qs, cursor=cursor, size=size, count_cap=count_cap, offset=offset, values=LIST_FIELDS)
 
 
 # What a list row holds (the page and the API's list), as ``values()`` dicts: a page of fifty
