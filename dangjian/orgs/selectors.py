@@ -209,9 +209,14 @@ def member_list(
 
 
 def member_can_view_pii(*, user: Any, member: Member) -> bool:
-    if policy.has_perm_for_path(user, Perm.MEMBER_VIEW_PII, member.org_path):
+    return pii_visible(user=user, org_path=member.org_path, member_id=member.pk)
+
+
+def pii_visible(*, user: Any, org_path: str, member_id: int) -> bool:
+    """Whether ``user`` may see the full personal data of the member ``member_id`` at ``org_path``."""
+    if policy.has_perm_for_path(user, Perm.MEMBER_VIEW_PII, org_path):
         return True
-    return bool(getattr(user, "member_id", None)) and user.member_id == member.pk
+    return bool(getattr(user, "member_id", None)) and user.member_id == member_id
 
 
 def member_pii(*, user: Any, member: Member, purpose: str = "view") -> dict[str, str]:
@@ -369,14 +374,14 @@ def member_page(
 
 
 def member_slice(
-    *, user: Any, filters: dict[str, Any], offset: int, limit: int, only: tuple[str, ...] = ()
-) -> tuple[list[Member], int]:
-    """(members offset … offset + limit of ``member_list``, the list's count), for the API;
-    ``only``: the fields to load (all when empty)."""
+    *, user: Any, filters: dict[str, Any], offset: int, limit: int, values: tuple[str, ...]
+) -> tuple[list[dict[str, Any]], int]:
+    """(members offset … offset + limit of ``member_list`` as dicts of ``values``, the list's
+    count), for the API."""
     parts = member_parts(user=user, filters=filters)
-    rows: list[Member] = []
+    rows: list[dict[str, Any]] = []
     for qs in member_window(parts, offset, offset + limit):
-        rows.extend(qs.only(*only) if only else qs)
+        rows.extend(qs.values(*values))
     return rows, sum(c for _, c in parts)
 
 
