@@ -214,6 +214,24 @@ def _activity_dict(a: Activity, kinds: list[str]) -> dict[str, Any]:
     }
 
 
+def _activity_row(a: dict[str, Any], kinds: list[str]) -> dict[str, Any]:
+    """``_activity_dict`` of a list row (a dict of ``selectors.LIST_FIELDS``)."""
+    return {
+        "id": a["pk"],
+        "org_id": a["org_id"],
+        "org_name": a["org__name"],
+        "kinds": kinds,
+        "kinds_display": [ActivityKind(k).label for k in kinds],
+        "topic": a["topic"],
+        "starts_at": a["starts_at"],
+        "ends_at": a["ends_at"],
+        "held_on": a["held_on"],
+        "place": a["place"],
+        "expected_count": a["expected_count"],
+        "present_count": a["present_count"],
+    }
+
+
 def _detail(user: Any, activity: Activity) -> dict[str, Any]:
     rows = selectors.activity_attendance(user=user, activity=activity)
     return {
@@ -310,9 +328,9 @@ def activity_list(request: HttpRequest, filters: Query[ActivityFilters]) -> dict
         raise ValidationError(
             [{"loc": ["query", "cursor"], "msg": str(exc), "type": "value_error", "ctx": {"error": str(exc)}}]
         ) from None
-    kinds = selectors.kind_codes_by_activity(activity_ids=[a.pk for a in page.object_list])
+    kinds = selectors.kind_codes_by_activity(activity_ids=[a["pk"] for a in page.object_list])
     return {
-        "items": [_activity_dict(a, kinds.get(a.pk, [])) for a in page.object_list],
+        "items": [_activity_row(a, kinds.get(a["pk"], [])) for a in page.object_list],
         "count": page.count,
         "count_capped": page.count_capped,
         "next_cursor": page.next_cursor,

@@ -76,9 +76,11 @@ def activity_list(request: HttpRequest) -> HttpResponse:
     except BadCursor as exc:
         messages.warning(request, str(exc))
         page = selectors.activity_page(user=request.user, filters=filters, cursor=None, size=PAGE_SIZE)
-    kinds = selectors.kinds_by_activity(activity_ids=[a.pk for a in page.object_list])
+    kinds = selectors.kinds_by_activity(activity_ids=[a["pk"] for a in page.object_list])
     for a in page.object_list:
-        a.kind_labels = kinds.get(a.pk, [])
+        a["kind_labels"] = kinds.get(a["pk"], [])
+        # strftime here: the date filter costs several times more per row.
+        a["starts_display"] = timezone.localtime(a["starts_at"]).strftime("%Y-%m-%d %H:%M")
     return render(
         request,
         "activities/list.html",

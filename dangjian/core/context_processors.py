@@ -6,8 +6,6 @@ from django.core.signals import setting_changed
 from django.dispatch import receiver
 from django.templatetags.static import static
 from django.urls import get_script_prefix, reverse
-from django.utils.html import format_html
-from django.utils.safestring import SafeString, mark_safe
 
 from .permissions import Perm
 from .policy import has_perm, is_self_only, is_system_admin
@@ -64,74 +62,34 @@ _NAV_LINKS = (
     ("cases", "cases", "cases", "典型案例"),
     ("rectification", "rectification", "rectification", "检视整改"),
 )
-_NAV_COMING: tuple[str, ...] = ()
 
 
 @lru_cache(maxsize=64)
-def _frame_html(script_prefix: str, flags: tuple[tuple[str, bool], ...]) -> dict[str, SafeString]:
-    """The page head's assets and the sidebar's items as HTML, once per set of visible modules
-    (rendering them node by node on every page cost more than a page's own content)."""
-    frame = _frame_urls(script_prefix)
-    urls, assets, shown = frame["urls"], frame["assets"], dict(flags)
-    head = format_html(
-        '<link rel="icon" href="{}" type="image/svg+xml">\n'
-        '  <link rel="stylesheet" href="{}">\n  <link rel="stylesheet" href="{}">\n'
-        '  <script src="{}" defer></script>\n  <script src="{}" defer></script>\n'
-        '  <script src="{}" defer></script>\n  <script src="{}" defer></script>',
-        assets["favicon"],
-        assets["tabler_css"],
-        assets["app_css"],
-        assets["htmx_js"],
-        assets["tabler_js"],
-        assets["app_js"],
-        assets["orgs_js"],
-    )
+def _frame_nav(script_prefix: str, flags: tuple[tuple[str, bool], ...]) -> tuple[dict[str, str], ...]:
+    """The sidebar's items (url, data-nav, title) for a set of visible modules; base.html writes
+    them out."""
+    urls, shown = _frame_urls(script_prefix)["urls"], dict(flags)
     items = [
-        format_html(
-            '<li class="nav-item"><a class="nav-link" href="{}"{}><span class="nav-link-title">{}</span></a></li>',
-            urls[key],
-            format_html(' data-nav="{}"', data_nav) if data_nav else "",
-            # A 党员's member page is their own record.
-            "我的信息" if key == "members" and shown.get("self_only") else title,
-        )
+        # A 党员's member page is their own record.
+        {
+            "url": urls[key],
+            "data_nav": data_nav,
+            "title": "我的信息" if key == "members" and shown.get("self_only") else title,
+        }
         for flag, key, data_nav, title in _NAV_LINKS
         if flag is None or shown.get(flag)
     ]
-    items += [
-        format_html(
-            '<li class="nav-item"><span class="nav-link disabled" title="后续模块">'
-            '<span class="nav-link-title">{}（建设中）</span></span></li>',
-            title,
-        )
-        for title in _NAV_COMING
-    ]
-    items.append(
-        format_html(
-            '<li class="nav-item"><a class="nav-link" href="{}"><span class="nav-link-title">API 令牌</span></a></li>',
-            urls["tokens"],
-        )
-    )
-    items.append(
-        format_html(
-            '<li class="nav-item"><a class="nav-link" href="{}" data-nav="feedback">'
-            '<span class="nav-link-title">投诉建议</span></a></li>',
-            urls["feedback"],
-        )
-    )
+    items.append({"url": urls["tokens"], "data_nav": "", "title": "API 令牌"})
+    items.append({"url": urls["feedback"], "data_nav": "feedback", "title": "投诉建议"})
     if shown.get("admin"):
-        items.append(
-            format_html(
-                '<li class="nav-item"><a class="nav-link" href="{}"><span class="nav-link-title">后台管理</span></a></li>',
-                urls["admin"],
-            )
-        )
-    return {"head": head, "nav": mark_safe("\n          ".join(items))}  # noqa: S308 - built with format_html
+        items.append({"url": urls["admin"], "data_nav": "", "title": "后台管理"})
+    return tuple(items)
 
 
 @receiver(setting_changed)
 def _clear_frame_urls(**kwargs) -> None:
     _frame_urls.cache_clear()
-    _frame_html.cache_clear()
+    _frame_nav.cache_clear()
 
 
 def navigation(request):
@@ -139,7 +97,7 @@ def navigation(request):
     frame = _frame_urls(prefix)
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {"frame": frame, "frame_html": _frame_html(prefix, ())}
+        return {"frame": frame, "frame_nav": _frame_nav(prefix, ())}
     nav = {
         "orgs": has_perm(user, Perm.ORG_VIEW),
         "members": has_perm(user, Perm.MEMBER_VIEW),
@@ -152,4 +110,4 @@ def navigation(request):
         "research": has_perm(user, Perm.RESEARCH_VIEW),
         "cases": has_perm(user, Perm.CASE_VIEW),
     }
-    return {"frame": frame, "nav": nav, "frame_html": _frame_html(prefix, tuple(sorted(nav.items())))}
+    return {"frame": frame, "nav": nav, "frame_nav": _frame_nav(prefix, tuple(sorted(nav.items())))}

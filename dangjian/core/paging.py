@@ -53,7 +53,11 @@ def _encode(value: dt.datetime) -> str:
 
 
 def _cursor(direction: str, row: Any, fields: tuple[str, str]) -> str:
-    return f"{direction}~{_encode(getattr(row, fields[0]))}~{getattr(row, fields[1])}"
+    """The cursor naming ``row`` (a model instance, or a dict from ``values()``)."""
+    when, pk = (
+        (row[fields[0]], row[fields[1]]) if isinstance(row, dict) else (getattr(row, f) for f in fields)
+    )
+    return f"{direction}~{_encode(when)}~{pk}"
 
 
 def _parse(cursor: str) -> tuple[str, dt.datetime, int]:
@@ -79,18 +83,24 @@ def keyset_page(
     time_field: str = "starts_at",
     id_field: str = "pk",
     offset: int = 0,
+    values: tuple[str, ...] = (),
 ) -> KeysetPage:
     """A page of ``qs`` newest first by (``time_field``, ``id_field``), after or before the cursor.
 
     ``cursor`` is ``None`` for the first page, else a value from a previous page's
     ``next_cursor``/``previous_cursor``; without a cursor, ``offset`` rows are skipped first
-    (the API's offset paging, bounded by its callers). Raises BadCursor for text this module did
-    not write.
+    (the API's offset paging, bounded by its callers). ``values``: give the rows as dicts of
+    these fields (they must include both order fields) rather than model instances. Raises
+    BadCursor for text this module did not write.
     """
-    counted = qs.order_by().values(id_field)[: count_cap + 1].count()  # COUNT over a LIMIT subquery
-    count, capped = min(counted, count_cap), counted > count_cap
     fields = (time_field, id_field)
     newest_first = qs.order_by(f"-{time_field}", f"-{id_field}")
+    # COUNT over a LIMIT subquery in the list's order: the database stops at the cap, and walks
+    # the rows as the page does (newest first), where a default date window finds them at once.
+    counted = newest_first.values(id_field)[: count_cap + 1].count()
+    count, capped = min(counted, count_cap), counted > count_cap
+    if values:  # after the count, which needs none of the joins these may bring
+        newest_first = newest_first.values(*values)
     if not cursor:
         rows = list(newest_first[offset : offset + size + 1])
         more = len(rows) > size
@@ -116,6 +126,8 @@ def keyset_page(
         return KeysetPage(rows, next_cursor, previous_cursor, count, capped, size, is_first=False)
     before = Q(**{f"{time_field}__gt": when}) | Q(**{time_field: when, f"{id_field}__gt": last_id})
     oldest_first = qs.order_by(time_field, id_field).filter(before)
+    if values:
+        oldest_first = oldest_first.values(*values)
     rows = list(oldest_first[: size + 1])
     more = len(rows) > size
     rows = list(reversed(rows[:size]))

@@ -1,13 +1,10 @@
-"""Reading rows without building an ORM query: one instance by a fixed condition
-(``fetch_one``), and the converters that turn raw cursor rows into the values the ORM would give
-(``value_converters`` / ``convert``, for SQL the ORM compiled once and a caller stored).
+"""Reading one instance by a fixed condition without building an ORM query (``fetch_one``).
 
-A page request authenticates its user and fetches the org it is about; through the ORM each of
-those lookups spends most of its time cloning and compiling the query rather than in the
-database. Here the SELECT is written once per model from its metadata, values pass through the
-same database converters the ORM applies, and the instance is made with ``Model.from_db`` as a
-QuerySet would. Use it only for hot, fixed lookups; anything scoped still goes through the
-selectors, which call it.
+Every page request authenticates its user; through the ORM that lookup spends most of its time
+cloning and compiling the query rather than in the database. Here the SELECT is written once per
+model from its metadata, values pass through the same database converters the ORM applies, and
+the instance is made with ``Model.from_db`` as a QuerySet would. It serves the session user's
+lookup (``accounts.backends``); every other read goes through the selectors' querysets.
 """
 
 from __future__ import annotations
@@ -20,10 +17,10 @@ from django.db import connection, models
 M = TypeVar("M", bound=models.Model)
 
 
-def _converters(fields: list[models.Field], tables: list[str]) -> list[tuple[int, list, Any]]:
+def _converters(fields: list[models.Field], table: str) -> list[tuple[int, list, Any]]:
     """(position, converters, column) for the selected columns that need converting."""
     out = []
-    for i, (field, table) in enumerate(zip(fields, tables, strict=True)):
+    for i, field in enumerate(fields):
         col = field.get_col(table)
         found = connection.ops.get_db_converters(col) + field.get_db_converters(connection)
         if found:
@@ -31,7 +28,7 @@ def _converters(fields: list[models.Field], tables: list[str]) -> list[tuple[int
     return out
 
 
-def convert(row: tuple, converters: list[tuple[int, list, Any]]) -> list[Any]:
+def _convert(row: tuple, converters: list[tuple[int, list, Any]]) -> list[Any]:
     """A raw row's values as the ORM would return them (dates, booleans, decimals …)."""
     values = list(row)
     for i, found, col in converters:
@@ -42,7 +39,7 @@ def convert(row: tuple, converters: list[tuple[int, list, Any]]) -> list[Any]:
     return values
 
 
-# ``vendor`` only keys the caches: converters differ between SQLite and PostgreSQL.
+# ``vendor`` only keys the cache: converters differ between SQLite and PostgreSQL.
 @lru_cache(maxsize=32)
 def _plan(model: type[models.Model], vendor: str) -> tuple[str, list[str], list[tuple[int, list, Any]]]:
     qn = connection.ops.quote_name
@@ -50,31 +47,7 @@ def _plan(model: type[models.Model], vendor: str) -> tuple[str, list[str], list[
     fields: list[Any] = list(model._meta.concrete_fields)  # each has its column
     columns = ", ".join(f"{qn(table)}.{qn(f.column)}" for f in fields)
     select = f"SELECT {columns} FROM {qn(table)}"  # noqa: S608 - from model meta
-    return select, [f.attname for f in fields], _converters(fields, [table] * len(fields))
-
-
-@lru_cache(maxsize=32)
-def value_converters(
-    model: type[models.Model], names: tuple[str, ...], vendor: str
-) -> list[tuple[int, list, Any]]:
-    """Converters for rows of ``model.objects.values(*names)`` read with a plain cursor
-    (``names``: own fields, ``pk``, or ``fk__field`` one relation away)."""
-    fields: list[Any] = []  # concrete fields (get_field is typed to return relations too)
-    tables: list[str] = []
-    for name in names:
-        field: Any
-        if name == "pk":
-            field = model._meta.pk
-        elif "__" in name:
-            relation, attr = name.split("__", 1)
-            related = model._meta.get_field(relation).related_model
-            assert related is not None and not isinstance(related, str), name  # a real relation
-            field = related._meta.get_field(attr)
-        else:
-            field = model._meta.get_field(name)
-        fields.append(field)
-        tables.append(field.model._meta.db_table)
-    return _converters(fields, tables)
+    return select, [f.attname for f in fields], _converters(fields, table)
 
 
 def fetch_one(model: type[M], where: str, params: list[Any]) -> M | None:
@@ -86,4 +59,4 @@ def fetch_one(model: type[M], where: str, params: list[Any]) -> M | None:
         row = cursor.fetchone()
     if row is None:
         return None
-    return model.from_db(connection.alias, attnames, convert(row, converters))
+    return model.from_db(connection.alias, attnames, _convert(row, converters))

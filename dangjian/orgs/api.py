@@ -108,39 +108,85 @@ def _org_dict(org: Org, parent_id: int | None) -> dict[str, Any]:
     }
 
 
-def _member_dict(member: Member, mobility: str | None, *, personal: bool) -> dict[str, Any]:
-    """``personal``: the viewer may see this member's full personal data; otherwise the birth date
-    is left out (the year stays) like the masked numbers."""
+# Labels of the member's coded fields, read once: ``get_FOO_display`` flattens and hashes the
+# whole code list (民族, 学历, 工作岗位 are national tables) on every call.
+_MEMBER_LABELS = {
+    name: dict(Member._meta.get_field(name).flatchoices)  # type: ignore[union-attr]  # concrete fields
+    for name in ("gender", "ethnicity", "education", "status", "occupation", "standing")
+}
+
+
+def _label(field: str, value: str) -> str:
+    return str(_MEMBER_LABELS[field].get(value, value)) if value else ""
+
+
+# What ``_member_dict`` reads, as ``values()`` (the list loads no more: no model instances, and
+# the encrypted columns and notes stay behind).
+MEMBER_LIST_FIELDS = (
+    "pk",
+    "name",
+    "gender",
+    "ethnicity",
+    "birth_date",
+    "org_id",
+    "org_path",
+    "org__name",
+    "party_group_id",
+    "id_number_masked",
+    "phone_masked",
+    "education",
+    "status",
+    "joined_on",
+    "full_member_on",
+    "probation_extension_months",
+    "occupation",
+    "standing",
+    "lost_contact",
+    "lost_contact_on",
+    "leading_cadre",
+)
+
+
+def _member_dict(member: dict[str, Any], mobility: str | None, *, personal: bool) -> dict[str, Any]:
+    """``member``: the member's MEMBER_LIST_FIELDS. ``personal``: the viewer may see this member's
+    full personal data; otherwise the birth date is left out (the year stays) like the masked
+    numbers."""
     return {
-        "id": member.pk,
-        "name": member.name,
-        "gender": member.gender,
-        "gender_display": member.get_gender_display(),
-        "ethnicity": member.ethnicity,
-        "ethnicity_display": member.get_ethnicity_display(),
-        "birth_date": member.birth_date if personal else None,
-        "birth_year": member.birth_date.year,
-        "org_id": member.org_id,
-        "org_name": member.org.name,
-        "party_group_id": member.party_group_id,
-        "id_number": member.id_number_masked,
-        "phone": member.phone_masked,
-        "education": member.education,
-        "education_display": member.get_education_display() if member.education else "",
-        "status": member.status,
-        "status_display": member.get_status_display(),
-        "joined_on": member.joined_on,
-        "full_member_on": member.full_member_on,
-        "probation_extension_months": member.probation_extension_months,
-        "occupation": member.occupation,
-        "occupation_display": member.get_occupation_display() if member.occupation else "",
-        "standing": member.standing,
-        "standing_display": member.get_standing_display(),
-        "lost_contact": member.lost_contact,
-        "lost_contact_on": member.lost_contact_on,
-        "leading_cadre": member.leading_cadre,
+        "id": member["pk"],
+        "name": member["name"],
+        "gender": member["gender"],
+        "gender_display": _label("gender", member["gender"]),
+        "ethnicity": member["ethnicity"],
+        "ethnicity_display": _label("ethnicity", member["ethnicity"]),
+        "birth_date": member["birth_date"] if personal else None,
+        "birth_year": member["birth_date"].year,
+        "org_id": member["org_id"],
+        "org_name": member["org__name"],
+        "party_group_id": member["party_group_id"],
+        "id_number": member["id_number_masked"],
+        "phone": member["phone_masked"],
+        "education": member["education"],
+        "education_display": _label("education", member["education"]),
+        "status": member["status"],
+        "status_display": _label("status", member["status"]),
+        "joined_on": member["joined_on"],
+        "full_member_on": member["full_member_on"],
+        "probation_extension_months": member["probation_extension_months"],
+        "occupation": member["occupation"],
+        "occupation_display": _label("occupation", member["occupation"]),
+        "standing": member["standing"],
+        "standing_display": _label("standing", member["standing"]),
+        "lost_contact": member["lost_contact"],
+        "lost_contact_on": member["lost_contact_on"],
+        "leading_cadre": member["leading_cadre"],
         "mobility": mobility,
     }
+
+
+def _member_values(member: Member) -> dict[str, Any]:
+    """A fetched member as the list's values (for ``_member_dict``)."""
+    values = {f: getattr(member, f) for f in MEMBER_LIST_FIELDS if f != "org__name"}
+    return {**values, "org__name": member.org.name}
 
 
 def _transfer_dict(t: Any) -> dict[str, Any]:
@@ -159,7 +205,7 @@ def _transfer_dict(t: Any) -> dict[str, Any]:
 def _member_detail(user: Any, member: Member, *, full: bool = False) -> dict[str, Any]:
     mobility = selectors.open_mobility_by_member(member_ids=[member.pk]).get(member.pk)
     personal = selectors.member_can_view_pii(user=user, member=member)
-    data = _member_dict(member, mobility.direction if mobility else None, personal=personal)
+    data = _member_dict(_member_values(member), mobility.direction if mobility else None, personal=personal)
     data.update(
         landline=member.landline if personal else pii.mask_landline(member.landline),
         address=member.address if personal else pii.mask_address(member.address),
@@ -270,13 +316,19 @@ def member_list(
     filterset = MemberFilterSet(filters.dict(exclude_none=True), user=user)
     if not filterset.is_valid():
         raise _query_error(_filter_errors(filterset))
-    rows, count = paginate(filterset.qs, page)
-    mobility = selectors.open_mobility_by_member(member_ids=[m.pk for m in rows])
+    rows, count = selectors.member_slice(
+        user=user,
+        filters=filterset.filter_values(),
+        offset=page.offset,
+        limit=page.limit,
+        values=MEMBER_LIST_FIELDS,
+    )
+    mobility = selectors.open_mobility_directions(member_ids=[m["pk"] for m in rows])
     items = [
         _member_dict(
             m,
-            mobility[m.pk].direction if m.pk in mobility else None,
-            personal=selectors.member_can_view_pii(user=user, member=m),
+            mobility.get(m["pk"]),
+            personal=selectors.pii_visible(user=user, org_path=m["org_path"], member_id=m["pk"]),
         )
         for m in rows
     ]

@@ -85,7 +85,16 @@ class Org(MP_Node, SoftDeleteModel):
         verbose_name = "党组织"
         verbose_name_plural = "党组织"
         ordering = ["path"]
-        indexes = [models.Index(fields=["name"]), models.Index(fields=["kind", "path"])]
+        indexes = [
+            models.Index(fields=["name"]),
+            models.Index(fields=["kind", "path"]),
+            # Subtree totals (the tree, the member list's count) summed from the index alone.
+            # Not partial: the member list counts the members of removed orgs too.
+            models.Index(
+                fields=["path", "depth", "deleted_at", "full_count", "probationary_count"],
+                name="org_path_totals",
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(term_years__isnull=True) | Q(term_years__gte=1, term_years__lte=5),

@@ -3,24 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
-import threading
-from collections import OrderedDict
-from collections.abc import Callable
 from typing import Any
 
-from django.core.exceptions import EmptyResultSet
 from django.core.paginator import Page, Paginator
-from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import Substr
 from django.utils import timezone
 
 from dangjian.core import pii, policy
 from dangjian.core.audit import audit
-from dangjian.core.permissions import Perm
-from dangjian.core.rows import convert, fetch_one, value_converters
+from dangjian.core.permissions import SELF_ONLY_ROLES, Perm
 
-from .choices import COMMITTEE_TITLES, NO_TERM_KINDS, OCCUPATION_GROUP_CODES, OrgKind
+from .choices import COMMITTEE_TITLES, NO_TERM_KINDS, OCCUPATION_GROUP_CODES, MemberStatus, OrgKind
 from .models import Member, MobilityRecord, Org, Position, Transfer
 
 
@@ -42,7 +36,7 @@ def org_visible(*, user: Any, perm: str = Perm.ORG_VIEW) -> QuerySet[Org]:
 def access_org(*, user: Any, pk: Any, perm: str = Perm.ORG_VIEW) -> Org:
     """Fetch and authorise in one step: missing and out-of-scope both raise 404."""
     try:
-        org = fetch_one(Org, "id = %s AND deleted_at IS NULL", [int(pk)])
+        org = _alive_orgs().filter(pk=int(pk)).first()
     except (TypeError, ValueError, OverflowError):
         raise policy.not_found() from None
     if org is None or not policy.allows_path(user, perm, org.path):  # scope_q's test, on the row
@@ -118,8 +112,19 @@ def org_subtree_totals_many(*, orgs: list[Org]) -> dict[int, dict[str, int]]:
     by_path = {o.path: o.pk for o in orgs}
     totals = {o.pk: {"full": 0, "probationary": 0, "total": 0, "descendants": 0} for o in orgs}
 
-    # One org (e.g. the tree's scope root): its own subtree, not all of its parent's.
-    prefix = orgs[0].path if len(orgs) == 1 else parent_prefix
+    if len(orgs) == 1:
+        # One org (e.g. the tree's scope root): its own subtree, summed without grouping.
+        agg = (
+            _alive_orgs()
+            .filter(under("path", orgs[0].path))
+            .aggregate(full=Sum("full_count"), prob=Sum("probationary_count"), orgs=Count("pk"))
+        )
+        full, prob = agg["full"] or 0, agg["prob"] or 0
+        descendants = max((agg["orgs"] or 0) - 1, 0)
+        return {
+            orgs[0].pk: {"full": full, "probationary": prob, "total": full + prob, "descendants": descendants}
+        }
+    prefix = parent_prefix
     rows = (
         _alive_orgs()
         .filter(under("path", prefix), depth__gte=depth)
@@ -169,12 +174,15 @@ def access_member(*, user: Any, pk: Any, perm: str = Perm.MEMBER_VIEW) -> Member
         raise policy.not_found() from None
 
 
-def member_list(*, user: Any, filters: dict[str, Any] | None = None) -> QuerySet[Member]:
+def member_list(
+    *, user: Any, filters: dict[str, Any] | None = None, base: Q | None = None
+) -> QuerySet[Member]:
     """Members the user may see, filtered. Keys: q, org (subtree), status, occupation_group (the
     first level of 工作岗位), occupation, gender, education, standing, mobility (out/in/none),
-    leading_cadre, lost_contact."""
+    leading_cadre, lost_contact. ``base`` (with ``user=None``) is a scope filter already worked
+    out from the user's grants (``member_parts``)."""
     filters = filters or {}
-    qs = member_visible(user=user)
+    qs = member_visible(user=user) if base is None else Member.objects.alive().filter(base)
     q = (filters.get("q") or "").strip()
     if q:
         if q.isascii() and q.isalpha():
@@ -204,9 +212,14 @@ def member_list(*, user: Any, filters: dict[str, Any] | None = None) -> QuerySet
 
 
 def member_can_view_pii(*, user: Any, member: Member) -> bool:
-    if policy.has_perm_for_path(user, Perm.MEMBER_VIEW_PII, member.org_path):
+    return pii_visible(user=user, org_path=member.org_path, member_id=member.pk)
+
+
+def pii_visible(*, user: Any, org_path: str, member_id: int) -> bool:
+    """Whether ``user`` may see the full personal data of the member ``member_id`` at ``org_path``."""
+    if policy.has_perm_for_path(user, Perm.MEMBER_VIEW_PII, org_path):
         return True
-    return bool(getattr(user, "member_id", None)) and user.member_id == member.pk
+    return bool(getattr(user, "member_id", None)) and user.member_id == member_id
 
 
 def member_pii(*, user: Any, member: Member, purpose: str = "view") -> dict[str, str]:
@@ -254,92 +267,131 @@ MEMBER_ROW_FIELDS = (
 )
 
 
-# Compiled SQL of member-list pages, keyed by everything the SQL is built from: the user's
-# grants (as loaded for this request), their member id, the cleaned filters and the page bounds.
-# The ORM builds each query once; another request for the same page of the same list runs the
-# stored SQL instead of building it again (building cost more than running it). Nothing in
-# ``member_list`` depends on the date or on settings; a condition that did would belong in the key.
-_PAGE_SQL: OrderedDict[tuple, tuple[str, tuple] | None] = OrderedDict()
-_PAGE_SQL_SIZE = 1024
-_PAGE_SQL_LOCK = threading.Lock()
+def scope_prefixes(*, user: Any, perm: str) -> list[tuple[str, bool]] | None:
+    """The user's scope for ``perm`` as disjoint org paths in path order: (path, True) for a
+    subtree, (path, False) for the org itself; [("", True)] for everything. None when a
+    self-only grant is part of it (a 党员's own record is not a path range).
+
+    Rows ordered by org path then come range after range, so a page of a scope of several
+    grants is read range by range, each an index walk in the list's order, instead of a sort
+    of the OR of all of them."""
+    grants = [g for g in policy.user_grants(user) if perm in g.perms]
+    if any(g.path is None for g in grants):
+        return [("", True)]
+    if any(g.role in SELF_ONLY_ROLES for g in grants):
+        return None
+    subtrees = sorted({g.path for g in grants if g.subtree and g.path})
+    tops: list[str] = []
+    for p in subtrees:
+        if not any(p.startswith(t) for t in tops):
+            tops.append(p)
+    exact = {
+        g.path for g in grants if not g.subtree and g.path and not any(g.path.startswith(t) for t in tops)
+    }
+    return sorted([(t, True) for t in tops] + [(e, False) for e in exact])
 
 
-def _filters_key(filters: dict[str, Any]) -> tuple:
-    return tuple(sorted((k, ("org", v.pk, v.path) if isinstance(v, Org) else v) for k, v in filters.items()))
+def _within(prefixes: list[tuple[str, bool]], org: Org) -> list[tuple[str, bool]]:
+    """``prefixes`` narrowed to the subtree of ``org``."""
+    out = []
+    for path, subtree in prefixes:
+        if subtree and org.path.startswith(path):
+            return [(org.path, True)]
+        if path.startswith(org.path):
+            out.append((path, subtree))
+    return out
 
 
-def _stored_sql(key: tuple, build: Callable[[], QuerySet]) -> tuple[str, tuple] | None:
-    """SQL and params of the query ``build()`` returns, compiled once per ``key``; None when the
-    query selects nothing whatever the data (e.g. no grant that shows members)."""
-    with _PAGE_SQL_LOCK:  # threaded servers: a lookup must not race an eviction
-        if key in _PAGE_SQL:
-            _PAGE_SQL.move_to_end(key)
-            return _PAGE_SQL[key]
-    try:
-        sql, params = build().query.sql_with_params()
-        compiled: tuple[str, tuple] | None = (sql, tuple(params))
-    except EmptyResultSet:
-        compiled = None
-    with _PAGE_SQL_LOCK:
-        _PAGE_SQL[key] = compiled
-        if len(_PAGE_SQL) > _PAGE_SQL_SIZE:
-            _PAGE_SQL.popitem(last=False)
-    return compiled
+def _prefix_q(field: str, path: str, subtree: bool) -> Q:
+    if not path:
+        return Q()
+    return under(field, path) if subtree else Q(**{field: path})
+
+
+# Filters the orgs' materialized member counts answer (any other filter is counted row by row).
+_COUNTED_FILTERS = {"org", "status"}
+
+
+def _materialized_count(path: str, subtree: bool, status: str | None) -> int:
+    """Live members under ``path`` from the orgs' 正式/预备 counts (removed orgs included: their
+    members, if any, are still listed). The counts are kept by the member services."""
+    agg = Org.objects.filter(_prefix_q("path", path, subtree)).aggregate(
+        full=Sum("full_count"), prob=Sum("probationary_count")
+    )
+    full, prob = agg["full"] or 0, agg["prob"] or 0
+    if status == MemberStatus.FULL:
+        return full
+    if status == MemberStatus.PROBATIONARY:
+        return prob
+    return full + prob
+
+
+def member_parts(*, user: Any, filters: dict[str, Any]) -> list[tuple[QuerySet[Member], int]]:
+    """``member_list(user, filters)`` as consecutive parts in list order, each with its row count:
+    one per path range of the scope (``scope_prefixes``). Counts come from the orgs' member counts
+    when only the org and status filters are set, else from a COUNT of that part."""
+    prefixes = scope_prefixes(user=user, perm=Perm.MEMBER_VIEW)
+    if prefixes is None:
+        qs = member_list(user=user, filters=filters)
+        return [(qs, qs.count())]
+    if filters.get("org") is not None:
+        prefixes = _within(prefixes, filters["org"])
+    rest = {k: v for k, v in filters.items() if k != "org"}
+    materialized = set(filters) <= _COUNTED_FILTERS
+    parts = []
+    for path, subtree in prefixes:
+        qs = member_list(user=None, filters=rest, base=_prefix_q("org_path", path, subtree))
+        count = _materialized_count(path, subtree, filters.get("status")) if materialized else qs.count()
+        parts.append((qs, count))
+    return parts
+
+
+def member_window(parts: list[tuple[QuerySet[Member], int]], start: int, stop: int) -> list[QuerySet[Member]]:
+    """The querysets giving rows [start, stop) of the list that ``parts`` make up."""
+    out = []
+    offset = 0
+    for qs, count in parts:
+        lo, hi = max(start - offset, 0), min(stop - offset, count)
+        if lo < hi:
+            # The page is picked by id first: the database skips index entries, not joined rows.
+            out.append(qs.filter(pk__in=qs.values("pk")[lo:hi]))
+        offset += count
+        if offset >= stop:
+            break
+    return out
 
 
 def member_page(
     *, user: Any, filters: dict[str, Any], number: Any, per_page: int
 ) -> tuple[Page, list[dict[str, Any]]]:
     """One page of ``member_list(user, filters)``: Django's ``Page`` (numbering, links) and the
-    rows as dicts of ``MEMBER_ROW_FIELDS`` in list order. The page is picked by id first, so the
-    database skips index entries rather than whole rows joined with their org's name."""
-    scope = (policy.user_grants(user), getattr(user, "member_id", None), _filters_key(filters))
-
-    def members() -> QuerySet[Member]:
-        return member_list(user=user, filters=filters)
-
-    counted = _stored_sql(("count", *scope), lambda: members().order_by().values("pk"))
-    count = 0
-    if counted is not None:
-        with connection.cursor() as cursor:
-            cursor.execute(f"SELECT COUNT(*) FROM ({counted[0]}) counted", counted[1])  # noqa: S608 - SQL compiled by the ORM
-            count = cursor.fetchone()[0]
-    page = Paginator(range(count), per_page).get_page(number)
-    if not count:
+    rows as dicts of ``MEMBER_ROW_FIELDS`` in list order."""
+    parts = member_parts(user=user, filters=filters)
+    page = Paginator(range(sum(c for _, c in parts)), per_page).get_page(number)
+    if not page.paginator.count:
         return page, []
-    start, stop = page.start_index() - 1, page.end_index()
+    rows: list[dict[str, Any]] = []
+    for qs in member_window(parts, page.start_index() - 1, page.end_index()):
+        rows.extend(qs.values(*MEMBER_ROW_FIELDS))
+    return page, rows
 
-    def rows() -> QuerySet[Member]:
-        qs = members()
-        return qs.filter(pk__in=qs.values("pk")[start:stop]).values(*MEMBER_ROW_FIELDS)
 
-    sql, params = _stored_sql(("rows", start, stop, *scope), rows)  # type: ignore[misc]  # count > 0
-    converters = value_converters(Member, MEMBER_ROW_FIELDS, connection.vendor)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        if tuple(d[0] for d in cursor.description) != MEMBER_ROW_FIELDS:
-            raise RuntimeError("member page columns differ from MEMBER_ROW_FIELDS")
-        found = cursor.fetchall()
-    return page, [dict(zip(MEMBER_ROW_FIELDS, convert(r, converters), strict=True)) for r in found]
+def member_slice(
+    *, user: Any, filters: dict[str, Any], offset: int, limit: int, values: tuple[str, ...]
+) -> tuple[list[dict[str, Any]], int]:
+    """(members offset … offset + limit of ``member_list`` as dicts of ``values``, the list's
+    count), for the API."""
+    parts = member_parts(user=user, filters=filters)
+    rows: list[dict[str, Any]] = []
+    for qs in member_window(parts, offset, offset + limit):
+        rows.extend(qs.values(*values))
+    return rows, sum(c for _, c in parts)
 
 
 def open_mobility_directions(*, member_ids: list[int]) -> dict[int, str]:
-    """{member id: direction} of the open 流动 records of a page of members, in one query.
-
-    Plain SQL: the ORM spends more time on a 50-id IN list than the database does. The ids come
-    from an already scoped member query.
-    """
-    ids = [int(pk) for pk in member_ids]
-    if not ids:
-        return {}
-    table = MobilityRecord._meta.db_table
-    sql = (
-        f"SELECT member_id, direction FROM {connection.ops.quote_name(table)} "  # noqa: S608 - no user text
-        f"WHERE ended_on IS NULL AND member_id IN ({', '.join(['%s'] * len(ids))})"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, ids)
-        return dict(cursor.fetchall())
+    """{member id: direction} of the open 流动 records of a page of members, in one query."""
+    rows = MobilityRecord.objects.filter(member_id__in=member_ids, ended_on__isnull=True)
+    return dict(rows.values_list("member_id", "direction"))
 
 
 # ---------------------------------------------------------------- pages (dashboard, detail, forms)

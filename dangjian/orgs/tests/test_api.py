@@ -494,9 +494,10 @@ def transfer_body(org, **kw):
     return {"to_org_id": org.pk, "on": today().isoformat(), "reason": "工作调动", **kw}
 
 
-def test_transfer(world, sysadmin):
+def test_transfer(world, sysadmin, django_capture_on_commit_callbacks):
     m1 = world["m1"]
-    response = sysadmin.post(f"/members/{m1.pk}/transfer", transfer_body(world["branch_b1"]))
+    with django_capture_on_commit_callbacks(execute=True):  # the orgs' member counts, as after a request
+        response = sysadmin.post(f"/members/{m1.pk}/transfer", transfer_body(world["branch_b1"]))
     assert response.status_code == 201, response.content
     body = response.json()
     assert body["from_org_id"] == world["branch_a1"].pk and body["to_org_id"] == world["branch_b1"].pk

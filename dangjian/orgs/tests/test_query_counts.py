@@ -71,3 +71,73 @@ def test_org_detail_and_overdue_query_counts_are_constant(client, tree):
     _grow_children(parent, 30)
     many = (_count(client, f"/orgs/{parent.pk}/"), _count(client, "/orgs/overdue/"))
     assert few == many
+
+
+# ---------------------------------------------------------------- pinned counts at several scopes
+#
+# The exact number of queries of each big list, per scope, whatever the number of rows: a new
+# query per row (N+1) or per org fails here. Every request also reads the user and the user's
+# grants (two queries; the session comes from the cache). A scope of several grants is read range
+# by range, so the member list of the supervisor of two counties counts and reads twice.
+
+
+def _supervisor_of_two(tree):
+    from dangjian.accounts.models import RoleGrant
+
+    user = make_user(Role.SUPERVISOR, tree["county_a"])
+    RoleGrant.objects.create(user=user, role=Role.SUPERVISOR, org=tree["county_b"])
+    return user
+
+
+def _users(tree) -> dict[str, object]:
+    return {
+        "system_admin": make_user(Role.SYSTEM_ADMIN),
+        "county_admin": make_user(Role.ORG_ADMIN, tree["county_a"]),
+        "secretary": make_user(Role.BRANCH_SECRETARY, tree["branch_a1"]),
+        "supervisor_of_two": _supervisor_of_two(tree),
+    }
+
+
+def _grow_activities(org, n: int) -> None:
+    from dangjian.activities.tests.helpers import past, record
+
+    for i in range(n):
+        record(org, starts_at=past(days=i + 1), kinds=["general_meeting", "theme_day"])
+
+
+PINNED = {
+    # url: {scope: queries}
+    # roots, their subtree totals
+    "/orgs/": {"system_admin": 4, "county_admin": 4, "secretary": 4, "supervisor_of_two": 4},
+    # per range: the count from the orgs' member counts, the rows; then the open 流动 records
+    "/members/": {"system_admin": 5, "county_admin": 5, "secretary": 5, "supervisor_of_two": 7},
+    # scope size (orgs, capped), the capped count, the rows, their kinds
+    "/activities/": {"system_admin": 6, "county_admin": 6, "secretary": 6, "supervisor_of_two": 6},
+    # count, rows, the parents' ids
+    "/api/v1/orgs": {"system_admin": 5, "county_admin": 5, "secretary": 5, "supervisor_of_two": 5},
+    "/api/v1/members": {"system_admin": 5, "county_admin": 5, "secretary": 5, "supervisor_of_two": 7},
+    "/api/v1/activities": {"system_admin": 6, "county_admin": 6, "secretary": 6, "supervisor_of_two": 6},
+}
+
+
+@pytest.mark.parametrize("url", sorted(PINNED))
+def test_list_query_counts_are_pinned_per_scope(client, tree, url):
+    users = _users(tree)
+    for org in (tree["branch_a1"], tree["branch_b1"]):
+        _grow_members(org, 2)
+        _grow_activities(org, 2)
+        _grow_children(org, 1)
+    few = {}
+    for scope, user in users.items():
+        client.force_login(user)
+        few[scope] = _count(client, url)
+    for org in (tree["branch_a1"], tree["branch_b1"]):
+        _grow_members(org, 12)
+        _grow_activities(org, 12)
+        _grow_children(org, 6)
+    many = {}
+    for scope, user in users.items():
+        client.force_login(user)
+        many[scope] = _count(client, url)
+    assert few == many, f"{url}: the query count grows with the rows: {few} → {many}"
+    assert many == PINNED[url], f"{url}: {many}"
