@@ -135,6 +135,8 @@ class Measure(TimestampedModel):
         verbose_name = "整改措施"
         verbose_name_plural = "整改措施"
         ordering = ["pk"]
+        # The measures' near-duplicate index catches up on rows changed since it was built.
+        indexes = [models.Index(fields=["updated_at"], name="measure_updated_idx")]
 
     def __str__(self) -> str:
         return self.text[:40]

@@ -176,8 +176,13 @@ def warning_codes(*, problem_ids: list[int]) -> dict[int, list[str]]:
     return out
 
 
-def duplicate_summary(*, user: Any) -> Any:
-    """The cross-unit near-duplicate report per pair of units, over the problems the user may see."""
+def duplicate_summary(*, user: Any, kind: str = "problem") -> Any:
+    """The cross-unit near-duplicate report per pair of units, over the problems (or, with
+    ``kind="measure"``, the measures of the problems) the user may see."""
     from .detector import duplicate_summary as summarise
 
-    return summarise(visible=policy.scope_q(user, Perm.RECTIFICATION_VIEW, path_field="org_path"))
+    path_field = "problem__org_path" if kind == "measure" else "org_path"
+    return summarise(
+        visible=policy.scope_q(user, Perm.RECTIFICATION_VIEW, path_field=path_field),
+        kind="measure" if kind == "measure" else "problem",
+    )

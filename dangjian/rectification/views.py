@@ -251,10 +251,12 @@ def evidence_download(request: HttpRequest, pk: int, evidence_pk: int) -> FileRe
 @login_required
 @require_GET
 def duplicate_report(request: HttpRequest) -> HttpResponse:
-    """上下一般粗: near-duplicate problems of different orgs within the user's scope."""
+    """上下一般粗: near-duplicate problems (``?kind=measure``: measures) of different orgs within
+    the user's scope."""
     _need_view(request)
-    summary = selectors.duplicate_summary(user=request.user)
-    return render(request, "rectification/duplicates.html", {"summary": summary})
+    kind = "measure" if request.GET.get("kind") == "measure" else "problem"
+    summary = selectors.duplicate_summary(user=request.user, kind=kind)
+    return render(request, "rectification/duplicates.html", {"summary": summary, "kind": kind})
 
 
 # ---------------------------------------------------------------- Excel
