@@ -98,6 +98,8 @@ class Problem(SoftDeleteModel):
             models.Index(fields=["status", "due_on"]),
             # The near-duplicate index catches up on rows changed since it was built.
             models.Index(fields=["updated_at"], name="problem_updated_idx"),
+            # The list's order (newest first): a page is read off this index, not sorted.
+            models.Index(fields=["created_at", "id"], name="problem_created_idx"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -106,9 +106,20 @@ def soon_days() -> int:
 
 
 def problem_list(*, user: Any, filters: dict[str, Any] | None = None) -> QuerySet[Problem]:
-    """Visible problems; see ProblemFilterSet for the keys."""
-    qs = problem_visible(user=user).select_related("org")
-    return qs.annotate(warning_count=Count("warnings")).order_by("-created_at", "-pk")
+    """Visible problems, newest first; see ProblemFilterSet for the keys. No per-row aggregate
+    here (it would group the whole scope before the page is cut): ``with_warning_codes`` adds the
+    codes to the rows of one page."""
+    return problem_visible(user=user).select_related("org").order_by("-created_at", "-pk")
+
+
+def with_warning_codes(rows: list[Problem]) -> list[Problem]:
+    """Set ``warning_codes`` (distinct, in order) and ``warning_count`` on each row of a page."""
+    codes = warning_codes(problem_ids=[p.pk for p in rows])
+    for p in rows:
+        found = codes.get(p.pk, [])
+        p.warning_codes = list(dict.fromkeys(found))  # type: ignore[attr-defined]
+        p.warning_count = len(found)  # type: ignore[attr-defined]
+    return rows
 
 
 def problem_overdue(*, user: Any, today: dt.date | None = None) -> QuerySet[Problem]:
@@ -155,11 +166,13 @@ def problems_of_activity(*, user: Any, activity: Activity) -> QuerySet[Problem]:
 
 
 def with_warning(qs: QuerySet[Problem], code: str) -> QuerySet[Problem]:
-    return qs.filter(Exists(ItemWarning.objects.filter(problem=OuterRef("pk"), code=code)))
+    """Problems with a warning of ``code``: one pass over that code's rows (its index), not a
+    probe per problem."""
+    return qs.filter(pk__in=ItemWarning.objects.filter(code=code).values("problem_id"))
 
 
 def any_warning(qs: QuerySet[Problem]) -> QuerySet[Problem]:
-    return qs.filter(Exists(ItemWarning.objects.filter(problem=OuterRef("pk"))))
+    return qs.filter(pk__in=ItemWarning.objects.values("problem_id"))
 
 
 def status_counts(*, user: Any) -> dict[str, int]:

@@ -23,7 +23,7 @@ from dangjian.orgs.excel.reader import WorkbookError
 
 from . import excel, selectors, services
 from .detector import LABELS
-from .filtersets import ProblemFilterSet
+from .filtersets import WARNING_CHOICES, ProblemFilterSet
 from .forms import LedgerImportForm, MeasureForm, ProblemForm, ProgressForm, RequestCloseForm, VerifyForm
 from .models import DeadlineType, ProblemStatus
 
@@ -42,12 +42,14 @@ def problem_list(request: HttpRequest) -> HttpResponse:
     filterset = ProblemFilterSet(request.GET or None, user=request.user)
     qs = filterset.qs if filterset.is_bound and filterset.is_valid() else filterset.queryset
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = selectors.with_warning_codes(list(page.object_list))
     context = {
         "filterset": filterset,
         "filter_errors": filterset.errors_text() if filterset.is_bound else "",
         "page": page,
         "counts": selectors.status_counts(user=request.user),
         "statuses": ProblemStatus.choices,
+        "short_labels": dict(WARNING_CHOICES),
         "can_change": selectors.can_change(request.user),
         "can_export": policy.has_perm(request.user, Perm.EXPORT),
         "can_import": policy.has_perm(request.user, Perm.IMPORT) and selectors.can_change(request.user),
@@ -140,7 +142,7 @@ def _detail(request: HttpRequest, problem: Any, *, status: int = 200, **forms: A
     context = {
         "problem": problem,
         **selectors.problem_detail(problem=problem),
-        "labels": LABELS,
+        "short_labels": dict(WARNING_CHOICES),
         "can_change": can_change,
         "can_verify": selectors.can_verify_problem(request.user, problem),
         "measure_form": forms.get("measure_form") or MeasureForm(),
