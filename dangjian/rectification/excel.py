@@ -122,7 +122,9 @@ def _export_rows(problems: QuerySet[Problem]):
         ids = [row[0] for row in chunk]
         measures: dict[int, list[tuple[str, str]]] = {}
         for pid, text_, owner in (
-            Measure.objects.filter(problem_id__in=ids).order_by("pk").values_list("problem_id", "text", "owner")
+            Measure.objects.filter(problem_id__in=ids)
+            .order_by("pk")
+            .values_list("problem_id", "text", "owner")
         ):
             measures.setdefault(pid, []).append((text_, owner))
         codes: dict[int, list[str]] = {}

@@ -142,7 +142,7 @@ def _detail(request: HttpRequest, problem: Any, *, status: int = 200, **forms: A
     context = {
         "problem": problem,
         **selectors.problem_detail(problem=problem),
-        "short_labels": dict(WARNING_CHOICES),
+        "labels": LABELS,
         "can_change": can_change,
         "can_verify": selectors.can_verify_problem(request.user, problem),
         "measure_form": forms.get("measure_form") or MeasureForm(),

@@ -5,21 +5,20 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('activities', '0006_research_exchange_kind'),
-        ('orgs', '0010_pii_rekey_hkdf'),
-        ('rectification', '0001_rectification_ledger'),
+        ("activities", "0006_research_exchange_kind"),
+        ("orgs", "0010_pii_rekey_hkdf"),
+        ("rectification", "0001_rectification_ledger"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='measure',
-            index=models.Index(fields=['updated_at'], name='measure_updated_idx'),
+            model_name="measure",
+            index=models.Index(fields=["updated_at"], name="measure_updated_idx"),
         ),
         migrations.AddIndex(
-            model_name='problem',
-            index=models.Index(fields=['created_at', 'id'], name='problem_created_idx'),
+            model_name="problem",
+            index=models.Index(fields=["created_at", "id"], name="problem_created_idx"),
         ),
     ]
