@@ -112,6 +112,14 @@ def problem_list(*, user: Any, filters: dict[str, Any] | None = None) -> QuerySe
     return problem_visible(user=user).select_related("org").order_by("-created_at", "-pk")
 
 
+def rows_of_page(ids: Any) -> list[Problem]:
+    """The problems of one page, in the page's order: the page is cut on ids alone (read off the
+    scope index without touching the rows), then its rows are fetched by id."""
+    ids = list(ids)
+    found = Problem.objects.select_related("org").in_bulk(ids)
+    return with_warning_codes([found[pk] for pk in ids if pk in found])
+
+
 def with_warning_codes(rows: list[Problem]) -> list[Problem]:
     """Set ``warning_codes`` (distinct, in order) and ``warning_count`` on each row of a page."""
     codes = warning_codes(problem_ids=[p.pk for p in rows])

@@ -28,6 +28,7 @@ from .forms import LedgerImportForm, MeasureForm, ProblemForm, ProgressForm, Req
 from .models import DeadlineType, ProblemStatus
 
 PAGE_SIZE = 50
+OFFICE_LIST_SHOWN = 50  # rows of each office list on its page (the rest through the ledger's filter)
 
 
 def _need_view(request: HttpRequest) -> None:
@@ -41,8 +42,8 @@ def problem_list(request: HttpRequest) -> HttpResponse:
     _need_view(request)
     filterset = ProblemFilterSet(request.GET or None, user=request.user)
     qs = filterset.qs if filterset.is_bound and filterset.is_valid() else filterset.queryset
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    page.object_list = selectors.with_warning_codes(list(page.object_list))
+    page = Paginator(qs.values_list("pk", flat=True), PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = selectors.rows_of_page(page.object_list)
     context = {
         "filterset": filterset,
         "filter_errors": filterset.errors_text() if filterset.is_bound else "",
@@ -63,9 +64,14 @@ def problem_list(request: HttpRequest) -> HttpResponse:
 def office_lists(request: HttpRequest) -> HttpResponse:
     """逾期、即将到期、没有挂钩包案领导的县(市、区)."""
     _need_view(request)
+    overdue = selectors.problem_overdue(user=request.user).order_by("due_on", "pk")
+    soon = selectors.problem_soon_due(user=request.user).order_by("due_on", "pk")
     context = {
-        "overdue": selectors.problem_overdue(user=request.user)[:200],
-        "soon": selectors.problem_soon_due(user=request.user)[:200],
+        # the most pressing first; the counts are the whole lists, linked to the filtered ledger
+        "overdue": overdue[:OFFICE_LIST_SHOWN],
+        "overdue_count": overdue.count(),
+        "soon": soon[:OFFICE_LIST_SHOWN],
+        "soon_count": soon.count(),
         "no_patron": selectors.counties_without_patron(user=request.user),
         "soon_days": selectors.soon_days(),
     }
