@@ -23,6 +23,7 @@ line the index still remembers is not reported.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import logging
 import threading
 import time
@@ -124,6 +125,9 @@ class LineIndex:
             rows = self.kind.table()
             if self.through is None:
                 self._read(rows)
+                # The index is millions of long-lived objects: keep the cyclic garbage collector from
+                # walking them on every full collection (a stall of seconds inside some request).
+                gc.freeze()
                 return
             # Rows changed since the last look, and once a minute every row of the overlap (for late
             # commits): read their raw change times, then the texts only of the rows that changed.
