@@ -44,13 +44,16 @@ def problem_list(request: HttpRequest) -> HttpResponse:
     qs = filterset.qs if filterset.is_bound and filterset.is_valid() else filterset.queryset
     page = Paginator(qs.values_list("pk", flat=True), PAGE_SIZE).get_page(request.GET.get("page"))
     page.object_list = selectors.rows_of_page(page.object_list)
+    short = dict(WARNING_CHOICES)
+    for p in page.object_list:
+        p.warning_badges = [(code, short.get(code, code)) for code in p.warning_codes]
+    counts = selectors.status_counts(user=request.user)
     context = {
         "filterset": filterset,
         "filter_errors": filterset.errors_text() if filterset.is_bound else "",
         "page": page,
-        "counts": selectors.status_counts(user=request.user),
-        "statuses": ProblemStatus.choices,
-        "short_labels": dict(WARNING_CHOICES),
+        "counts": counts,
+        "statuses": [(value, label, counts.get(value, 0)) for value, label in ProblemStatus.choices],
         "can_change": selectors.can_change(request.user),
         "can_export": policy.has_perm(request.user, Perm.EXPORT),
         "can_import": policy.has_perm(request.user, Perm.IMPORT) and selectors.can_change(request.user),
