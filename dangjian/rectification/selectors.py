@@ -11,7 +11,7 @@ import datetime as dt
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, QuerySet
 from django.utils import timezone
 
 from dangjian.activities.models import Activity
@@ -22,7 +22,17 @@ from dangjian.orgs.choices import OrgKind
 from dangjian.orgs.models import Org
 from dangjian.orgs.selectors import org_visible
 
-from .models import OPEN_STATUSES, Evidence, ItemWarning, Measure, Problem, ProblemEvent, ProblemStatus
+from .models import (
+    OPEN_STATUSES,
+    DeadlineType,
+    EventKind,
+    Evidence,
+    ItemWarning,
+    Measure,
+    Problem,
+    ProblemEvent,
+    ProblemStatus,
+)
 
 
 def problem_visible(*, user: Any, perm: str = Perm.RECTIFICATION_VIEW) -> QuerySet[Problem]:
@@ -143,6 +153,25 @@ def problem_soon_due(*, user: Any, today: dt.date | None = None) -> QuerySet[Pro
             status__in=OPEN_STATUSES, due_on__gte=today, due_on__lte=today + dt.timedelta(days=soon_days())
         )
         .select_related("org")
+    )
+
+
+def progress_days() -> int:
+    return int(getattr(settings, "RECTIFICATION_PROGRESS_DAYS", 90))
+
+
+def long_term_without_recent_note(*, user: Any, today: dt.date | None = None) -> QuerySet[Problem]:
+    """长期坚持 items still open (or kept up after 销号) with no progress note in the last
+    ``RECTIFICATION_PROGRESS_DAYS`` days (counted from registration when they have none)."""
+    today = today or timezone.localdate()
+    since = timezone.make_aware(dt.datetime.combine(today - dt.timedelta(days=progress_days()), dt.time.min))
+    recent = ProblemEvent.objects.filter(problem=OuterRef("pk"), kind=EventKind.PROGRESS, at__gte=since)
+    return (
+        problem_visible(user=user)
+        .filter(deadline_type=DeadlineType.LONG_TERM, created_at__lt=since)
+        .exclude(Exists(recent))
+        .select_related("org")
+        .order_by("created_at", "pk")
     )
 
 

@@ -76,6 +76,8 @@ def office_lists(request: HttpRequest) -> HttpResponse:
         "soon": soon[:OFFICE_LIST_SHOWN],
         "soon_count": soon.count(),
         "no_patron": selectors.counties_without_patron(user=request.user),
+        "stale_long_term": selectors.long_term_without_recent_note(user=request.user)[:OFFICE_LIST_SHOWN],
+        "progress_days": selectors.progress_days(),
         "soon_days": selectors.soon_days(),
     }
     return render(request, "rectification/lists.html", context)
