@@ -79,7 +79,7 @@ def ledgers(browser, base: str) -> None:
     """The ledgers on the demo's story (dangjian.demo.ledgers): the branch's 调研 topic with its
     visits and 成果转化, the item it produced signed off with evidence, the ledger filtered by a
     warning, a copied item's warnings, the office lists, the duplicate report, a case's review."""
-    from dangjian.demo.ledgers import COPIED  # noqa: PLC0415  (Django set up by the caller)
+    from dangjian.demo.ledgers import COPIED  # Django is set up by the caller
 
     page = _login(browser, base, "zhishu")
     page.goto(base + "/research/")
