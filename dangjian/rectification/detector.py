@@ -48,7 +48,7 @@ LABELS = {
     "generic": "表述一般化，放在任何单位都成立",
     "restates_problem": "措施只是把问题换个说法",
     "no_owner_or_date": "措施没有责任人或完成时限",
-    "near_duplicate": "与其他单位或上级的问题雷同（上下一般粗）",
+    "near_duplicate": "与其他单位或上级的内容雷同（上下一般粗）",
     "self_verified": "销号没有佐证材料，或佐证材料由销号审核人本人上传",
 }
 # Rows changed this long before the last look are compared again (once a minute): a transaction
@@ -277,7 +277,7 @@ def _names(found: list[tuple[Any, float]], org_of) -> str:
 
 
 def _duplicate_rows(problem: Problem) -> list[ItemWarning]:
-    rows = []
+    rows: list[ItemWarning] = []
     found = near_duplicates(problem)
     if found:
         rows.append(
@@ -289,15 +289,15 @@ def _duplicate_rows(problem: Problem) -> list[ItemWarning]:
             )
         )
     for measure in problem.measures.all():
-        found = near_duplicate_measures(measure, org_path=problem.org_path)
-        if found:
+        copies = near_duplicate_measures(measure, org_path=problem.org_path)
+        if copies:
             rows.append(
                 ItemWarning(
                     problem=problem,
                     measure=measure,
                     field=WarningField.MEASURE,
                     code="near_duplicate",
-                    detail=f"与{_names(found, lambda m: m.problem.org)}的措施雷同"[:300],
+                    detail=f"与{_names(copies, lambda m: m.problem.org)}的措施雷同"[:300],
                 )
             )
     return rows
