@@ -97,10 +97,10 @@ def ledgers(browser, base: str) -> None:
     page.locator("#problem-table a", has_text=COPIED[:10]).first.click()
     page.locator("#problem-warnings").wait_for()
     page.screenshot(path=str(OUT / "rectification-warnings.png"), full_page=True)
+
+    page = _login(browser, base, "shiwei")  # the city: its counties, one naming no 挂钩包案 leader
     page.goto(base + "/rectification/lists/")
     page.screenshot(path=str(OUT / "rectification-lists.png"), full_page=True)
-
-    page = _login(browser, base, "shiwei")
     page.goto(base + "/rectification/duplicates/?kind=measure")
     page.screenshot(path=str(OUT / "rectification-duplicates.png"), full_page=True)
     page.goto(base + "/cases/")
