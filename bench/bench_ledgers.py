@@ -308,11 +308,12 @@ def yanbian_load(rng) -> dict:
     import datetime as dt
 
     from django.db import transaction
+    from django.db.models import F
     from django.utils import timezone
 
     from dangjian.orgs.choices import OrgKind
     from dangjian.orgs.models import Org
-    from dangjian.rectification.models import ItemWarning, Measure, Problem, ProblemEvent
+    from dangjian.rectification.models import WARNING_BITS, ItemWarning, Measure, Problem, ProblemEvent
     from dangjian.textcheck.checks import text_warnings
 
     sys.path.insert(0, str(ROOT / "bench"))
@@ -410,6 +411,9 @@ def yanbian_load(rng) -> dict:
                 )
         ItemWarning.objects.bulk_create(warnings, batch_size=5000)
         ProblemEvent.objects.bulk_create(events, batch_size=5000)
+        for code, bit in WARNING_BITS.items():  # the bits the detector keeps on each problem
+            with_code = ItemWarning.objects.filter(code=code).values("problem_id")
+            Problem.objects.filter(pk__in=with_code).update(warning_mask=F("warning_mask").bitor(bit))
     return {"problems": len(problems), "measures": len(measures), "warnings": len(warnings)}
 
 

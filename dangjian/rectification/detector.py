@@ -39,7 +39,7 @@ from django.utils.dateparse import parse_datetime
 from dangjian.orgs.models import Org
 from dangjian.textcheck.checks import DuplicateIndex, is_near_duplicate, text_warnings
 
-from .models import ItemWarning, Measure, Problem, ProblemStatus, WarningField
+from .models import ItemWarning, Measure, Problem, ProblemStatus, WarningField, warning_mask
 
 logger = logging.getLogger(__name__)
 
@@ -348,6 +348,11 @@ def refresh(problem: Problem, *, duplicates: bool = True) -> list[ItemWarning]:
         row.org_path = problem.org_path
     ItemWarning.objects.filter(problem=problem).delete()
     ItemWarning.objects.bulk_create(rows)
+    mask = warning_mask(row.code for row in rows)
+    if mask != problem.warning_mask:
+        # update(), not save(): the change time stays, so the duplicate index does not re-read the row
+        Problem.objects.filter(pk=problem.pk).update(warning_mask=mask)
+        problem.warning_mask = mask
     return rows
 
 

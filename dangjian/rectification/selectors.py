@@ -11,7 +11,7 @@ import datetime as dt
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, Exists, OuterRef, Prefetch, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, QuerySet
 from django.utils import timezone
 
 from dangjian.activities.models import Activity
@@ -24,6 +24,7 @@ from dangjian.orgs.selectors import org_visible
 
 from .models import (
     OPEN_STATUSES,
+    WARNING_BITS,
     DeadlineType,
     EventKind,
     Evidence,
@@ -203,13 +204,14 @@ def problems_of_activity(*, user: Any, activity: Activity) -> QuerySet[Problem]:
 
 
 def with_warning(qs: QuerySet[Problem], code: str) -> QuerySet[Problem]:
-    """Problems with a warning of ``code``: one pass over that code's rows (its index), not a
-    probe per problem."""
-    return qs.filter(pk__in=ItemWarning.objects.filter(code=code).values("problem_id"))
+    """Problems with a warning of ``code``, from the bit the detector keeps on the problem (read off
+    the scope index, no join with the warnings)."""
+    bit = WARNING_BITS.get(code, 0)
+    return qs.alias(_has_code=F("warning_mask").bitand(bit)).filter(_has_code__gt=0)
 
 
 def any_warning(qs: QuerySet[Problem]) -> QuerySet[Problem]:
-    return qs.filter(pk__in=ItemWarning.objects.values("problem_id"))
+    return qs.filter(warning_mask__gt=0)
 
 
 def status_counts(*, user: Any) -> dict[str, int]:

@@ -3,6 +3,19 @@
 from django.conf import settings
 from django.db import migrations, models
 
+CODES = ("unquantified", "generic", "restates_problem", "no_owner_or_date", "near_duplicate", "self_verified")
+
+
+def fill_warning_mask(apps, schema_editor):
+    """One UPDATE per code: the bits of the warnings already stored."""
+    Problem = apps.get_model("rectification", "Problem")
+    ItemWarning = apps.get_model("rectification", "ItemWarning")
+    from django.db.models import F
+
+    for n, code in enumerate(CODES):
+        with_code = ItemWarning.objects.filter(code=code).values("problem_id")
+        Problem.objects.filter(pk__in=with_code).update(warning_mask=F("warning_mask").bitor(1 << n))
+
 
 class Migration(migrations.Migration):
     dependencies = [
@@ -13,6 +26,12 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        migrations.AddField(
+            model_name="problem",
+            name="warning_mask",
+            field=models.PositiveSmallIntegerField(default=0, editable=False, verbose_name="提示（位）"),
+        ),
+        migrations.RunPython(fill_warning_mask, migrations.RunPython.noop),
         migrations.RemoveIndex(
             model_name="problem",
             name="rectificati_org_pat_849d6b_idx",
@@ -24,7 +43,7 @@ class Migration(migrations.Migration):
         migrations.AddIndex(
             model_name="problem",
             index=models.Index(
-                fields=["deleted_at", "status", "patron_leader", "org_path", "created_at"],
+                fields=["deleted_at", "status", "patron_leader", "org_path", "created_at", "warning_mask"],
                 name="problem_scope_idx",
             ),
         ),

@@ -250,3 +250,34 @@ def test_measure_duplicate_report_is_scoped(client, tree):
     assert MEASURE[:20] in html and tree["branch_b1"].name not in html
     client.force_login(make_user(Role.SYSTEM_ADMIN, None, username="mdup_sys"))
     assert client.get(reverse("rectification:duplicates"), {"kind": "measure"}).context["summary"].pairs == 3
+
+
+def test_the_problem_keeps_one_bit_per_warning_code_for_the_list_filter(client, tree):
+    from dangjian.rectification.models import WARNING_BITS, Problem
+
+    weak = make_problem(tree["branch_a1"], description="理论学习不够深入", target="")
+    fine = make_problem(
+        tree["branch_b1"],
+        description="乙县第一支部2025年党费收缴台账缺3个月",
+        measures=[
+            {"text": "3月底前由组织委员补齐3个月党费台账", "owner": "赵强", "due_on": timezone.localdate()}
+        ],
+    )
+    codes = set(ItemWarning.objects.filter(problem=weak).values_list("code", flat=True))
+    weak.refresh_from_db()
+    assert weak.warning_mask == sum(WARNING_BITS[c] for c in codes) and {"generic", "unquantified"} <= codes
+    fine.refresh_from_db()
+    assert fine.warning_mask == 0
+    client.force_login(make_user(Role.SYSTEM_ADMIN, None, username="mask_sys"))
+    listed = {
+        code: [p.pk for p in client.get(reverse("rectification:list"), {"warning": code}).context["page"]]
+        for code in ("generic", "near_duplicate", "any")
+    }
+    assert listed == {"generic": [weak.pk], "near_duplicate": [], "any": [weak.pk]}
+    # an edit that clears the warnings clears the bits (without touching the change time)
+    before = Problem.objects.get(pk=weak.pk).updated_at
+    services.problem_update(
+        problem=weak, actor=None, data={"description": "第一支部2025年中心组学习12次中有5次只读文件未研讨"}
+    )
+    weak.refresh_from_db()
+    assert not weak.warning_mask & WARNING_BITS["generic"] and weak.updated_at >= before
