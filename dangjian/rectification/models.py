@@ -103,7 +103,15 @@ class Problem(SoftDeleteModel):
                 fields=["deleted_at", "status", "patron_leader", "org_path", "created_at", "warning_mask"],
                 name="problem_scope_idx",
             ),
-            models.Index(fields=["status", "due_on"]),
+            # Covers the overdue and soon-due lists and their counts (state, date, then the scope).
+            models.Index(
+                fields=["status", "due_on", "deleted_at", "org_path", "created_at"], name="problem_due_idx"
+            ),
+            # The 长期坚持 items due a progress note.
+            models.Index(
+                fields=["deadline_type", "deleted_at", "org_path", "created_at"],
+                name="problem_deadline_type_idx",
+            ),
             # The near-duplicate index catches up on rows changed since it was built.
             models.Index(fields=["updated_at"], name="problem_updated_idx"),
         ]

@@ -71,12 +71,16 @@ def office_lists(request: HttpRequest) -> HttpResponse:
     soon = selectors.problem_soon_due(user=request.user).order_by("due_on", "pk")
     context = {
         # the most pressing first; the counts are the whole lists, linked to the filtered ledger
-        "overdue": overdue[:OFFICE_LIST_SHOWN],
+        "overdue": selectors.rows_of_page(overdue.values_list("pk", flat=True)[:OFFICE_LIST_SHOWN]),
         "overdue_count": overdue.count(),
-        "soon": soon[:OFFICE_LIST_SHOWN],
+        "soon": selectors.rows_of_page(soon.values_list("pk", flat=True)[:OFFICE_LIST_SHOWN]),
         "soon_count": soon.count(),
         "no_patron": selectors.counties_without_patron(user=request.user),
-        "stale_long_term": selectors.long_term_without_recent_note(user=request.user)[:OFFICE_LIST_SHOWN],
+        "stale_long_term": selectors.rows_of_page(
+            selectors.long_term_without_recent_note(user=request.user).values_list("pk", flat=True)[
+                :OFFICE_LIST_SHOWN
+            ]
+        ),
         "progress_days": selectors.progress_days(),
         "soon_days": selectors.soon_days(),
     }

@@ -36,6 +36,23 @@ class Migration(migrations.Migration):
             model_name="problem",
             name="rectificati_org_pat_849d6b_idx",
         ),
+        migrations.RemoveIndex(
+            model_name="problem",
+            name="rectificati_status_3d27a6_idx",
+        ),
+        migrations.AddIndex(
+            model_name="problem",
+            index=models.Index(
+                fields=["status", "due_on", "deleted_at", "org_path", "created_at"], name="problem_due_idx"
+            ),
+        ),
+        migrations.AddIndex(
+            model_name="problem",
+            index=models.Index(
+                fields=["deadline_type", "deleted_at", "org_path", "created_at"],
+                name="problem_deadline_type_idx",
+            ),
+        ),
         migrations.AddIndex(
             model_name="measure",
             index=models.Index(fields=["updated_at"], name="measure_updated_idx"),
