@@ -195,7 +195,9 @@ def problem_list(request: HttpRequest, filters: Query[ProblemFilters]) -> dict[s
     if not filterset.is_valid():
         raise query_error(filterset.form.errors)
     qs = filterset.qs
-    rows = list(qs[filters.offset : filters.offset + filters.limit])
+    rows = selectors.rows_of_page(
+        qs.values_list("pk", flat=True)[filters.offset : filters.offset + filters.limit]
+    )
     codes = selectors.warning_codes(problem_ids=[p.pk for p in rows])
     return {"items": [_problem_dict(p, codes.get(p.pk, [])) for p in rows], "count": qs.count()}
 

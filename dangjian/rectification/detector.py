@@ -6,27 +6,30 @@
 - ``self_verified``: a 销号 (requested or signed off) without evidence, or whose evidence was
   uploaded by the person who verified it.
 - ``near_duplicate``: a problem whose text nearly repeats a problem of another org (another unit,
-  or the level above: 上下一般粗). A new problem is compared only with the candidates of
-  textcheck's MinHash index, never with every problem.
+  or the level above: 上下一般粗), and likewise a measure that nearly repeats a measure of another
+  org. A new line is compared only with the candidates of textcheck's MinHash index, never with
+  every line; problems and measures have one index each (a problem is not compared with measures).
 
 ``refresh(problem)`` rewrites a problem's rows; the services call it inside their transaction on
 every create and edit. Warnings never block a write.
 
-The duplicate index lives in the process (``ProblemIndex``). It is built from the problem table
-once, on first use (text, org path and change time only), and afterwards catches up on rows
+The duplicate indexes live in the process (``LineIndex``, one per kind). Each is built from its
+table once, on first use (text, org path and change time only), and afterwards catches up on rows
 changed since it last looked, through the ``updated_at`` index: a request never loads all
-problems. Candidates are re-checked against the rows as they are now, so an edited or deleted
-problem the index still remembers is not reported.
+rows. Candidates are re-checked against the rows as they are now, so an edited or deleted
+line the index still remembers is not reported.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import logging
 import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db import connection
 from django.db.models import Q
@@ -36,7 +39,7 @@ from django.utils.dateparse import parse_datetime
 from dangjian.orgs.models import Org
 from dangjian.textcheck.checks import DuplicateIndex, is_near_duplicate, text_warnings
 
-from .models import ItemWarning, Problem, ProblemStatus, WarningField
+from .models import ItemWarning, Measure, Problem, ProblemStatus, WarningField, warning_mask
 
 logger = logging.getLogger(__name__)
 
@@ -45,7 +48,7 @@ LABELS = {
     "generic": "表述一般化，放在任何单位都成立",
     "restates_problem": "措施只是把问题换个说法",
     "no_owner_or_date": "措施没有责任人或完成时限",
-    "near_duplicate": "与其他单位或上级的问题雷同（上下一般粗）",
+    "near_duplicate": "与其他单位或上级的内容雷同（上下一般粗）",
     "self_verified": "销号没有佐证材料，或佐证材料由销号审核人本人上传",
 }
 # Rows changed this long before the last look are compared again (once a minute): a transaction
@@ -79,10 +82,37 @@ def _as_datetime(raw: object) -> dt.datetime:
     return value if timezone.is_aware(value) else value.replace(tzinfo=dt.UTC)
 
 
-class ProblemIndex:
-    """The process's near-duplicate index of live problems (key: problem id, group: org path)."""
+@dataclass(frozen=True)
+class LineKind:
+    """Where an index reads its lines: the table, the text and org-path columns, and the live rows."""
 
-    def __init__(self) -> None:
+    name: str  # "problem" or "measure"
+    text: str
+    path: str
+    org: str
+
+    def table(self):
+        return Problem.objects.all() if self.name == "problem" else Measure.objects.all()
+
+    def live(self):
+        """Rows that count: problems not deleted, measures of problems not deleted."""
+        if self.name == "problem":
+            return Problem.objects.alive()
+        return Measure.objects.filter(problem__deleted_at__isnull=True)
+
+    def text_of(self, row: Any) -> str:
+        return getattr(row, self.text)
+
+
+PROBLEMS = LineKind("problem", "description", "org_path", "org_id")
+MEASURES = LineKind("measure", "text", "problem__org_path", "problem__org_id")
+
+
+class LineIndex:
+    """The process's near-duplicate index of one kind of line (key: row id, group: org path)."""
+
+    def __init__(self, kind: LineKind = PROBLEMS) -> None:
+        self.kind = kind
         self.index = DuplicateIndex()
         self.seen: dict[int, tuple[str, str]] = {}  # id -> (text, org path) as indexed
         self.seen_at: dict[int, object] = {}  # id -> change time as the database returned it
@@ -92,9 +122,12 @@ class ProblemIndex:
 
     def catch_up(self) -> None:
         with self.lock:
-            rows = Problem.objects.all()
+            rows = self.kind.table()
             if self.through is None:
                 self._read(rows)
+                # The index is millions of long-lived objects: keep the cyclic garbage collector from
+                # walking them on every full collection (a stall of seconds inside some request).
+                gc.freeze()
                 return
             # Rows changed since the last look, and once a minute every row of the overlap (for late
             # commits): read their raw change times, then the texts only of the rows that changed.
@@ -102,14 +135,16 @@ class ProblemIndex:
             since = self.through
             if time.monotonic() - self.swept >= OVERLAP_SWEEP_SECONDS:
                 since, self.swept = since - CATCH_UP_OVERLAP, time.monotonic()
-            recent = rows.filter(updated_at__gte=since)
+            # unordered: an ORDER BY on the id would make SQLite walk the whole table in id order
+            # instead of the few recent rows through the updated_at index
+            recent = rows.filter(updated_at__gte=since).order_by()
             changed = [pk for pk, at in _raw_rows(recent, "pk", "updated_at") if self.seen_at.get(pk) != at]
             for start in range(0, len(changed), 500):
-                self._read(rows.filter(pk__in=changed[start : start + 500]))
+                self._read(rows.filter(pk__in=changed[start : start + 500]).order_by())
 
     def _read(self, rows) -> None:
         latest = self.through
-        for pk, text, path, changed_at in _raw_rows(rows, "pk", "description", "org_path", "updated_at"):
+        for pk, text, path, changed_at in _raw_rows(rows, "pk", self.kind.text, self.kind.path, "updated_at"):
             if self.seen.get(pk) != (text, path):
                 self.index.add(pk, text, group=path)
                 self.seen[pk] = (text, path)
@@ -123,30 +158,41 @@ class ProblemIndex:
         self.catch_up()
         best: dict[int, float] = {}
         for raw_key, score in self.index.candidates(text, exclude_group=org_path):
-            key = int(raw_key)  # type: ignore[call-overload]  # keys added are problem ids
+            key = int(raw_key)  # type: ignore[call-overload]  # keys added are row ids
             if key != exclude and self.seen.get(key, ("", ""))[1] != org_path:
                 best[key] = max(score, best.get(key, 0.0))
         return sorted(best.items(), key=lambda kv: -kv[1])
 
 
-_INDEX: ProblemIndex | None = None
+ProblemIndex = LineIndex  # the problems' index (older name)
+
+_INDEXES: dict[str, LineIndex] = {}
 
 
-def problem_index() -> ProblemIndex:
-    global _INDEX
-    if _INDEX is None:
-        _INDEX = ProblemIndex()
-    return _INDEX
+def line_index(kind: LineKind) -> LineIndex:
+    index = _INDEXES.get(kind.name)
+    if index is None:
+        index = _INDEXES[kind.name] = LineIndex(kind)
+    return index
+
+
+def problem_index() -> LineIndex:
+    return line_index(PROBLEMS)
+
+
+def measure_index() -> LineIndex:
+    return line_index(MEASURES)
 
 
 def prebuild_index() -> None:
-    """Build the process's index now (the web server calls it in a thread at start), so the first
-    save after a restart does not wait for it; a save arriving meanwhile waits on the index's lock.
+    """Build the process's indexes now (the web server calls it in a thread at start), so the first
+    save after a restart does not wait for them; a save arriving meanwhile waits on an index's lock.
     Errors are logged, never raised: the first save would build the index itself."""
     from django.db import connections
 
     try:
         problem_index().catch_up()
+        measure_index().catch_up()
     except Exception:
         logger.exception("building the near-duplicate index failed")
     finally:
@@ -154,38 +200,52 @@ def prebuild_index() -> None:
 
 
 def reset_index() -> None:
-    """Forget the process's index (tests, and after a bulk load)."""
-    global _INDEX
-    _INDEX = None
+    """Forget the process's indexes (tests, and after a bulk load)."""
+    _INDEXES.clear()
 
 
-def near_duplicates(problem: Problem, *, limit: int = MAX_REPORTED) -> list[tuple[Problem, float]]:
-    """Up to ``limit`` live problems of other orgs whose text nearly repeats ``problem``'s, best first.
+def _confirmed(
+    kind: LineKind, text: str, org_path: str, exclude: int | None, limit: int
+) -> list[tuple[Any, float]]:
+    """Up to ``limit`` live rows of other orgs whose text nearly repeats ``text``, best first.
 
     Candidates are re-checked against the rows as they are now, a chunk at a time, best first, and
     the check stops once ``limit`` are confirmed: a stock line repeated by thousands of orgs costs
     a few rows, not thousands."""
-    found = problem_index().candidates(problem.description, org_path=problem.org_path, exclude=problem.pk)
-    out: list[tuple[Problem, float]] = []
+    found = line_index(kind).candidates(text, org_path=org_path, exclude=exclude)
+    related = "org" if kind is PROBLEMS else "problem__org"
+    out: list[tuple[Any, float]] = []
     for start in range(0, len(found), RECHECK_CHUNK):
         chunk = [pk for pk, _ in found[start : start + RECHECK_CHUNK]]
         current = {
-            p.pk: p
-            for p in Problem.objects.alive()
+            row.pk: row
+            for row in kind.live()
             .filter(pk__in=chunk)
-            .exclude(org_path=problem.org_path)
-            .select_related("org")
+            .exclude(**{kind.path: org_path})
+            .select_related(related)
         }
         for pk in chunk:
             other = current.get(pk)
             if other is None:
                 continue
-            duplicate, score = is_near_duplicate(problem.description, other.description)
+            duplicate, score = is_near_duplicate(text, kind.text_of(other))
             if duplicate:
                 out.append((other, score))
                 if len(out) >= limit:
                     return out
     return out
+
+
+def near_duplicates(problem: Problem, *, limit: int = MAX_REPORTED) -> list[tuple[Problem, float]]:
+    """Up to ``limit`` live problems of other orgs whose text nearly repeats ``problem``'s, best first."""
+    return _confirmed(PROBLEMS, problem.description, problem.org_path, problem.pk, limit)
+
+
+def near_duplicate_measures(
+    measure: Measure, *, org_path: str, limit: int = MAX_REPORTED
+) -> list[tuple[Measure, float]]:
+    """Up to ``limit`` measures of other orgs' live problems whose text nearly repeats ``measure``'s."""
+    return _confirmed(MEASURES, measure.text, org_path, measure.pk, limit)
 
 
 def _text_rows(problem: Problem) -> list[ItemWarning]:
@@ -212,19 +272,35 @@ def _text_rows(problem: Problem) -> list[ItemWarning]:
     return rows
 
 
+def _names(found: list[tuple[Any, float]], org_of) -> str:
+    return "；".join(f"{org_of(other).name}（相似度 {score:.2f}）" for other, score in found[:MAX_REPORTED])
+
+
 def _duplicate_rows(problem: Problem) -> list[ItemWarning]:
+    rows: list[ItemWarning] = []
     found = near_duplicates(problem)
-    if not found:
-        return []
-    names = "；".join(f"{other.org.name}（相似度 {score:.2f}）" for other, score in found[:MAX_REPORTED])
-    return [
-        ItemWarning(
-            problem=problem,
-            field=WarningField.PROBLEM,
-            code="near_duplicate",
-            detail=f"与{names}的问题雷同"[:300],
+    if found:
+        rows.append(
+            ItemWarning(
+                problem=problem,
+                field=WarningField.PROBLEM,
+                code="near_duplicate",
+                detail=f"与{_names(found, lambda p: p.org)}的问题雷同"[:300],
+            )
         )
-    ]
+    for measure in problem.measures.all():
+        copies = near_duplicate_measures(measure, org_path=problem.org_path)
+        if copies:
+            rows.append(
+                ItemWarning(
+                    problem=problem,
+                    measure=measure,
+                    field=WarningField.MEASURE,
+                    code="near_duplicate",
+                    detail=f"与{_names(copies, lambda m: m.problem.org)}的措施雷同"[:300],
+                )
+            )
+    return rows
 
 
 def structural_warnings(problem: Problem) -> list[ItemWarning]:
@@ -272,14 +348,49 @@ def refresh(problem: Problem, *, duplicates: bool = True) -> list[ItemWarning]:
         row.org_path = problem.org_path
     ItemWarning.objects.filter(problem=problem).delete()
     ItemWarning.objects.bulk_create(rows)
+    mask = warning_mask(row.code for row in rows)
+    if mask != problem.warning_mask:
+        # update(), not save(): the change time stays, so the duplicate index does not re-read the row
+        Problem.objects.filter(pk=problem.pk).update(warning_mask=mask)
+        problem.warning_mask = mask
     return rows
+
+
+def _line_text(row: Any) -> str:
+    return row.description if isinstance(row, Problem) else row.text
+
+
+def _line_problem_id(row: Any) -> int:
+    return row.pk if isinstance(row, Problem) else row.problem_id
+
+
+def _line_org(row: Any) -> Org:
+    return row.org if isinstance(row, Problem) else row.problem.org
 
 
 @dataclass(frozen=True)
 class DuplicatePair:
-    a: Problem
-    b: Problem
+    """Two near-duplicate lines (problems, or measures) of different orgs."""
+
+    a: Any
+    b: Any
     score: float
+
+    @property
+    def a_text(self) -> str:
+        return _line_text(self.a)
+
+    @property
+    def b_text(self) -> str:
+        return _line_text(self.b)
+
+    @property
+    def a_problem_id(self) -> int:
+        return _line_problem_id(self.a)
+
+    @property
+    def b_problem_id(self) -> int:
+        return _line_problem_id(self.b)
 
 
 @dataclass
@@ -296,18 +407,31 @@ class UnitPair:
 class WideLine:
     """A line (once names are masked) repeated by many orgs: stock wording or a list copied down."""
 
-    example: Problem
+    example: Any  # a Problem, or a Measure
     orgs: int
-    problems: int
+    problems: int  # lines (problems or measures) that repeat it
+
+    @property
+    def text(self) -> str:
+        return _line_text(self.example)
+
+    @property
+    def problem_id(self) -> int:
+        return _line_problem_id(self.example)
+
+    @property
+    def org(self) -> Org:
+        return _line_org(self.example)
 
 
 @dataclass
 class DuplicateSummary:
-    pairs: int  # cross-org near-duplicate problem pairs in scope
+    pairs: int  # cross-org near-duplicate pairs (of problems, or of measures) in scope
     unit_pairs: int  # org pairs among them (lines repeated by many orgs are counted in ``wide``)
     rows: list[UnitPair]  # the org pairs with the most pairs first, at most UNIT_PAIRS_SHOWN
     wide: list[WideLine]  # the most repeated lines first, at most WIDE_SHOWN
     wide_lines: int
+    kind: str = "problem"
 
 
 def _cross_org(orgs_a: dict[int, list[int]], orgs_b: dict[int, list[int]]) -> int:
@@ -316,22 +440,23 @@ def _cross_org(orgs_a: dict[int, list[int]], orgs_b: dict[int, list[int]]) -> in
     return every - sum(len(ids) * len(orgs_b.get(org_id, ())) for org_id, ids in orgs_a.items())
 
 
-def duplicate_summary(*, visible: Q | None = None) -> DuplicateSummary:
-    """The cross-unit duplicate report summarised per pair of units, from the index's groups of
-    identical masked lines and their near neighbours, never by listing every pair of problems.
+def duplicate_summary(*, visible: Q | None = None, kind: str = "problem") -> DuplicateSummary:
+    """The cross-unit duplicate report of problems (or, with ``kind="measure"``, of measures)
+    summarised per pair of units, from the index's groups of identical masked lines and their near
+    neighbours, never by listing every pair of lines. ``visible`` filters on the line's org path
+    (``org_path`` for problems, ``problem__org_path`` for measures).
 
     A group whose problems belong to more than ``WIDE_ORGS`` orgs is one ``WideLine`` row; other
     groups and their neighbours add their cross-org pairs to each pair of units, with examples.
-    Only live problems inside ``visible`` whose text and org are as indexed take part."""
-    index = problem_index()
+    Only live lines inside ``visible`` whose text and org are as indexed take part."""
+    line_kind = MEASURES if kind == "measure" else PROBLEMS
+    index = line_index(line_kind)
     index.catch_up()
-    rows = Problem.objects.alive()
+    rows = line_kind.live()
     if visible is not None:
         rows = rows.filter(visible)
     live: dict[int, int] = {}
-    for pk, org_id, text, path in rows.values_list("pk", "org_id", "description", "org_path").iterator(
-        chunk_size=5000
-    ):
+    for pk, org_id, text, path in _raw_rows(rows, "pk", line_kind.org, line_kind.text, line_kind.path):
         if index.seen.get(pk) == (text, path):
             live[pk] = org_id
     by_entry: dict[int, dict[int, list[int]]] = {}  # entry -> org id -> problem ids
@@ -387,7 +512,8 @@ def duplicate_summary(*, visible: Q | None = None) -> DuplicateSummary:
     wide.sort(reverse=True)
     needed = {pk for _, (_, examples) in shown for a, b, _ in examples for pk in (a, b)}
     needed |= {pk for _, _, pk in wide[:WIDE_SHOWN]}
-    problems_by_id = {p.pk: p for p in Problem.objects.filter(pk__in=needed).select_related("org")}
+    related = "org" if line_kind is PROBLEMS else "problem__org"
+    lines_by_id = {r.pk: r for r in line_kind.table().filter(pk__in=needed).select_related(related)}
     org_ids = {o for pair, _ in shown for o in pair}
     orgs_by_id = Org.objects.in_bulk(org_ids)
     return DuplicateSummary(
@@ -398,22 +524,29 @@ def duplicate_summary(*, visible: Q | None = None) -> DuplicateSummary:
                 orgs_by_id[a],
                 orgs_by_id[b],
                 count,
-                [DuplicatePair(problems_by_id[x], problems_by_id[y], score) for x, y, score in examples],
+                [DuplicatePair(lines_by_id[x], lines_by_id[y], score) for x, y, score in examples],
             )
             for (a, b), (count, examples) in shown
         ],
-        wide=[WideLine(problems_by_id[pk], orgs, problems) for orgs, problems, pk in wide[:WIDE_SHOWN]],
+        wide=[WideLine(lines_by_id[pk], orgs, problems) for orgs, problems, pk in wide[:WIDE_SHOWN]],
         wide_lines=len(wide),
+        kind=line_kind.name,
     )
 
 
 __all__ = [
     "LABELS",
+    "MEASURES",
+    "PROBLEMS",
     "DuplicatePair",
     "DuplicateSummary",
+    "LineIndex",
     "UnitPair",
     "WideLine",
     "duplicate_summary",
+    "line_index",
+    "measure_index",
+    "near_duplicate_measures",
     "near_duplicates",
     "prebuild_index",
     "problem_index",

@@ -80,6 +80,9 @@ class Problem(SoftDeleteModel):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    # One bit per detector code (WARNING_BITS) the problem's ItemWarning rows carry, kept by the
+    # detector: the list filters on it from the scope index instead of joining the warnings.
+    warning_mask = models.PositiveSmallIntegerField("提示（位）", default=0, editable=False)
     activity = models.ForeignKey(
         Activity,
         verbose_name="查摆问题的民主生活会/组织生活会",
@@ -94,8 +97,21 @@ class Problem(SoftDeleteModel):
         verbose_name_plural = "检视问题"
         ordering = ["-created_at", "-pk"]
         indexes = [
-            models.Index(fields=["org_path", "status"]),
-            models.Index(fields=["status", "due_on"]),
+            # Covers, without reading rows: the scoped count, the counts per state, a page's order
+            # (ids newest first) and the open items with no 挂钩包案 leader (a seek, not a scan).
+            models.Index(
+                fields=["deleted_at", "status", "patron_leader", "org_path", "created_at", "warning_mask"],
+                name="problem_scope_idx",
+            ),
+            # Covers the overdue and soon-due lists and their counts (state, date, then the scope).
+            models.Index(
+                fields=["status", "due_on", "deleted_at", "org_path", "created_at"], name="problem_due_idx"
+            ),
+            # The 长期坚持 items due a progress note.
+            models.Index(
+                fields=["deadline_type", "deleted_at", "org_path", "created_at"],
+                name="problem_deadline_type_idx",
+            ),
             # The near-duplicate index catches up on rows changed since it was built.
             models.Index(fields=["updated_at"], name="problem_updated_idx"),
         ]
@@ -135,6 +151,8 @@ class Measure(TimestampedModel):
         verbose_name = "整改措施"
         verbose_name_plural = "整改措施"
         ordering = ["pk"]
+        # The measures' near-duplicate index catches up on rows changed since it was built.
+        indexes = [models.Index(fields=["updated_at"], name="measure_updated_idx")]
 
     def __str__(self) -> str:
         return self.text[:40]
@@ -190,6 +208,22 @@ class ProblemEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.get_kind_display()}"
+
+
+# The detector's codes, one bit each in Problem.warning_mask (append only: stored masks use them).
+WARNING_BITS = {
+    code: 1 << n
+    for n, code in enumerate(
+        ("unquantified", "generic", "restates_problem", "no_owner_or_date", "near_duplicate", "self_verified")
+    )
+}
+
+
+def warning_mask(codes) -> int:
+    mask = 0
+    for code in codes:
+        mask |= WARNING_BITS.get(code, 0)
+    return mask
 
 
 class WarningField(models.TextChoices):

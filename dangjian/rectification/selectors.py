@@ -11,7 +11,7 @@ import datetime as dt
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, Exists, OuterRef, Prefetch, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, QuerySet
 from django.utils import timezone
 
 from dangjian.activities.models import Activity
@@ -22,7 +22,18 @@ from dangjian.orgs.choices import OrgKind
 from dangjian.orgs.models import Org
 from dangjian.orgs.selectors import org_visible
 
-from .models import OPEN_STATUSES, Evidence, ItemWarning, Measure, Problem, ProblemEvent, ProblemStatus
+from .models import (
+    OPEN_STATUSES,
+    WARNING_BITS,
+    DeadlineType,
+    EventKind,
+    Evidence,
+    ItemWarning,
+    Measure,
+    Problem,
+    ProblemEvent,
+    ProblemStatus,
+)
 
 
 def problem_visible(*, user: Any, perm: str = Perm.RECTIFICATION_VIEW) -> QuerySet[Problem]:
@@ -106,9 +117,28 @@ def soon_days() -> int:
 
 
 def problem_list(*, user: Any, filters: dict[str, Any] | None = None) -> QuerySet[Problem]:
-    """Visible problems; see ProblemFilterSet for the keys."""
-    qs = problem_visible(user=user).select_related("org")
-    return qs.annotate(warning_count=Count("warnings")).order_by("-created_at", "-pk")
+    """Visible problems, newest first; see ProblemFilterSet for the keys. No per-row aggregate
+    here (it would group the whole scope before the page is cut): ``with_warning_codes`` adds the
+    codes to the rows of one page."""
+    return problem_visible(user=user).select_related("org").order_by("-created_at", "-pk")
+
+
+def rows_of_page(ids: Any) -> list[Problem]:
+    """The problems of one page, in the page's order: the page is cut on ids alone (read off the
+    scope index without touching the rows), then its rows are fetched by id."""
+    ids = list(ids)
+    found = Problem.objects.select_related("org").in_bulk(ids)
+    return with_warning_codes([found[pk] for pk in ids if pk in found])
+
+
+def with_warning_codes(rows: list[Problem]) -> list[Problem]:
+    """Set ``warning_codes`` (distinct, in order) and ``warning_count`` on each row of a page."""
+    codes = warning_codes(problem_ids=[p.pk for p in rows])
+    for p in rows:
+        found = codes.get(p.pk, [])
+        p.warning_codes = list(dict.fromkeys(found))  # type: ignore[attr-defined]
+        p.warning_count = len(found)  # type: ignore[attr-defined]
+    return rows
 
 
 def problem_overdue(*, user: Any, today: dt.date | None = None) -> QuerySet[Problem]:
@@ -124,6 +154,25 @@ def problem_soon_due(*, user: Any, today: dt.date | None = None) -> QuerySet[Pro
             status__in=OPEN_STATUSES, due_on__gte=today, due_on__lte=today + dt.timedelta(days=soon_days())
         )
         .select_related("org")
+    )
+
+
+def progress_days() -> int:
+    return int(getattr(settings, "RECTIFICATION_PROGRESS_DAYS", 90))
+
+
+def long_term_without_recent_note(*, user: Any, today: dt.date | None = None) -> QuerySet[Problem]:
+    """长期坚持 items still open (or kept up after 销号) with no progress note in the last
+    ``RECTIFICATION_PROGRESS_DAYS`` days (counted from registration when they have none)."""
+    today = today or timezone.localdate()
+    since = timezone.make_aware(dt.datetime.combine(today - dt.timedelta(days=progress_days()), dt.time.min))
+    recent = ProblemEvent.objects.filter(problem=OuterRef("pk"), kind=EventKind.PROGRESS, at__gte=since)
+    return (
+        problem_visible(user=user)
+        .filter(deadline_type=DeadlineType.LONG_TERM, created_at__lt=since)
+        .exclude(Exists(recent))
+        .select_related("org")
+        .order_by("created_at", "pk")
     )
 
 
@@ -155,11 +204,14 @@ def problems_of_activity(*, user: Any, activity: Activity) -> QuerySet[Problem]:
 
 
 def with_warning(qs: QuerySet[Problem], code: str) -> QuerySet[Problem]:
-    return qs.filter(Exists(ItemWarning.objects.filter(problem=OuterRef("pk"), code=code)))
+    """Problems with a warning of ``code``, from the bit the detector keeps on the problem (read off
+    the scope index, no join with the warnings)."""
+    bit = WARNING_BITS.get(code, 0)
+    return qs.alias(_has_code=F("warning_mask").bitand(bit)).filter(_has_code__gt=0)
 
 
 def any_warning(qs: QuerySet[Problem]) -> QuerySet[Problem]:
-    return qs.filter(Exists(ItemWarning.objects.filter(problem=OuterRef("pk"))))
+    return qs.filter(warning_mask__gt=0)
 
 
 def status_counts(*, user: Any) -> dict[str, int]:
@@ -176,8 +228,13 @@ def warning_codes(*, problem_ids: list[int]) -> dict[int, list[str]]:
     return out
 
 
-def duplicate_summary(*, user: Any) -> Any:
-    """The cross-unit near-duplicate report per pair of units, over the problems the user may see."""
+def duplicate_summary(*, user: Any, kind: str = "problem") -> Any:
+    """The cross-unit near-duplicate report per pair of units, over the problems (or, with
+    ``kind="measure"``, the measures of the problems) the user may see."""
     from .detector import duplicate_summary as summarise
 
-    return summarise(visible=policy.scope_q(user, Perm.RECTIFICATION_VIEW, path_field="org_path"))
+    path_field = "problem__org_path" if kind == "measure" else "org_path"
+    return summarise(
+        visible=policy.scope_q(user, Perm.RECTIFICATION_VIEW, path_field=path_field),
+        kind="measure" if kind == "measure" else "problem",
+    )

@@ -263,6 +263,7 @@ def problem_progress_note(*, problem: Problem, actor: Any, note: str) -> Problem
     errors: dict[str, str] = {}
     note = clean_text(errors, "note", note, "进展说明", 2000, required=True)
     raise_if(errors)
+    problem = Problem.objects.select_for_update().get(pk=problem.pk)  # the state as it is now
     if problem.status == ProblemStatus.CLOSED and problem.deadline_type != DeadlineType.LONG_TERM:
         raise ValidationError({"note": MSG_CLOSED})
     problem.progress = note

@@ -23,11 +23,12 @@ from dangjian.orgs.excel.reader import WorkbookError
 
 from . import excel, selectors, services
 from .detector import LABELS
-from .filtersets import ProblemFilterSet
+from .filtersets import WARNING_CHOICES, ProblemFilterSet
 from .forms import LedgerImportForm, MeasureForm, ProblemForm, ProgressForm, RequestCloseForm, VerifyForm
 from .models import DeadlineType, ProblemStatus
 
 PAGE_SIZE = 50
+OFFICE_LIST_SHOWN = 50  # rows of each office list on its page (the rest through the ledger's filter)
 
 
 def _need_view(request: HttpRequest) -> None:
@@ -41,13 +42,18 @@ def problem_list(request: HttpRequest) -> HttpResponse:
     _need_view(request)
     filterset = ProblemFilterSet(request.GET or None, user=request.user)
     qs = filterset.qs if filterset.is_bound and filterset.is_valid() else filterset.queryset
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(qs.values_list("pk", flat=True), PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = selectors.rows_of_page(page.object_list)
+    short = dict(WARNING_CHOICES)
+    for p in page.object_list:
+        p.warning_badges = [(code, short.get(code, code)) for code in p.warning_codes]
+    counts = selectors.status_counts(user=request.user)
     context = {
         "filterset": filterset,
         "filter_errors": filterset.errors_text() if filterset.is_bound else "",
         "page": page,
-        "counts": selectors.status_counts(user=request.user),
-        "statuses": ProblemStatus.choices,
+        "counts": counts,
+        "statuses": [(value, label, counts.get(value, 0)) for value, label in ProblemStatus.choices],
         "can_change": selectors.can_change(request.user),
         "can_export": policy.has_perm(request.user, Perm.EXPORT),
         "can_import": policy.has_perm(request.user, Perm.IMPORT) and selectors.can_change(request.user),
@@ -61,10 +67,21 @@ def problem_list(request: HttpRequest) -> HttpResponse:
 def office_lists(request: HttpRequest) -> HttpResponse:
     """逾期、即将到期、没有挂钩包案领导的县(市、区)."""
     _need_view(request)
+    overdue = selectors.problem_overdue(user=request.user).order_by("due_on", "pk")
+    soon = selectors.problem_soon_due(user=request.user).order_by("due_on", "pk")
     context = {
-        "overdue": selectors.problem_overdue(user=request.user)[:200],
-        "soon": selectors.problem_soon_due(user=request.user)[:200],
+        # the most pressing first; the counts are the whole lists, linked to the filtered ledger
+        "overdue": selectors.rows_of_page(overdue.values_list("pk", flat=True)[:OFFICE_LIST_SHOWN]),
+        "overdue_count": overdue.count(),
+        "soon": selectors.rows_of_page(soon.values_list("pk", flat=True)[:OFFICE_LIST_SHOWN]),
+        "soon_count": soon.count(),
         "no_patron": selectors.counties_without_patron(user=request.user),
+        "stale_long_term": selectors.rows_of_page(
+            selectors.long_term_without_recent_note(user=request.user).values_list("pk", flat=True)[
+                :OFFICE_LIST_SHOWN
+            ]
+        ),
+        "progress_days": selectors.progress_days(),
         "soon_days": selectors.soon_days(),
     }
     return render(request, "rectification/lists.html", context)
@@ -251,10 +268,12 @@ def evidence_download(request: HttpRequest, pk: int, evidence_pk: int) -> FileRe
 @login_required
 @require_GET
 def duplicate_report(request: HttpRequest) -> HttpResponse:
-    """上下一般粗: near-duplicate problems of different orgs within the user's scope."""
+    """上下一般粗: near-duplicate problems (``?kind=measure``: measures) of different orgs within
+    the user's scope."""
     _need_view(request)
-    summary = selectors.duplicate_summary(user=request.user)
-    return render(request, "rectification/duplicates.html", {"summary": summary})
+    kind = "measure" if request.GET.get("kind") == "measure" else "problem"
+    summary = selectors.duplicate_summary(user=request.user, kind=kind)
+    return render(request, "rectification/duplicates.html", {"summary": summary, "kind": kind})
 
 
 # ---------------------------------------------------------------- Excel

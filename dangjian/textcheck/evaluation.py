@@ -66,11 +66,16 @@ def load_lines() -> list[Line]:
     return lines
 
 
-def load_pairs() -> list[Pair]:
+def load_pairs(name: str = "pairs.txt") -> list[Pair]:
     return [
         Pair(label == "1", category, a, b, _held_out(f"{a}|{b}"), later)
-        for later, (label, category, a, b) in _rows("pairs.txt")
+        for later, (label, category, a, b) in _rows(name)
     ]
+
+
+def load_measure_pairs() -> list[Pair]:
+    """Pairs of measures, all written after the thresholds were fixed (none used for tuning)."""
+    return load_pairs("measure_pairs.txt")
 
 
 @dataclass(frozen=True)
@@ -135,6 +140,7 @@ def report() -> dict[str, dict[str, Score]]:
     later_lines = [line for line in lines if line.later]
     result["later"] = {code: score_lines(later_lines, code) for code in TEXT_CHECKS}
     result["later"]["near_duplicate"] = score_pairs([p for p in pairs if p.later])
+    result["later"]["near_duplicate_measures"] = score_pairs(load_measure_pairs())
     return result
 
 
@@ -177,18 +183,33 @@ def misses(part_held_out: bool = False) -> None:
             print(f"pair {pair.category:9} want {pair.near_duplicate} score {score:.2f}: {pair.a} | {pair.b}")
 
 
+def later_misses() -> None:
+    """The wrong answers on the lines written after the thresholds were fixed (to read, not to tune)."""
+    for pair in [p for p in load_pairs() if p.later] + load_measure_pairs():
+        duplicate, score = checks.is_near_duplicate(pair.a, pair.b)
+        if duplicate != pair.near_duplicate:
+            print(f"pair {pair.category:9} want {pair.near_duplicate} score {score:.2f}: {pair.a} | {pair.b}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sweep", action="store_true", help="threshold sweep on the tuning part")
     parser.add_argument("--misses", action="store_true", help="list the tuning part's wrong answers")
+    parser.add_argument(
+        "--later-misses",
+        action="store_true",
+        help="list the later pairs' wrong answers (to read, not to tune)",
+    )
     args = parser.parse_args()
     if args.sweep:
         sweep()
     if args.misses:
         misses()
+    if args.later_misses:
+        later_misses()
     for part, scores in report().items():
         for code, score in scores.items():
-            print(f"{part:9} {code:17} {score}")
+            print(f"{part:9} {code:24} {score}")
 
 
 if __name__ == "__main__":

@@ -77,6 +77,11 @@ ENDPOINTS = [
     ),
     Endpoint("rectification:duplicates", lambda w, s: reverse("rectification:duplicates"), LIST),
     Endpoint(
+        "rectification:duplicates",
+        lambda w, s: reverse("rectification:duplicates") + "?kind=measure",
+        LIST,
+    ),
+    Endpoint(
         "rectification:create", lambda w, s: reverse("rectification:create"), (302, 200, 200, 200, 403, 403)
     ),
     Endpoint(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from dangjian.accounts.tests.factories import make_user
 from dangjian.core.permissions import Role
@@ -56,12 +57,14 @@ def test_edit_refreshes_the_warnings(tree):
 def test_copied_problem_of_another_org_is_a_near_duplicate(tree):
     first = make_problem(tree["county_a"], description=COPIED)
     same_org = make_problem(tree["county_a"], description=COPIED)
-    assert "near_duplicate" not in _codes(same_org)  # one org's own list is not 上下一般粗
+    assert "near_duplicate" not in _codes(same_org, field="problem")  # one org's own list is not 上下一般粗
     below = make_problem(tree["branch_a1"], description=COPIED)
-    row = ItemWarning.objects.get(problem=below, code="near_duplicate")
+    row = ItemWarning.objects.get(problem=below, field="problem", code="near_duplicate")
     assert "甲县委" in row.detail
     other = make_problem(tree["branch_b1"], description="乙县第一支部2025年党费收缴台账缺3个月")
-    assert "near_duplicate" not in _codes(other)
+    assert "near_duplicate" not in _codes(other, field="problem")
+    # the factory's measure is the same in every org: flagged on the measures, not the problem
+    assert "near_duplicate" in _codes(other, field="measure")
     assert "near_duplicate" not in _codes(first)  # only the later copy is flagged on save
 
 
@@ -187,3 +190,94 @@ def test_prebuilt_index_answers_the_first_save_without_rereading_texts(tree, mon
     with CaptureQueriesContext(connection) as first_check:
         detector.problem_index().candidates(COPIED, org_path=tree["branch_b1"].path)
     assert not [q for q in first_check.captured_queries if "description" in q["sql"]]
+
+
+MEASURE = "每月由组织委员检查一次会议记录，发现记录不全的当月补齐"
+
+
+def _measure_row(problem):
+    return ItemWarning.objects.filter(problem=problem, field="measure", code="near_duplicate")
+
+
+def test_a_measure_copied_from_another_org_is_a_near_duplicate(tree):
+    own = [{"text": MEASURE, "owner": "王芳", "due_on": None}]
+    above = make_problem(tree["county_a"], description="县委会议记录不全", measures=own)
+    same_org = make_problem(tree["county_a"], description="县委党费台账不全", measures=own)
+    assert not _measure_row(same_org).exists()  # one org's own measures are not 上下一般粗
+    # copied from the level above with the place named: still the same measure
+    below = make_problem(
+        tree["branch_a1"],
+        description="第一支部会议记录不全",
+        measures=[{"text": "第一支部" + MEASURE, "owner": "李明", "due_on": None}],
+    )
+    (row,) = _measure_row(below)
+    assert row.measure.problem == below and tree["county_a"].name in row.detail and "措施" in row.detail
+    assert not _measure_row(above).exists()  # only the later copy is flagged on save
+    # the same template with another cadence and object is not a copy
+    other = make_problem(
+        tree["branch_b1"],
+        description="乙县第一支部会议记录不全",
+        measures=[
+            {"text": "每季度由纪检委员抽查3次支委会记录，发现不全的限期补齐", "owner": "赵强", "due_on": None}
+        ],
+    )
+    assert not _measure_row(other).exists()
+
+
+def test_an_added_measure_is_checked_against_other_orgs_measures(tree):
+    make_problem(tree["county_a"], measures=[{"text": MEASURE, "owner": "王芳", "due_on": None}])
+    problem = make_problem(tree["branch_b1"], measures=[])
+    assert not _measure_row(problem).exists()
+    services.measure_add(problem=problem, actor=None, text=MEASURE, owner="赵强")
+    assert _measure_row(problem).count() == 1
+    # a measure of a deleted problem is not reported
+    detector.reset_index()
+    from dangjian.rectification.models import Problem
+
+    Problem.objects.filter(org=tree["county_a"]).update(deleted_at=timezone.now())
+    services.measure_add(problem=problem, actor=None, text="由组织委员张贴值班表", owner="赵强")
+    assert not _measure_row(problem).exists()
+
+
+def test_measure_duplicate_report_is_scoped(client, tree):
+    for key in ("branch_a1", "group_a1", "branch_b1"):
+        make_problem(tree[key], description=f"{tree[key].name}会议记录不全", measures=[{"text": MEASURE}])
+    client.force_login(make_user(Role.SUPERVISOR, tree["county_a"], username="mdup_sup"))
+    response = client.get(reverse("rectification:duplicates"), {"kind": "measure"})
+    summary = response.context["summary"]
+    assert summary.kind == "measure" and summary.pairs == 1 and summary.unit_pairs == 1
+    html = response.content.decode()
+    assert MEASURE[:20] in html and tree["branch_b1"].name not in html
+    client.force_login(make_user(Role.SYSTEM_ADMIN, None, username="mdup_sys"))
+    assert client.get(reverse("rectification:duplicates"), {"kind": "measure"}).context["summary"].pairs == 3
+
+
+def test_the_problem_keeps_one_bit_per_warning_code_for_the_list_filter(client, tree):
+    from dangjian.rectification.models import WARNING_BITS, Problem
+
+    weak = make_problem(tree["branch_a1"], description="理论学习不够深入", target="")
+    fine = make_problem(
+        tree["branch_b1"],
+        description="乙县第一支部2025年党费收缴台账缺3个月",
+        measures=[
+            {"text": "3月底前由组织委员补齐3个月党费台账", "owner": "赵强", "due_on": timezone.localdate()}
+        ],
+    )
+    codes = set(ItemWarning.objects.filter(problem=weak).values_list("code", flat=True))
+    weak.refresh_from_db()
+    assert weak.warning_mask == sum(WARNING_BITS[c] for c in codes) and {"generic", "unquantified"} <= codes
+    fine.refresh_from_db()
+    assert fine.warning_mask == 0
+    client.force_login(make_user(Role.SYSTEM_ADMIN, None, username="mask_sys"))
+    listed = {
+        code: [p.pk for p in client.get(reverse("rectification:list"), {"warning": code}).context["page"]]
+        for code in ("generic", "near_duplicate", "any")
+    }
+    assert listed == {"generic": [weak.pk], "near_duplicate": [], "any": [weak.pk]}
+    # an edit that clears the warnings clears the bits (without touching the change time)
+    before = Problem.objects.get(pk=weak.pk).updated_at
+    services.problem_update(
+        problem=weak, actor=None, data={"description": "第一支部2025年中心组学习12次中有5次只读文件未研讨"}
+    )
+    weak.refresh_from_db()
+    assert not weak.warning_mask & WARNING_BITS["generic"] and weak.updated_at >= before

@@ -166,3 +166,67 @@ def test_only_life_meetings_link_problems(world):
     entry.save()
     problem = make_problem(org, activity=activity, source="life_meeting")
     assert list(activity.problems.all()) == [problem]
+
+
+def test_long_term_items_take_periodic_progress_notes_with_who_and_when(world):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from dangjian.rectification import selectors
+
+    long_term = make_problem(world["branch_a1"], world["secretary"], deadline_type="long_term", due_on=None)
+    fixed = make_problem(world["branch_a1"], world["secretary"], deadline_type="immediate", due_on=None)
+    long_ago = timezone.now() - dt.timedelta(days=200)
+    Problem.objects.filter(pk__in=[long_term.pk, fixed.pk]).update(created_at=long_ago)
+    today = timezone.localdate()
+    admin = world["county_admin"]
+    # registered long ago and never reported on: listed; an item with a fixed deadline never is
+    assert list(selectors.long_term_without_recent_note(user=admin, today=today)) == [long_term]
+    services.problem_start(problem=long_term, actor=world["secretary"])
+    note = services.problem_progress_note(problem=long_term, actor=world["secretary"], note="本季度开放48次")
+    assert (note.kind, note.actor, note.note) == ("progress", world["secretary"], "本季度开放48次")
+    long_term.refresh_from_db()
+    assert long_term.progress == "本季度开放48次"
+    assert list(selectors.long_term_without_recent_note(user=admin, today=today)) == []
+    later = today + dt.timedelta(days=120)  # the note has grown old: due again
+    assert list(selectors.long_term_without_recent_note(user=admin, today=later)) == [long_term]
+    # after 销号 a long-term item is still kept up; another item is not edited any more
+    for problem in (long_term, fixed):
+        if problem.status == ProblemStatus.PENDING:
+            services.problem_start(problem=problem, actor=world["secretary"])
+        services.problem_request_close(
+            problem=problem, actor=world["secretary"], note="已完成", files=[pdf()]
+        )
+        services.problem_verify(problem=problem, actor=admin, approve=True)
+    services.problem_progress_note(problem=long_term, actor=world["secretary"], note="坚持每周开放")
+    with pytest.raises(ValidationError):
+        services.problem_progress_note(problem=fixed, actor=world["secretary"], note="补记")
+    kinds = list(ProblemEvent.objects.filter(problem=long_term).values_list("kind", flat=True))
+    assert kinds == ["create", "start", "progress", "request", "verify", "progress"]
+    assert all(e.actor and e.at for e in ProblemEvent.objects.filter(problem=long_term))
+
+
+def test_a_life_meeting_lists_the_problems_it_found(client, world):
+    import datetime as dt
+
+    from django.urls import reverse
+    from django.utils import timezone
+
+    from dangjian.activities.models import Activity, ActivityKindEntry
+
+    org = world["branch_a1"]
+    starts = timezone.now() - dt.timedelta(days=2)
+    meeting = Activity.objects.create(
+        org=org, org_path=org.path, topic="专题组织生活会", starts_at=starts, held_on=starts.date()
+    )
+    ActivityKindEntry.objects.create(
+        activity=meeting, kind="org_life_meeting", org=org, org_path=org.path, held_on=starts.date()
+    )
+    found = make_problem(org, activity=meeting, source="life_meeting", description="支委会记录缺3次")
+    make_problem(org, description="党费台账缺2个月")  # found elsewhere
+    client.force_login(world["county_admin"])
+    html = client.get(reverse("activities:detail", args=[meeting.pk])).content.decode()
+    assert f"?activity={meeting.pk}" in html  # the meeting's page links to the problems it found
+    response = client.get(reverse("rectification:list"), {"activity": meeting.pk})
+    assert [p.pk for p in response.context["page"].object_list] == [found.pk]

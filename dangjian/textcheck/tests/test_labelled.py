@@ -12,7 +12,7 @@ from itertools import combinations
 import pytest
 
 from dangjian.textcheck import checks
-from dangjian.textcheck.evaluation import TEXT_CHECKS, load_lines, load_pairs, report
+from dangjian.textcheck.evaluation import TEXT_CHECKS, load_lines, load_measure_pairs, load_pairs, report
 
 # (precision, recall) as reported in the README: on the held-out part, and on the lines written
 # after the thresholds and phrase lists were fixed (a part never seen while tuning).
@@ -28,6 +28,7 @@ REPORTED = {
         "generic": (0.95, 0.68),
         "restates_problem": (1.00, 1.00),
         "near_duplicate": (0.92, 0.86),
+        "near_duplicate_measures": (0.94, 0.97),
     },
 }
 MARGIN = 0.03
@@ -49,6 +50,21 @@ def test_labelled_set_is_big_enough_and_well_formed():
     assert 0.2 < sum(line.held_out for line in earlier_lines) / len(earlier_lines) < 0.45
     assert 0.2 < sum(pair.held_out for pair in earlier_pairs) / len(earlier_pairs) < 0.55
     assert sum(line.later for line in lines) >= 60 and sum(pair.later for pair in pairs) >= 30
+
+
+def test_measure_pairs_are_all_later_and_include_hard_negatives():
+    pairs = load_measure_pairs()
+    assert len(pairs) >= 60 and all(pair.later for pair in pairs)
+    negatives = Counter(pair.category for pair in pairs if not pair.near_duplicate)
+    assert negatives["count"] + negatives["date"] + negatives["doc"] + negatives["person"] >= 15
+    assert sum(pair.near_duplicate for pair in pairs) >= 30
+
+
+def test_measure_pairs_at_reported_level(measured):
+    score = measured["later"]["near_duplicate_measures"]
+    precision, recall = REPORTED["later"]["near_duplicate_measures"]
+    assert score.precision >= precision - MARGIN, str(score)
+    assert score.recall >= recall - MARGIN, str(score)
 
 
 @pytest.fixture(scope="module")
