@@ -88,9 +88,17 @@ def evaluate(
     queries = cell_queries(rules, histories, on=on, dates=dates, since=since, few=True)
     if not queries:
         return {}
-    sql = " UNION ALL ".join(x[1] for x in queries)
-    params = [p for x in queries for p in x[2]]
+    sql, params = union_all(queries)
     return {(r[0], r[1], r[2]): r[3:] for r in q.fetch_all(sql, params)}
+
+
+def union_all(queries: list[tuple[Any, str, list]]) -> tuple[str, list]:
+    """The statements of ``cell_queries`` as one SELECT (those with a WITH clause as subqueries)."""
+    parts = [
+        f"SELECT * FROM ({sql}) AS f{i}" if sql.startswith("WITH") else sql  # noqa: S608
+        for i, (_rules, sql, _params) in enumerate(queries)
+    ]
+    return " UNION ALL ".join(parts), [p for x in queries for p in x[2]]
 
 
 @dataclass
@@ -248,9 +256,9 @@ def recompute_all(*, on: dt.date | None = None, rule_ids: Iterable[int] | None =
             cursor.execute("SET LOCAL enable_mergejoin = off")  # hashing beats sorting text keys here
             cursor.execute("SET LOCAL jit = off")  # compiling costs more than it saves on these queries
             cells = (
-                " UNION ALL ".join(x[1] for x in queries)
-                or f"SELECT {_cols(RESULT_COLUMNS)} FROM {T_RESULT} WHERE 1 = 0",  # noqa: S608
-                [p for x in queries for p in x[2]],
+                union_all(queries)
+                if queries
+                else (f"SELECT {_cols(RESULT_COLUMNS)} FROM {T_RESULT} WHERE 1 = 0", [])  # noqa: S608
             )
             specs = [
                 MergeSpec("results", cells, T_RESULT, RESULT_COLUMNS, 3, scope),
@@ -265,7 +273,7 @@ def recompute_all(*, on: dt.date | None = None, rule_ids: Iterable[int] | None =
             return report
         stages = [_stage(cursor, f"compliance_stage_{n}", t, c) for n, t, c in STAGES]
         results, rollups, tracked_stage = stages
-        for _rule, sql, params in queries:
+        for _rules, sql, params in queries:
             cursor.execute(f"INSERT INTO {results} ({_cols(RESULT_COLUMNS)}) {sql}", params)
             report.results += cursor.rowcount
         report.written = _merge_sqlite(cursor, results, T_RESULT, RESULT_COLUMNS, 3, scope)
