@@ -319,7 +319,8 @@ def rule_sql(
     orgs and periods of ``rows`` (intervals of period start days) × ``spans``; records are
     counted in the periods ``counted`` (those that may be judged)."""
     head, h_params = _head(rule, spans, rows)
-    counts, c_params = _org_counts(rule, counted, few)
+    # No period counted: the same SQL over no orgs (cheap, and typed as usual).
+    counts, c_params = _org_counts(rule, counted or spans[-1:], few if counted else [])
     status = _status(f"COALESCE(c.n, 0) >= {int(rule.times)}")
     n = _figure("COALESCE(c.n, 0)")
     ids = _figure("COALESCE(c.ids, '')", "''")
@@ -342,7 +343,7 @@ def family_sql(
     orgs and periods of each rule's intervals × ``spans`` (see ``_member_family``). A row is
     kept where members are expected, and for periods with no records (无记录)."""
     rules = [r for r, _rows in family]
-    with_sql, params = _member_family(rules, counted, few)
+    with_sql, params = _member_family(rules, counted or spans[-1:], few if counted else [])
     parts = []
     for i, (rule, rows) in enumerate(family):
         head, h_params = _head(rule, spans, rows)
@@ -376,11 +377,11 @@ def rule_spans(
 
 def _counted(spans: tuple[Span, ...], rows: list[Interval]) -> tuple[Span, ...]:
     """The periods whose records are counted: those ending on or after the earliest 纪实起始日期
-    of the orgs (earlier ones are 无记录 everywhere). At least one, to keep the SQL whole."""
+    of the orgs (earlier ones are 无记录 everywhere). Possibly none."""
     if any(r[3] is None for r in rows):
         return spans
     first = min(r[3] for r in rows if r[3] is not None)
-    return tuple(s for s in spans if s.end >= first) or spans[-1:]
+    return tuple(s for s in spans if s.end >= first)
 
 
 def cell_queries(
@@ -398,11 +399,15 @@ def cell_queries(
     out: list[tuple[tuple[Rule, ...], str, list]] = []
     subset = list(histories.values()) if few or len(histories) <= ORG_FILTER_MAX else None
     families: dict[tuple, list[tuple[Rule, list[Interval]]]] = {}
+    known: dict[tuple, list[Interval]] = {}  # rules with the same applicability share intervals
     for rule in rules:
         spans = rule_spans(rule, on, dates=date_list, since=since)
         if not spans:
             continue
-        rows = intervals(rule, histories.values())
+        same = rule.applicability()
+        rows = known.get(same)
+        if rows is None:
+            rows = known[same] = intervals(rule, histories.values())
         first, last = spans[0].start, spans[-1].start
         rows = [r for r in rows if (r[2] is None or r[2] > first) and r[1] <= last]
         if not rows:

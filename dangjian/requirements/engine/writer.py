@@ -142,6 +142,66 @@ def rollup_select(source: str) -> str:
     )
 
 
+def _rollups_sqlite(cursor, source: str, scope: tuple[str, list]) -> tuple[int, int]:
+    """SQLite: bring the roll-up rows within ``scope`` in line with the result rows in table
+    ``source``. One grouped statement counts results by (rule, period, parent path, status);
+    the counts are added to every ancestor here, compared with the stored rows, and only the
+    differences written. Returns (roll-up rows, rows written)."""
+    step = STEPLEN
+    cursor.execute(
+        f"SELECT r.requirement_id, r.period_key, r.period_start, "  # noqa: S608
+        f"SUBSTR(r.org_path, 1, LENGTH(r.org_path) - {step}), r.status, COUNT(*) FROM {source} r "
+        f"WHERE LENGTH(r.org_path) > {step} AND r.status <> '{NO_RECORDS}' GROUP BY 1, 2, 4, 5"
+    )
+    slot = STATUS_INDEX
+    wanted: dict[tuple[str, int, str, int], list] = {}  # (ancestor path, rule, key, rel depth)
+    for rid, key, start, parent, status, n in cursor.fetchall():
+        depth = len(parent) // step
+        i = slot.get(status)
+        for d in range(1, depth + 1):
+            k = (parent[: d * step], rid, key, depth + 1 - d)
+            cur = wanted.get(k)
+            if cur is None:
+                cur = wanted[k] = [0, 0, 0, start]
+            elif start < cur[3]:
+                cur[3] = start
+            if i is not None:
+                cur[i] += n
+    cursor.execute(f"SELECT path, id FROM {T_ORG}")  # noqa: S608
+    ids = dict(cursor.fetchall())
+    where, params = scope
+    cursor.execute(
+        f"SELECT t.id, t.org_id, t.requirement_id, t.period_key, t.rel_depth, t.org_path, "  # noqa: S608
+        f"t.period_start, t.met, t.not_met, t.not_due FROM {T_ROLLUP} t WHERE {where}",
+        params,
+    )
+    existing = {(r[1], r[2], r[3], r[4]): r for r in cursor.fetchall()}
+    upserts, deletes = [], []
+    for (path, rid, key, rel), (met, not_met, not_due, start) in wanted.items():
+        org_id = ids.get(path)
+        if org_id is None:
+            continue
+        old = existing.pop((org_id, rid, key, rel), None)
+        # A stored date reads back as a date (declared type), the staged one as ISO text.
+        if old is None or (old[5], str(old[6]), *old[7:]) != (path, str(start), met, not_met, not_due):
+            upserts.append((org_id, rid, key, rel, path, start, met, not_met, not_due))
+    deletes = [r[0] for r in existing.values()]
+    if upserts:
+        qn = connection.ops.quote_name
+        keys = ", ".join(qn(c) for c in ROLLUP_COLUMNS[:4])
+        sets = ", ".join(f"{qn(c)} = excluded.{qn(c)}" for c in ROLLUP_COLUMNS[4:])
+        marks = ", ".join(["%s"] * len(ROLLUP_COLUMNS))
+        cursor.executemany(
+            f"INSERT INTO {T_ROLLUP} ({_cols(ROLLUP_COLUMNS)}) VALUES ({marks}) "  # noqa: S608
+            f"ON CONFLICT ({keys}) DO UPDATE SET {sets}",
+            upserts,
+        )
+    if deletes:
+        d_in, d_params = _in_ids("id", deletes)
+        cursor.execute(f"DELETE FROM {T_ROLLUP} WHERE {d_in}", d_params)  # noqa: S608
+    return len(wanted), len(upserts) + len(deletes)
+
+
 def _stage(cursor, name: str, table: str, columns: tuple[str, ...]) -> str:
     """SQLite: an empty temporary table (in memory) with ``columns`` of ``table``."""
     cursor.execute(f"DROP TABLE IF EXISTS temp.{name}")
@@ -272,14 +332,13 @@ def recompute_all(*, on: dt.date | None = None, rule_ids: Iterable[int] | None =
             report.written += done[1][1]
             return report
         stages = [_stage(cursor, f"compliance_stage_{n}", t, c) for n, t, c in STAGES]
-        results, rollups, tracked_stage = stages
+        results, tracked_stage = stages
         for _rules, sql, params in queries:
             cursor.execute(f"INSERT INTO {results} ({_cols(RESULT_COLUMNS)}) {sql}", params)
             report.results += cursor.rowcount
         report.written = _merge_sqlite(cursor, results, T_RESULT, RESULT_COLUMNS, 3, scope)
-        cursor.execute(f"INSERT INTO {rollups} ({_cols(ROLLUP_COLUMNS)}) {rollup_select(results)}")
-        report.rollups = cursor.rowcount
-        report.written += _merge_sqlite(cursor, rollups, T_ROLLUP, ROLLUP_COLUMNS, 4, scope)
+        report.rollups, written = _rollups_sqlite(cursor, results, scope)
+        report.written += written
         if ids is None:
             cursor.execute(f"INSERT INTO {tracked_stage} (org_id, path) {tracked[0]}")
             _merge_sqlite(cursor, tracked_stage, T_TRACKED, ("org_id", "path"), 1, ("1 = 1", []))
@@ -290,7 +349,6 @@ def recompute_all(*, on: dt.date | None = None, rule_ids: Iterable[int] | None =
 
 STAGES = (
     ("results", T_RESULT, RESULT_COLUMNS),
-    ("rollups", T_ROLLUP, ROLLUP_COLUMNS),
     ("tracked", T_TRACKED, ("org_id", "path")),
 )
 
