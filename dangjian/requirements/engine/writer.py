@@ -649,3 +649,19 @@ def affected_by_activity(org_id: int, dates: Iterable[dt.date]) -> set[int]:
         [org_id, org_id, *d_params, org_id, *d_params, org_id, *d_params, org_id, *d_params],
     )
     return {int(org_id), *(r[0] for r in rows)}
+
+
+def orgs_of_members(member_ids: Iterable[int]) -> set[int]:
+    """The orgs whose per-member figures count ``member_ids`` (one query): where they are now
+    and where they were before each transfer."""
+    ids = sorted({int(i) for i in member_ids})
+    if not ids:
+        return set()
+    m_in, m_params = _in_ids("m.id", ids)
+    x_in, x_params = _in_ids("x.member_id", ids)
+    rows = q.fetch_all(
+        f"SELECT m.org_id FROM {q.T_MEMBER} m WHERE {m_in} "  # noqa: S608
+        f"UNION SELECT x.from_org_id FROM {q.T_TRANSFER} x WHERE {x_in}",
+        [*m_params, *x_params],
+    )
+    return {r[0] for r in rows}
