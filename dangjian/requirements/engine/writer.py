@@ -260,22 +260,28 @@ def _merge_sqlite(
     cursor, stage: str, table: str, columns: tuple[str, ...], key_len: int, scope: tuple[str, list]
 ) -> int:
     """SQLite: make the rows of ``table`` within ``scope`` (a WHERE clause on alias ``t``) equal
-    those of the temporary table ``stage``: one upsert pass through the unique key (rows that
-    differ are updated, new ones inserted, unchanged ones left alone), then deletes only if
-    rows are left over. Returns the number of rows written."""
+    those of the temporary table ``stage``: one pass through the unique key picks the rows
+    that are new or differ (a read; most rows are unchanged), which are then upserted; deletes
+    follow only if rows are left over. Returns the number of rows written."""
     qn = connection.ops.quote_name
     keys = [qn(c) for c in columns[:key_len]]
     values = [qn(c) for c in columns[key_len:]]
     all_cols = ", ".join((*keys, *values))
-    differs = (
-        f"({', '.join(f'{table}.{v}' for v in values)}) <> ({', '.join(f'excluded.{v}' for v in values)})"
+    on_key = " AND ".join(f"t.{k} = s.{k}" for k in keys)
+    differs = f"({', '.join(f't.{v}' for v in values)}) IS NOT ({', '.join(f's.{v}' for v in values)})"
+    changed = f"{stage}_changed"
+    cursor.execute(f"DROP TABLE IF EXISTS temp.{changed}")
+    cursor.execute(
+        f"CREATE TEMPORARY TABLE {changed} AS SELECT {', '.join(f's.{c}' for c in (*keys, *values))} "  # noqa: S608
+        f"FROM {stage} s LEFT JOIN {table} t ON {on_key} WHERE t.{keys[0]} IS NULL OR {differs}"
     )
     sets = ", ".join(f"{v} = excluded.{v}" for v in values)
     cursor.execute(
-        f"INSERT INTO {table} ({all_cols}) SELECT {all_cols} FROM {stage} WHERE 1 "  # noqa: S608
-        f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {sets} WHERE {differs}"
+        f"INSERT INTO {table} ({all_cols}) SELECT {all_cols} FROM {changed} WHERE 1 "  # noqa: S608
+        f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {sets}"
     )
     written = cursor.rowcount
+    cursor.execute(f"DROP TABLE temp.{changed}")
     where, params = scope
     cursor.execute(f"SELECT COUNT(*) FROM {table} t WHERE {where}", params)  # noqa: S608
     have = cursor.fetchone()[0]
@@ -494,11 +500,12 @@ def sync_orgs(
             delta(key, row[0], row[1], None, row[3])
             continue
         pk, old = cur
-        old_start = q.as_date(old[1])
+        # Stored dates read back as dates, computed ones (SQLite) as ISO text.
         if (
             old[0] != row[0]
-            or old_start != q.as_date(row[1])
-            or tuple(old[2:6]) != tuple(row[2:6])
+            or q.as_date(old[1]) != q.as_date(row[1])
+            or q.as_date(old[2]) != q.as_date(row[2])
+            or tuple(old[3:6]) != tuple(row[3:6])
             or not same_ids(old[6], row[6])
             or not same_ids(old[7], row[7])
         ):
