@@ -1,5 +1,5 @@
-"""Writing results: the full rebuild (set-based, one INSERT … SELECT per rule on SQLite, one
-statement on PostgreSQL), the incremental update of a few orgs and periods (same SELECTs, the
+"""Writing results: the full rebuild (set-based, one INSERT … SELECT per rule or per-member
+family on SQLite, one statement on PostgreSQL), the incremental update of a few orgs and periods (same SELECTs, the
 difference written and the ancestors' roll-ups moved by deltas), and tree changes.
 
 What a full rebuild governs: every period of the evaluation window (``COMPLIANCE_HISTORY_YEARS``)
