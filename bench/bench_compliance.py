@@ -2,8 +2,8 @@
 
 Data: a copy of var/bench/yanbian.sqlite3 (bench_demo) when it holds activity records;
 otherwise a synthetic database generated here once (var/bench/compliance_synth.sqlite3) with
-bulk inserts. With ``--postgres`` and DATABASE_URL pointing at PostgreSQL, the same synthetic
-data goes into a database ``dangjian_bench_compliance`` on that server. With ``--db PATH``, the
+bulk inserts. With ``--postgres`` and DATABASE_URL pointing at PostgreSQL (database NAME), the
+same synthetic data goes into a database ``NAME_bench_compliance`` on that server. With ``--db PATH``, the
 SQLite database at PATH is used in place (nothing copied or generated elsewhere; it must hold
 the activity records, e.g. a copy of a yanbian demo database, migrated).
 
@@ -105,7 +105,10 @@ def main(args=None, rest=None) -> list[dict]:
         if not url.startswith("postgres"):
             rows.append({"name": "compliance PostgreSQL", "skipped": "DATABASE_URL 不是 PostgreSQL"})
         else:
-            pg = url.rsplit("/", 1)[0] + "/dangjian_bench_compliance"
+            # The synthetic data goes into a database of its own, named after the given one
+            # (dangjian_x → dangjian_x_bench_compliance), created when missing.
+            base, name = url.rsplit("/", 1)
+            pg = f"{base}/{name.split('?')[0]}_bench_compliance"
             rows += _run_worker({**base_env, "DATABASE_URL": pg}, "synthetic")
     return rows
 
@@ -458,6 +461,7 @@ def worker(source: str) -> None:
             "seconds_daily": [round(r, 2) for r in runs],
             "seconds_best": round(full, 2),
             "cpu_seconds_daily": [round(r, 2) for r in cpu_runs],
+            "load": round(os.getloadavg()[0], 1),
             "target_s": target,
             "ok": full < target,
         }
@@ -515,11 +519,14 @@ def worker(source: str) -> None:
                 activity=act, kind="theme_day", org_id=org_id, org_path=path, held_on=day
             )
         made.append(act.pk)
+        c = time.process_time()
         timings.append(
             _timed(lambda: compliance_on_activity_change(org_id=org_id, dates=[day]), 1)["median_ms"]
         )
+        cpu.append((time.process_time() - c) * 1000)
 
     timings: list[float] = []
+    cpu: list[float] = []
     for _ in range(50):
         one()
     timings.sort()
@@ -528,6 +535,8 @@ def worker(source: str) -> None:
             "name": f"compliance incremental update after one record ({vendor})",
             "median_ms": round(statistics.median(timings), 1),
             "p95_ms": round(timings[int(0.95 * len(timings)) - 1], 1),
+            "median_cpu_ms": round(statistics.median(cpu), 1),
+            "load": round(os.getloadavg()[0], 1),
             "runs": len(timings),
             "target_ms": 20,
             "ok": statistics.median(timings) < 20,
@@ -548,6 +557,8 @@ def worker(source: str) -> None:
 
     transfer_ms: list[float] = []
     change_ms: list[float] = []
+    transfer_cpu: list[float] = []
+    change_cpu: list[float] = []
     for _ in range(20):
         with transaction.atomic():
             member = Member.objects.filter(org__kind="branch", deleted_at__isnull=True).order_by("?").first()
@@ -561,9 +572,10 @@ def worker(source: str) -> None:
                 org_services.member_transfer(
                     member=member, to_org=Org.objects.get(pk=to_id), on=day, reason="基准", actor=None
                 )
-            t = time.perf_counter()
+            t, c = time.perf_counter(), time.process_time()
             compliance_on_members_changed(org_ids={from_id, to_id}, since=day)
             transfer_ms.append((time.perf_counter() - t) * 1000)
+            transfer_cpu.append((time.process_time() - c) * 1000)
             transaction.set_rollback(True)
         with transaction.atomic():
             org_id, _path = rng.choice(branches)
@@ -571,17 +583,22 @@ def worker(source: str) -> None:
             day = today.replace(day=1)
             with TestCase.captureOnCommitCallbacks(execute=False):
                 org_services.org_update(org=org, actor=None, kind="general_branch", changed_on=day)
-            t = time.perf_counter()
+            t, c = time.perf_counter(), time.process_time()
             compliance_on_org_tree_changed(org_ids={org_id}, since=day)
             change_ms.append((time.perf_counter() - t) * 1000)
+            change_cpu.append((time.process_time() - c) * 1000)
             transaction.set_rollback(True)
-    for label, values in (("a transfer", transfer_ms), ("an org kind change", change_ms)):
+    for label, values, cpu_values in (
+        ("a transfer", transfer_ms, transfer_cpu),
+        ("an org kind change", change_ms, change_cpu),
+    ):
         values.sort()
         emit(
             {
                 "name": f"compliance update after {label} ({vendor})",
                 "median_ms": round(statistics.median(values), 1),
                 "p95_ms": round(values[max(0, int(0.95 * len(values)) - 1)], 1),
+                "median_cpu_ms": round(statistics.median(cpu_values), 1),
                 "runs": len(values),
                 "target_ms": 200,
                 "ok": values[max(0, int(0.95 * len(values)) - 1)] < 200,

@@ -390,12 +390,16 @@ def _who(actor: Any) -> Any:
     return actor if getattr(actor, "is_authenticated", False) else None
 
 
-def notify_compliance(changes: Mapping[int, set[dt.date]]) -> None:
-    """Announce, after commit, which (org, dates) the change touched: ``activities_changed``
-    (core.events). The requirements app subscribes and recounts; activities never imports it."""
+def notify_compliance(changes: Mapping[int, set[dt.date]], *, removed: Iterable[int] = ()) -> None:
+    """Announce, after commit, which (org, dates) the change touched and which members were
+    taken off the attendance (their own orgs' per-member figures change too; they can no longer
+    be found from the record): ``activities_changed`` (core.events). The requirements app
+    subscribes and recounts; activities never imports it."""
     if changes:
         events.emit(
-            "activities_changed", changes={org_id: sorted(dates) for org_id, dates in changes.items()}
+            "activities_changed",
+            changes={org_id: sorted(dates) for org_id, dates in changes.items()},
+            removed_members=sorted(set(removed)),
         )
 
 
@@ -533,7 +537,8 @@ def activity_update(
         held_on=activity.held_on.isoformat(),
         **extra,
     )
-    notify_compliance(_changes(before, (activity.org_id, activity.held_on)))
+    gone = set(attendance_before) - set(_attendance_state(activity)) if replace_attendance else set()
+    notify_compliance(_changes(before, (activity.org_id, activity.held_on)), removed=gone)
     return activity
 
 
@@ -573,6 +578,7 @@ def attendance_set(*, activity: Activity, actor: Any, attendance: Sequence[Mappi
     before = _attendance_state(activity)
     _write_attendance(activity, attendance)
     activity.save(update_fields=["expected_count", "present_count", "updated_at"])
+    after = _attendance_state(activity)
     audit(
         actor=actor,
         verb="activity.attendance",
@@ -581,9 +587,9 @@ def attendance_set(*, activity: Activity, actor: Any, attendance: Sequence[Mappi
         expected=activity.expected_count,
         present=activity.present_count,
         counts_before=counts_before,
-        attendance_changes=_attendance_diff(before, _attendance_state(activity)),
+        attendance_changes=_attendance_diff(before, after),
     )
-    notify_compliance(_changes((activity.org_id, activity.held_on)))
+    notify_compliance(_changes((activity.org_id, activity.held_on)), removed=set(before) - set(after))
     return activity
 
 

@@ -3,8 +3,10 @@
 Services call ``emit`` (it defers to ``transaction.on_commit``); an app that keeps derived figures
 subscribes in its ``AppConfig.ready``. Events and their keyword arguments:
 
-  activities_changed(changes)            activity records saved or removed: {org id: [dates
-                                         before and after]}
+  activities_changed(changes, removed_members=())
+                                         activity records saved or removed: {org id: [dates
+                                         before and after]}, and the ids of members taken off
+                                         their attendance
   members_changed(org_ids, since=None)   members created/edited/transferred/deleted, or posts
                                          changed, in these orgs (from the day ``since``, or any day)
   org_tree_changed(org_ids, since=None)  orgs created/moved/edited/removed (ids of the moved

@@ -130,14 +130,18 @@ def compliance_recompute(*, on: dt.date | None = None) -> engine.RecomputeReport
 
 
 @transaction.atomic
-def compliance_on_activity_change(*, org_id: int, dates: list[dt.date]) -> None:
+def compliance_on_activity_change(
+    *, org_id: int, dates: list[dt.date], removed_members: Iterable[int] = ()
+) -> None:
     """Recompute the compliance cells whose periods contain ``dates`` of ``org_id`` and of the
     orgs its records count for (the branch of a 党小组, the org of a lecturer who is a 书记,
-    the orgs of the members who attended), and the roll-ups of their ancestors. Called by the
-    activity services after commit, with the dates before and after the change."""
+    the orgs of the members who attended, and of those taken off the attendance), and the
+    roll-ups of their ancestors. Called by the activity services after commit, with the dates
+    before and after the change."""
     if not dates:
         return
-    engine.sync_orgs(engine.affected_by_activity(org_id, dates), dates=dates)
+    affected = engine.affected_by_activity(org_id, dates) | engine.orgs_of_members(removed_members)
+    engine.sync_orgs(affected, dates=dates)
 
 
 @transaction.atomic
@@ -156,8 +160,11 @@ def compliance_on_org_tree_changed(*, org_ids: Iterable[int], since: dt.date | N
     engine.on_tree_changed(org_ids, since=since)
 
 
-def compliance_on_activities_changed(*, changes: Mapping[int, list[dt.date]]) -> None:
+def compliance_on_activities_changed(
+    *, changes: Mapping[int, list[dt.date]], removed_members: Iterable[int] = ()
+) -> None:
     """Subscriber of ``activities_changed``: records were saved or removed in these orgs on
-    these dates (before and after the change)."""
+    these dates (before and after the change); ``removed_members`` were taken off their
+    attendance (a member of another org's per-member figures change too)."""
     for org_id, dates in changes.items():
-        compliance_on_activity_change(org_id=org_id, dates=dates)
+        compliance_on_activity_change(org_id=org_id, dates=dates, removed_members=removed_members)

@@ -164,7 +164,7 @@ def test_engine_told_before_and_after(branch, actor, tree, monkeypatch, django_c
     import dangjian.requirements.services as engine
 
     monkeypatch.setattr(
-        engine, "compliance_on_activity_change", lambda *, org_id, dates: calls.append((org_id, dates))
+        engine, "compliance_on_activity_change", lambda *, org_id, dates, **_: calls.append((org_id, dates))
     )
     org, members = branch
     with django_capture_on_commit_callbacks(execute=True):

@@ -8,15 +8,19 @@ Modules, by concern:
 - ``sql``: what differs between SQLite and PostgreSQL;
 - ``writer``: the full rebuild, incremental updates, roll-ups and tree changes.
 
-One code path computes the wanted rows: per rule, one SELECT crossing the intervals in which
-the rule applies to each org with its periods, counting kind entries (or attendance) with a
-GROUP BY inside the database. The full recompute wraps each SELECT in an INSERT … SELECT; the
-incremental update runs the same SELECTs (one UNION ALL) for a few orgs and periods and writes
-the difference. So incremental == full recompute by construction, and a hypothesis test checks it.
+One code path computes the wanted rows: per org-level rule, one SELECT crossing the intervals
+in which the rule applies to each org with its periods, counting kind entries with a GROUP BY
+inside the database; per family of per-member rules with the same periods, one statement whose
+WITH clause reads the members, their attendance and the records once for all of them. Records
+are counted only in periods that may be judged (ending on or after the earliest 纪实起始日期).
+The full recompute wraps each statement in an INSERT … SELECT; the incremental update runs the
+same statements (one UNION ALL) for a few orgs and periods and writes the difference. So
+incremental == full recompute by construction, and a hypothesis test checks it.
 
-Status: NO_RECORDS when the period ended before the org's 纪实起始日期; else count ≥ required →
-MET; otherwise NOT_DUE while the period has not ended, NOT_MET once it has. A daily
-``recompute_compliance`` turns yesterday's NOT_DUE into NOT_MET when a period ends.
+Status: NO_RECORDS when the period ended before the org's 纪实起始日期 (the row carries no
+figures: count 0, no records); else count ≥ required → MET; otherwise NOT_DUE while the period
+has not ended, NOT_MET once it has. A daily ``recompute_compliance`` turns yesterday's NOT_DUE
+into NOT_MET when a period ends.
 """
 
 from __future__ import annotations
@@ -57,6 +61,7 @@ from .writer import (
     earliest_day,
     evaluate,
     on_tree_changed,
+    orgs_of_members,
     rebuild_rollups_for,
     recompute_all,
     rollup_select,
@@ -89,6 +94,7 @@ __all__ = [
     "intervals",
     "load_histories",
     "on_tree_changed",
+    "orgs_of_members",
     "parse_span",
     "period_kind_of_key",
     "rebuild_rollups_for",

@@ -61,11 +61,19 @@ def _in_post(alias: str, day: str) -> str:
     return f"{alias}.started_on <= {day} AND ({alias}.ended_on IS NULL OR {alias}.ended_on > {day})"
 
 
-def _status(required: str, met: str) -> str:
+# The period ended before the org's 纪实起始日期: 无记录, with no figures.
+NO_RECORDS_SQL = "a.rf IS NOT NULL AND p.e < a.rf"
+
+
+def _status(met: str) -> str:
     return (
-        f"CASE WHEN a.rf IS NOT NULL AND p.e < a.rf THEN '{NO_RECORDS}' "
+        f"CASE WHEN {NO_RECORDS_SQL} THEN '{NO_RECORDS}' "
         f"WHEN {met} THEN '{MET}' WHEN p.e >= %s THEN '{NOT_DUE}' ELSE '{NOT_MET}' END"
     )
+
+
+def _figure(value: str, none: str = "0") -> str:
+    return f"CASE WHEN {NO_RECORDS_SQL} THEN {none} ELSE {value} END"
 
 
 def _org_counts(rule: Rule, spans: Sequence[Span], few: list[OrgHistory] | None) -> tuple[str, list]:
@@ -173,16 +181,56 @@ def _org_counts(rule: Rule, spans: Sequence[Span], few: list[OrgHistory] | None)
     return sql, key_params + params
 
 
-def _member_counts(rule: Rule, spans: Sequence[Span], few: list[OrgHistory] | None) -> tuple[str, list]:
-    """(oid, k, n, m): members expected and members who took part, per org and period."""
-    once = rule.period == PeriodKind.ONCE
+def _key(period: str, spans: Sequence[Span], col: str) -> tuple[str, list]:
+    """SQL naming the period of ``col`` (a one-off rule has one period: a parameter)."""
+    if period == PeriodKind.ONCE:
+        return "%s", [q.once_key(spans[0])]
+    return q.key_sql(period, col), []
+
+
+def _member_family(
+    rules: Sequence[Rule], spans: Sequence[Span], few: list[OrgHistory] | None
+) -> tuple[str, list]:
+    """The WITH clause shared by per-member ``rules`` with the same periods: one pass over the
+    members (the roster), one over their attendance and one over the records, for all of them.
+
+    ``l`` (oid, k, d<i>, ids<i>): per org and period, the last day of a record of rule i's kinds
+    and the records themselves. ``c`` (oid, k, n<i>, m<i>): per org and period, the members
+    expected and the members who took part, for rule i.
+    """
+    period = rules[0].period
+    once = period == PeriodKind.ONCE
+    group = "1" if once else "1, 2"
     lo, hi = q.sql_date(spans[0].start), q.sql_date(spans[-1].end)
-    kinds = q.literals(rule.kinds)
+    every = sorted({k for r in rules for k in r.kinds})
+    kinds = q.literals(every)
     periods, p_params = q.periods_sql(spans)
     ids = sorted(h.id for h in few) if few is not None else None
     m_in, m_params = q.in_ids("m.org_id", ids) if ids is not None else ("1 = 1", [])
     x_in, x_params = q.in_ids("x.from_org_id", ids) if ids is not None else ("1 = 1", [])
+    e_in, e_params = q.in_ids("e.org_id", ids) if ids is not None else ("1 = 1", [])
     on_ = q.cols(["on"])
+
+    def of_rule(rule: Rule, col: str) -> str:
+        if set(rule.kinds) == set(every):
+            return col
+        return f"CASE WHEN e.kind IN ({q.literals(rule.kinds)}) THEN {col} END"
+
+    # The records of each rule's kinds, per org and period: the last day, and the ids.
+    key, key_params = _key(period, spans, "e.held_on")
+    last_cols = ", ".join(
+        f"MAX({of_rule(r, 'e.held_on')}) AS d{i}, "
+        f"{q.id_list(of_rule(r, 'e.activity_id'), len(r.kinds) > 1)} AS ids{i}"
+        for i, r in enumerate(rules)
+    )
+    last = (
+        f"SELECT e.org_id AS oid, {key} AS k, {last_cols} FROM {q.T_ENTRY} e "  # noqa: S608
+        f"WHERE e.kind IN ({kinds}) AND e.is_active AND e.held_on >= %s AND e.held_on <= %s AND {e_in} "
+        f"GROUP BY {group}"
+    )
+    last_params = [*key_params, lo, hi, *e_params]
+    # Each member at the org they belonged to on the period's last day (members outer: each
+    # member row is read once for all periods).
     ok_member = (
         f"m.deleted_at IS NULL AND m.standing = '{Standing.NORMAL.value}' AND m.joined_on <= p.e "
         f"AND NOT (m.lost_contact AND (m.lost_contact_on IS NULL OR m.lost_contact_on <= p.e))"
@@ -190,7 +238,7 @@ def _member_counts(rule: Rule, spans: Sequence[Span], few: list[OrgHistory] | No
     join = q.period_join()
     roster = (
         f"SELECT m.org_id AS oid, p.k AS k, p.{join} AS kj, p.e AS e, m.id AS mid, m.joined_on AS j "  # noqa: S608
-        f"FROM {q.T_MEMBER} m JOIN ({periods}) p ON m.joined_on <= p.e WHERE {ok_member} AND {m_in} "
+        f"FROM {q.T_MEMBER} m CROSS JOIN ({periods}) p WHERE {ok_member} AND {m_in} "
         f"AND NOT EXISTS (SELECT 1 FROM {q.T_TRANSFER} x WHERE x.member_id = m.id AND x.{on_} > p.e) "
         f"UNION ALL "
         f"SELECT x.from_org_id, p.k, p.{join}, p.e, m.id, m.joined_on FROM {q.T_TRANSFER} x "
@@ -199,8 +247,6 @@ def _member_counts(rule: Rule, spans: Sequence[Span], few: list[OrgHistory] | No
         f"WHERE y.member_id = x.member_id AND y.{on_} > p.e AND (y.{on_} < x.{on_} OR (y.{on_} = x.{on_} AND y.id < x.id)))"
     )
     roster_params = [*p_params, *m_params, *p_params, *x_params]
-    key = "%s" if once else q.key_sql(rule.period, "e.held_on")
-    key_params = [q.once_key(spans[0])] if once else []
     t_in, t_params = ("1 = 1", [])
     if ids is not None:
         a, ap = q.in_ids("z.org_id", ids)
@@ -217,74 +263,102 @@ def _member_counts(rule: Rule, spans: Sequence[Span], few: list[OrgHistory] | No
         if ids is None
         else f"{q.T_ATTENDANCE} t CROSS JOIN {q.T_ENTRY} e WHERE e.activity_id = t.activity_id"
     )
-    # GROUP BY also keeps the subquery materialized (not flattened into the join below).
-    group = f"GROUP BY t.member_id{'' if once else ', ' + key}" + (
-        f" HAVING COUNT(DISTINCT e.activity_id) >= {int(rule.times)}" if rule.times > 1 else ""
-    )
+    flags = []
+    for i, r in enumerate(rules):
+        if int(r.times) > 1:
+            flags.append(
+                f"CASE WHEN COUNT(DISTINCT {of_rule(r, 'e.activity_id')}) >= {int(r.times)} THEN 1 ELSE 0 END AS a{i}"
+            )
+        elif set(r.kinds) == set(every):
+            flags.append(f"1 AS a{i}")
+        else:
+            flags.append(f"MAX(CASE WHEN e.kind IN ({q.literals(r.kinds)}) THEN 1 ELSE 0 END) AS a{i}")
+    key, key_params = _key(period, spans, "e.held_on")
     done = (
-        f"SELECT t.member_id AS mid, {key} AS k FROM {source} "  # noqa: S608
+        f"SELECT t.member_id AS mid, {key} AS k, {', '.join(flags)} FROM {source} "  # noqa: S608
         f"AND e.kind IN ({kinds}) AND e.is_active AND e.held_on >= %s AND e.held_on <= %s "
-        f"AND t.status IN ({q.literals(ATTENDED)}) AND {t_in} {group}"
+        f"AND t.status IN ({q.literals(ATTENDED)}) AND {t_in} "
+        f"GROUP BY t.member_id{'' if once else ', ' + key}"
     )
     done_params = [*key_params, lo, hi, *t_params]
-    e_in, e_params = q.in_ids("e.org_id", ids) if ids is not None else ("1 = 1", [])
-    last = (
-        f"SELECT e.org_id AS oid, {key} AS k, MAX(e.held_on) AS d FROM {q.T_ENTRY} e "  # noqa: S608
-        f"WHERE e.kind IN ({kinds}) AND e.is_active AND e.held_on >= %s AND e.held_on <= %s AND {e_in} "
-        f"GROUP BY {'1' if once else '1, 2'}"
+    # Expected: members who took part, and those who had joined by the org's last record of
+    # the rule's kinds in the period (by its end when there was none).
+    counts = ", ".join(
+        f"SUM(CASE WHEN dn.a{i} = 1 OR r.j <= COALESCE(l.d{i}, r.e) THEN 1 ELSE 0 END) AS n{i}, "
+        f"SUM(CASE WHEN dn.a{i} = 1 THEN 1 ELSE 0 END) AS m{i}"
+        for i in range(len(rules))
     )
-    last_params = [*key_params, lo, hi, *e_params]
-    sql = (
-        f"SELECT r.oid AS oid, r.k AS k, COUNT(*) AS n, "  # noqa: S608
-        f"SUM(CASE WHEN dn.mid IS NOT NULL THEN 1 ELSE 0 END) AS m FROM ({roster}) r "
+    members = (
+        f"SELECT r.oid AS oid, r.k AS k, {counts} FROM ({roster}) r "  # noqa: S608
         f"LEFT JOIN ({done}) dn ON dn.mid = r.mid AND dn.k = r.kj "
-        f"LEFT JOIN ({last}) l ON l.oid = r.oid AND l.k = r.kj "
-        f"WHERE dn.mid IS NOT NULL OR r.j <= COALESCE(l.d, r.e) GROUP BY r.oid, r.k"
+        f"LEFT JOIN l ON l.oid = r.oid AND l.k = r.kj GROUP BY r.oid, r.k"
     )
-    return sql, [*roster_params, *done_params, *last_params]
+    sql = f"WITH l AS MATERIALIZED ({last}), c AS MATERIALIZED ({members}) "
+    return sql, [*last_params, *roster_params, *done_params]
+
+
+def _head(rule: Rule, spans: Sequence[Span], rows: list[Interval]) -> tuple[str, list]:
+    """FROM clause: the orgs ``rows`` say ``rule`` applies to, crossed with their periods."""
+    periods, p_params = q.periods_sql(spans)
+    apply, a_params = q.intervals_sql(rows)
+    return (
+        f"FROM ({apply}) a JOIN ({periods}) p ON p.s >= a.f AND (a.t IS NULL OR p.s < a.t) "
+        f"JOIN {q.T_ORG} o ON o.id = a.o "
+    ), [*a_params, *p_params]
 
 
 def rule_sql(
-    rule: Rule, spans: Sequence[Span], rows: list[Interval], on: dt.date, few: list[OrgHistory] | None
+    rule: Rule,
+    spans: Sequence[Span],
+    counted: Sequence[Span],
+    rows: list[Interval],
+    on: dt.date,
+    few: list[OrgHistory] | None,
 ) -> tuple[str, list]:
-    """One SELECT giving the result rows (``RESULT_COLUMNS``) of ``rule`` for the orgs and
-    periods of ``rows`` (intervals of period start days) × ``spans``."""
-    periods, p_params = q.periods_sql(spans)
-    apply, a_params = q.intervals_sql(rows)
-    head = (
-        f"FROM ({apply}) a JOIN ({periods}) p ON p.s >= a.f AND (a.t IS NULL OR p.s < a.t) "
-        f"JOIN {q.T_ORG} o ON o.id = a.o "
-    )
-    if not rule.per_member:
-        counts, c_params = _org_counts(rule, spans, few)
-        status = _status(str(int(rule.times)), f"COALESCE(c.n, 0) >= {int(rule.times)}")
-        sql = (
-            f"SELECT a.o, {int(rule.id)}, p.k, o.path, p.s, p.e, {status}, "
-            f"COALESCE(c.n, 0), {int(rule.times)}, COALESCE(c.ids, ''), COALESCE(c.rej, '') "
-            f"{head}LEFT JOIN ({counts}) c ON c.org_id = a.o AND c.k = p.{q.period_join()}"
-        )
-        return sql, [q.sql_date(on), *a_params, *p_params, *c_params]
-    counts, c_params = _member_counts(rule, spans, few)
-    share = int(round(rule.share * 1000))
-    status = _status("c.n", f"c.m * 1000 >= {share} * c.n")
-    once = rule.period == PeriodKind.ONCE
-    key = "%s" if once else q.key_sql(rule.period, "e.held_on")
-    key_params = [q.once_key(spans[0])] if once else []
-    ids = sorted(h.id for h in few) if few is not None else None
-    e_in, e_params = q.in_ids("e.org_id", ids) if ids is not None else ("1 = 1", [])
-    own = (
-        f"SELECT e.org_id AS org_id, {key} AS k, {q.id_list('e.activity_id', len(rule.kinds) > 1)} AS ids "  # noqa: S608
-        f"FROM {q.T_ENTRY} e WHERE e.kind IN ({q.literals(rule.kinds)}) AND e.is_active "
-        f"AND e.held_on >= %s AND e.held_on <= %s AND {e_in} GROUP BY {'1' if once else '1, 2'}"
-    )
-    own_params = [*key_params, q.sql_date(spans[0].start), q.sql_date(spans[-1].end), *e_params]
+    """One SELECT giving the result rows (``RESULT_COLUMNS``) of an org-level ``rule`` for the
+    orgs and periods of ``rows`` (intervals of period start days) × ``spans``; records are
+    counted in the periods ``counted`` (those that may be judged)."""
+    head, h_params = _head(rule, spans, rows)
+    # No period counted: the same SQL over no orgs (cheap, and typed as usual).
+    counts, c_params = _org_counts(rule, counted or spans[-1:], few if counted else [])
+    status = _status(f"COALESCE(c.n, 0) >= {int(rule.times)}")
+    n = _figure("COALESCE(c.n, 0)")
+    ids = _figure("COALESCE(c.ids, '')", "''")
+    rej = _figure("COALESCE(c.rej, '')", "''")
     sql = (
-        f"SELECT a.o, {int(rule.id)}, p.k, o.path, p.s, p.e, {status}, "
-        f"c.m, c.n, COALESCE(d.ids, ''), '' "
-        f"{head}JOIN ({counts}) c ON c.oid = a.o AND c.k = p.k "
-        f"LEFT JOIN ({own}) d ON d.org_id = a.o AND d.k = p.{q.period_join()}"
+        f"SELECT a.o, {int(rule.id)}, p.k, o.path, p.s, p.e, {status}, {n}, {int(rule.times)}, {ids}, {rej} "
+        f"{head}LEFT JOIN ({counts}) c ON c.org_id = a.o AND c.k = p.{q.period_join()}"
     )
-    return sql, [q.sql_date(on), *a_params, *p_params, *c_params, *own_params]
+    return sql, [q.sql_date(on), *h_params, *c_params]
+
+
+def family_sql(
+    family: Sequence[tuple[Rule, list[Interval]]],
+    spans: Sequence[Span],
+    counted: Sequence[Span],
+    on: dt.date,
+    few: list[OrgHistory] | None,
+) -> tuple[str, list]:
+    """One statement giving the result rows of per-member rules with the same periods, for the
+    orgs and periods of each rule's intervals × ``spans`` (see ``_member_family``). A row is
+    kept where members are expected, and for periods with no records (无记录)."""
+    rules = [r for r, _rows in family]
+    with_sql, params = _member_family(rules, counted or spans[-1:], few if counted else [])
+    parts = []
+    for i, (rule, rows) in enumerate(family):
+        head, h_params = _head(rule, spans, rows)
+        share = int(round(rule.share * 1000))
+        status = _status(f"c.m{i} * 1000 >= {share} * c.n{i}")
+        ids = _figure(f"COALESCE(d.ids{i}, '')", "''")
+        parts.append(
+            f"SELECT a.o, {int(rule.id)}, p.k, o.path, p.s, p.e, {status}, "
+            f"{_figure(f'c.m{i}')}, {_figure(f'c.n{i}')}, {ids}, '' "
+            f"{head}LEFT JOIN c ON c.oid = a.o AND c.k = p.k "
+            f"LEFT JOIN l d ON d.oid = a.o AND d.k = p.{q.period_join()} "
+            f"WHERE c.n{i} > 0 OR ({NO_RECORDS_SQL})"
+        )
+        params += [q.sql_date(on), *h_params]
+    return with_sql + " UNION ALL ".join(parts), params
 
 
 def rule_spans(
@@ -301,6 +375,15 @@ def rule_spans(
     return spans
 
 
+def _counted(spans: tuple[Span, ...], rows: list[Interval]) -> tuple[Span, ...]:
+    """The periods whose records are counted: those ending on or after the earliest 纪实起始日期
+    of the orgs (earlier ones are 无记录 everywhere). Possibly none."""
+    if any(r[3] is None for r in rows):
+        return spans
+    first = min(r[3] for r in rows if r[3] is not None)
+    return tuple(s for s in spans if s.end >= first)
+
+
 def cell_queries(
     rules: list[Rule],
     histories: dict[int, OrgHistory],
@@ -309,20 +392,33 @@ def cell_queries(
     dates: Iterable[dt.date] | None = None,
     since: dt.date | None = None,
     few: bool = False,
-) -> list[tuple[Rule, str, list]]:
-    """(rule, SELECT, params) for ``histories`` × ``rules``."""
+) -> list[tuple[tuple[Rule, ...], str, list]]:
+    """(rules, statement, params) for ``histories`` × ``rules``: one per org-level rule, one per
+    family of per-member rules with the same periods. A statement may start with WITH."""
     date_list = sorted(set(dates)) if dates is not None else None
-    out = []
+    out: list[tuple[tuple[Rule, ...], str, list]] = []
     subset = list(histories.values()) if few or len(histories) <= ORG_FILTER_MAX else None
+    families: dict[tuple, list[tuple[Rule, list[Interval]]]] = {}
+    known: dict[tuple, list[Interval]] = {}  # rules with the same applicability share intervals
     for rule in rules:
         spans = rule_spans(rule, on, dates=date_list, since=since)
         if not spans:
             continue
-        rows = intervals(rule, histories.values())
+        same = rule.applicability()
+        rows = known.get(same)
+        if rows is None:
+            rows = known[same] = intervals(rule, histories.values())
         first, last = spans[0].start, spans[-1].start
         rows = [r for r in rows if (r[2] is None or r[2] > first) and r[1] <= last]
-        if rows:
-            out.append((rule, *rule_sql(rule, spans, rows, on, subset)))
+        if not rows:
+            continue
+        counted = _counted(spans, rows)
+        if rule.per_member:
+            families.setdefault((rule.period, spans, counted), []).append((rule, rows))
+        else:
+            out.append(((rule,), *rule_sql(rule, spans, counted, rows, on, subset)))
+    for (_period, spans, counted), family in families.items():
+        out.append((tuple(r for r, _rows in family), *family_sql(family, spans, counted, on, subset)))
     return out
 
 

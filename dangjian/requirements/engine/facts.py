@@ -274,7 +274,10 @@ def intervals(rule: Rule, histories: Iterable[OrgHistory]) -> list[Interval]:
     kinds = rule.org_kinds
     for h in histories:
         segs = h.segments
-        if not any(f.kind in kinds for _d, f in segs):
+        if len(segs) == 1:  # most orgs: the same facts all along
+            if segs[0][1].kind not in kinds or not rule.applies(segs[0][1]):
+                continue
+        elif not any(f.kind in kinds for _d, f in segs):
             continue
         lo = h.founded_on or EVER
         hi = _cut(rule, h.removed_on) if h.removed_on is not None else None

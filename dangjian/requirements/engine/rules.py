@@ -142,6 +142,15 @@ class Rule:
             return self.spans(self.effective_from or dt.date(1900, 1, 1), on)
         return self.spans(start, on)
 
+    def applicability(self) -> tuple:
+        """What ``applies`` and ``facts.intervals`` read: rules equal in it apply alike."""
+        committee = tuple(sorted(self.committee.items())) if self.committee is not None else None
+        cut = self.deadline if self.period == PeriodKind.ONCE else self.period
+        return (
+            self.org_kinds, committee, self.full_members_gte, self.has_groups, self.sectors,
+            self.leadership_team, self.within_orgs, self.within_paths, cut,
+        )  # fmt: skip
+
     def applies(self, org: Facts) -> bool:
         if org.kind not in self.org_kinds:
             return False

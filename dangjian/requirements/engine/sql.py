@@ -131,9 +131,8 @@ def intervals_sql(rows: list[tuple[int, dt.date, dt.date | None, dt.date | None]
             "CAST(%s AS date[])) AS x(o, f, t, rf)",
             [[r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows], [r[3] for r in rows]],
         )
-    data = json.dumps(
-        [[r[0], r[1].isoformat(), r[2] and r[2].isoformat(), r[3] and r[3].isoformat()] for r in rows]
-    )
+    iso = _iso_memo()
+    data = json.dumps([[r[0], iso(r[1]), iso(r[2]), iso(r[3])] for r in rows])
     # A compound subquery is not flattened into the join: each interval's values are read from
     # the JSON once, not again for every period they are compared with.
     return (
@@ -141,6 +140,19 @@ def intervals_sql(rows: list[tuple[int, dt.date, dt.date | None, dt.date | None]
         "UNION ALL SELECT NULL, NULL, NULL, NULL WHERE 1 = 0",
         [data],
     )
+
+
+def _iso_memo() -> Any:
+    """``date.isoformat`` (None for None), remembered: intervals share a few distinct days."""
+    memo: dict[dt.date | None, str | None] = {None: None}
+
+    def iso(day: dt.date | None) -> str | None:
+        text = memo.get(day, memo)
+        if text is memo:
+            text = memo[day] = day.isoformat()  # type: ignore[union-attr]
+        return text  # type: ignore[return-value]
+
+    return iso
 
 
 def fetch_all(sql: str, params: list) -> list[tuple]:

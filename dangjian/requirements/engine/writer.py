@@ -1,5 +1,5 @@
-"""Writing results: the full rebuild (set-based, one INSERT … SELECT per rule on SQLite, one
-statement on PostgreSQL), the incremental update of a few orgs and periods (same SELECTs, the
+"""Writing results: the full rebuild (set-based, one INSERT … SELECT per rule or per-member
+family on SQLite, one statement on PostgreSQL), the incremental update of a few orgs and periods (same SELECTs, the
 difference written and the ancestors' roll-ups moved by deltas), and tree changes.
 
 What a full rebuild governs: every period of the evaluation window (``COMPLIANCE_HISTORY_YEARS``)
@@ -88,9 +88,17 @@ def evaluate(
     queries = cell_queries(rules, histories, on=on, dates=dates, since=since, few=True)
     if not queries:
         return {}
-    sql = " UNION ALL ".join(x[1] for x in queries)
-    params = [p for x in queries for p in x[2]]
+    sql, params = union_all(queries)
     return {(r[0], r[1], r[2]): r[3:] for r in q.fetch_all(sql, params)}
+
+
+def union_all(queries: list[tuple[Any, str, list]]) -> tuple[str, list]:
+    """The statements of ``cell_queries`` as one SELECT (those with a WITH clause as subqueries)."""
+    parts = [
+        f"SELECT * FROM ({sql}) AS f{i}" if sql.startswith("WITH") else sql  # noqa: S608
+        for i, (_rules, sql, _params) in enumerate(queries)
+    ]
+    return " UNION ALL ".join(parts), [p for x in queries for p in x[2]]
 
 
 @dataclass
@@ -132,6 +140,66 @@ def rollup_select(source: str) -> str:
         f"SELECT a.id, x.rid, x.k, x.rel, x.anc, x.s, x.met, x.not_met, x.not_due "  # noqa: S608
         f"FROM ({spread}) x JOIN {T_ORG} a ON a.path = x.anc"
     )
+
+
+def _rollups_sqlite(cursor, source: str, scope: tuple[str, list]) -> tuple[int, int]:
+    """SQLite: bring the roll-up rows within ``scope`` in line with the result rows in table
+    ``source``. One grouped statement counts results by (rule, period, parent path, status);
+    the counts are added to every ancestor here, compared with the stored rows, and only the
+    differences written. Returns (roll-up rows, rows written)."""
+    step = STEPLEN
+    cursor.execute(
+        f"SELECT r.requirement_id, r.period_key, r.period_start, "  # noqa: S608
+        f"SUBSTR(r.org_path, 1, LENGTH(r.org_path) - {step}), r.status, COUNT(*) FROM {source} r "
+        f"WHERE LENGTH(r.org_path) > {step} AND r.status <> '{NO_RECORDS}' GROUP BY 1, 2, 4, 5"
+    )
+    slot = STATUS_INDEX
+    wanted: dict[tuple[str, int, str, int], list] = {}  # (ancestor path, rule, key, rel depth)
+    for rid, key, start, parent, status, n in cursor.fetchall():
+        depth = len(parent) // step
+        i = slot.get(status)
+        for d in range(1, depth + 1):
+            k = (parent[: d * step], rid, key, depth + 1 - d)
+            cur = wanted.get(k)
+            if cur is None:
+                cur = wanted[k] = [0, 0, 0, start]
+            elif start < cur[3]:
+                cur[3] = start
+            if i is not None:
+                cur[i] += n
+    cursor.execute(f"SELECT path, id FROM {T_ORG}")  # noqa: S608
+    ids = dict(cursor.fetchall())
+    where, params = scope
+    cursor.execute(
+        f"SELECT t.id, t.org_id, t.requirement_id, t.period_key, t.rel_depth, t.org_path, "  # noqa: S608
+        f"t.period_start, t.met, t.not_met, t.not_due FROM {T_ROLLUP} t WHERE {where}",
+        params,
+    )
+    existing = {(r[1], r[2], r[3], r[4]): r for r in cursor.fetchall()}
+    upserts, deletes = [], []
+    for (path, rid, key, rel), (met, not_met, not_due, start) in wanted.items():
+        org_id = ids.get(path)
+        if org_id is None:
+            continue
+        old = existing.pop((org_id, rid, key, rel), None)
+        # A stored date reads back as a date (declared type), the staged one as ISO text.
+        if old is None or (old[5], str(old[6]), *old[7:]) != (path, str(start), met, not_met, not_due):
+            upserts.append((org_id, rid, key, rel, path, start, met, not_met, not_due))
+    deletes = [r[0] for r in existing.values()]
+    if upserts:
+        qn = connection.ops.quote_name
+        keys = ", ".join(qn(c) for c in ROLLUP_COLUMNS[:4])
+        sets = ", ".join(f"{qn(c)} = excluded.{qn(c)}" for c in ROLLUP_COLUMNS[4:])
+        marks = ", ".join(["%s"] * len(ROLLUP_COLUMNS))
+        cursor.executemany(
+            f"INSERT INTO {T_ROLLUP} ({_cols(ROLLUP_COLUMNS)}) VALUES ({marks}) "  # noqa: S608
+            f"ON CONFLICT ({keys}) DO UPDATE SET {sets}",
+            upserts,
+        )
+    if deletes:
+        d_in, d_params = _in_ids("id", deletes)
+        cursor.execute(f"DELETE FROM {T_ROLLUP} WHERE {d_in}", d_params)  # noqa: S608
+    return len(wanted), len(upserts) + len(deletes)
 
 
 def _stage(cursor, name: str, table: str, columns: tuple[str, ...]) -> str:
@@ -192,22 +260,28 @@ def _merge_sqlite(
     cursor, stage: str, table: str, columns: tuple[str, ...], key_len: int, scope: tuple[str, list]
 ) -> int:
     """SQLite: make the rows of ``table`` within ``scope`` (a WHERE clause on alias ``t``) equal
-    those of the temporary table ``stage``: one upsert pass through the unique key (rows that
-    differ are updated, new ones inserted, unchanged ones left alone), then deletes only if
-    rows are left over. Returns the number of rows written."""
+    those of the temporary table ``stage``: one pass through the unique key picks the rows
+    that are new or differ (a read; most rows are unchanged), which are then upserted; deletes
+    follow only if rows are left over. Returns the number of rows written."""
     qn = connection.ops.quote_name
     keys = [qn(c) for c in columns[:key_len]]
     values = [qn(c) for c in columns[key_len:]]
     all_cols = ", ".join((*keys, *values))
-    differs = (
-        f"({', '.join(f'{table}.{v}' for v in values)}) <> ({', '.join(f'excluded.{v}' for v in values)})"
+    on_key = " AND ".join(f"t.{k} = s.{k}" for k in keys)
+    differs = f"({', '.join(f't.{v}' for v in values)}) IS NOT ({', '.join(f's.{v}' for v in values)})"
+    changed = f"{stage}_changed"
+    cursor.execute(f"DROP TABLE IF EXISTS temp.{changed}")
+    cursor.execute(
+        f"CREATE TEMPORARY TABLE {changed} AS SELECT {', '.join(f's.{c}' for c in (*keys, *values))} "  # noqa: S608
+        f"FROM {stage} s LEFT JOIN {table} t ON {on_key} WHERE t.{keys[0]} IS NULL OR {differs}"
     )
     sets = ", ".join(f"{v} = excluded.{v}" for v in values)
     cursor.execute(
-        f"INSERT INTO {table} ({all_cols}) SELECT {all_cols} FROM {stage} WHERE 1 "  # noqa: S608
-        f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {sets} WHERE {differs}"
+        f"INSERT INTO {table} ({all_cols}) SELECT {all_cols} FROM {changed} WHERE 1 "  # noqa: S608
+        f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {sets}"
     )
     written = cursor.rowcount
+    cursor.execute(f"DROP TABLE temp.{changed}")
     where, params = scope
     cursor.execute(f"SELECT COUNT(*) FROM {table} t WHERE {where}", params)  # noqa: S608
     have = cursor.fetchone()[0]
@@ -248,9 +322,9 @@ def recompute_all(*, on: dt.date | None = None, rule_ids: Iterable[int] | None =
             cursor.execute("SET LOCAL enable_mergejoin = off")  # hashing beats sorting text keys here
             cursor.execute("SET LOCAL jit = off")  # compiling costs more than it saves on these queries
             cells = (
-                " UNION ALL ".join(x[1] for x in queries)
-                or f"SELECT {_cols(RESULT_COLUMNS)} FROM {T_RESULT} WHERE 1 = 0",  # noqa: S608
-                [p for x in queries for p in x[2]],
+                union_all(queries)
+                if queries
+                else (f"SELECT {_cols(RESULT_COLUMNS)} FROM {T_RESULT} WHERE 1 = 0", [])  # noqa: S608
             )
             specs = [
                 MergeSpec("results", cells, T_RESULT, RESULT_COLUMNS, 3, scope),
@@ -264,14 +338,13 @@ def recompute_all(*, on: dt.date | None = None, rule_ids: Iterable[int] | None =
             report.written += done[1][1]
             return report
         stages = [_stage(cursor, f"compliance_stage_{n}", t, c) for n, t, c in STAGES]
-        results, rollups, tracked_stage = stages
-        for _rule, sql, params in queries:
+        results, tracked_stage = stages
+        for _rules, sql, params in queries:
             cursor.execute(f"INSERT INTO {results} ({_cols(RESULT_COLUMNS)}) {sql}", params)
             report.results += cursor.rowcount
         report.written = _merge_sqlite(cursor, results, T_RESULT, RESULT_COLUMNS, 3, scope)
-        cursor.execute(f"INSERT INTO {rollups} ({_cols(ROLLUP_COLUMNS)}) {rollup_select(results)}")
-        report.rollups = cursor.rowcount
-        report.written += _merge_sqlite(cursor, rollups, T_ROLLUP, ROLLUP_COLUMNS, 4, scope)
+        report.rollups, written = _rollups_sqlite(cursor, results, scope)
+        report.written += written
         if ids is None:
             cursor.execute(f"INSERT INTO {tracked_stage} (org_id, path) {tracked[0]}")
             _merge_sqlite(cursor, tracked_stage, T_TRACKED, ("org_id", "path"), 1, ("1 = 1", []))
@@ -282,7 +355,6 @@ def recompute_all(*, on: dt.date | None = None, rule_ids: Iterable[int] | None =
 
 STAGES = (
     ("results", T_RESULT, RESULT_COLUMNS),
-    ("rollups", T_ROLLUP, ROLLUP_COLUMNS),
     ("tracked", T_TRACKED, ("org_id", "path")),
 )
 
@@ -428,11 +500,12 @@ def sync_orgs(
             delta(key, row[0], row[1], None, row[3])
             continue
         pk, old = cur
-        old_start = q.as_date(old[1])
+        # Stored dates read back as dates, computed ones (SQLite) as ISO text.
         if (
             old[0] != row[0]
-            or old_start != q.as_date(row[1])
-            or tuple(old[2:6]) != tuple(row[2:6])
+            or q.as_date(old[1]) != q.as_date(row[1])
+            or q.as_date(old[2]) != q.as_date(row[2])
+            or tuple(old[3:6]) != tuple(row[3:6])
             or not same_ids(old[6], row[6])
             or not same_ids(old[7], row[7])
         ):
@@ -583,3 +656,19 @@ def affected_by_activity(org_id: int, dates: Iterable[dt.date]) -> set[int]:
         [org_id, org_id, *d_params, org_id, *d_params, org_id, *d_params, org_id, *d_params],
     )
     return {int(org_id), *(r[0] for r in rows)}
+
+
+def orgs_of_members(member_ids: Iterable[int]) -> set[int]:
+    """The orgs whose per-member figures count ``member_ids`` (one query): where they are now
+    and where they were before each transfer."""
+    ids = sorted({int(i) for i in member_ids})
+    if not ids:
+        return set()
+    m_in, m_params = _in_ids("m.id", ids)
+    x_in, x_params = _in_ids("x.member_id", ids)
+    rows = q.fetch_all(
+        f"SELECT m.org_id FROM {q.T_MEMBER} m WHERE {m_in} "  # noqa: S608
+        f"UNION SELECT x.from_org_id FROM {q.T_TRANSFER} x WHERE {x_in}",
+        [*m_params, *x_params],
+    )
+    return {r[0] for r in rows}

@@ -43,4 +43,4 @@ def test_a_recorded_activity_reaches_the_engine_after_commit(
     assert calls == []  # nothing before commit
     for callback in pending:
         callback()
-    assert calls == [{"org_id": tree["branch_a1"].pk, "dates": [dt.date(2025, 3, 4)]}]
+    assert calls == [{"org_id": tree["branch_a1"].pk, "dates": [dt.date(2025, 3, 4)], "removed_members": []}]

@@ -1,6 +1,9 @@
 """Incremental updates give exactly the rows of a full recompute (DESIGN decision 4), while
 records come and go and the facts of past days change: dated transfers, kind changes,
-removals, posts starting and ending, lectures given elsewhere."""
+removals, posts starting and ending, lectures given elsewhere, attendees taken off.
+
+Every change goes through the services users reach (activities and orgs), with their checks and
+their after-commit events, so what is tested is what happens in use."""
 
 from __future__ import annotations
 
@@ -14,7 +17,8 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dangjian.activities.models import Activity
+from dangjian.activities import services as activity_services
+from dangjian.activities.models import Activity, AttendanceStatus
 from dangjian.activities.models import ActivityKind as K
 from dangjian.orgs import services as org_services
 from dangjian.orgs.choices import MemberStatus, OrgKind, PositionTitle
@@ -22,9 +26,8 @@ from dangjian.orgs.models import Member, Org, Position
 from dangjian.orgs.tests.factories import make_member, make_org, member_data
 from dangjian.requirements import engine
 from dangjian.requirements.models import Requirement
-from dangjian.requirements.services import compliance_on_activity_change
 
-from .factories import delete, load_shipped, move, record, snapshot
+from .factories import load_shipped, result, snapshot
 
 KINDS = [
     K.GENERAL_MEETING,
@@ -36,7 +39,7 @@ KINDS = [
 ]
 
 op = st.one_of(
-    st.tuples(st.just("create"), st.integers(0, 9), st.integers(0, 700), st.sets(st.sampled_from(KINDS), min_size=1, max_size=3), st.integers(0, 5)),
+    st.tuples(st.just("create"), st.integers(0, 9), st.integers(0, 700), st.sets(st.sampled_from(KINDS), min_size=1, max_size=3), st.integers(0, 255)),
     st.tuples(st.just("edit"), st.integers(0, 50), st.integers(0, 700), st.booleans()),
     st.tuples(st.just("delete"), st.integers(0, 50)),
     st.tuples(st.just("move"), st.integers(0, 9), st.integers(0, 9)),
@@ -46,7 +49,39 @@ op = st.one_of(
     st.tuples(st.just("remove"), st.integers(0, 10), st.integers(0, 500)),
     st.tuples(st.just("post"), st.integers(0, 50), st.integers(0, 600), st.integers(0, 300)),
     st.tuples(st.just("lecture"), st.integers(0, 50), st.integers(0, 9), st.integers(0, 700)),
+    st.tuples(st.just("attendance"), st.integers(0, 50), st.integers(0, 255)),
 )  # fmt: skip
+
+
+def at(day: dt.date) -> dt.datetime:
+    """Midnight of ``day``, local: never later than now, even today."""
+    return timezone.make_aware(dt.datetime.combine(day, dt.time(0, 0)))
+
+
+def attendees(org: Org, mask: int) -> list[dict]:
+    """Attendance rows for the members ``org``'s records may list (its own and its 委员, who
+    may belong to another org): bit i of ``mask`` says whether the i-th is listed, bit i + 4
+    whether they were there."""
+    rows = []
+    for i, pk in enumerate(activity_services.org_member_ids(org=org)[:4]):
+        if mask >> i & 1:
+            present = mask >> (i + 4) & 1
+            status = AttendanceStatus.PRESENT if present else AttendanceStatus.ABSENT
+            rows.append({"member_id": pk, "status": status, "reason": "" if present else "事假"})
+    return rows
+
+
+def record(
+    org: Org, day: dt.date, kinds: list[str], *, mask: int = 0, lecturer: Member | None = None
+) -> None:
+    """An activity recorded through the activity services (refused input is skipped)."""
+    data = {"topic": "测试", "starts_at": at(day), "lecturer": lecturer}
+    if set(kinds) & {K.PARTY_LECTURE, K.SPECIAL_LECTURE} and lecturer is None:
+        data["lecturer_name"] = "外请专家"
+    _quietly(
+        activity_services.activity_create,
+        org=org, kinds=kinds, actor=None, attendance=attendees(org, mask), **data,
+    )  # fmt: skip
 
 
 def build_tree() -> list[Org]:
@@ -69,26 +104,35 @@ def build_tree() -> list[Org]:
 
 def apply(operation: tuple, orgs: list[Org], today: dt.date) -> None:
     name = operation[0]
-    activities = list(Activity.objects.filter(deleted_at__isnull=True).order_by("pk"))
+    activities = list(Activity.objects.filter(deleted_at__isnull=True).select_related("org").order_by("pk"))
     members = list(Member.objects.filter(deleted_at__isnull=True).order_by("pk"))
     if name == "create":
-        _, i, back, kinds, n_present = operation
+        _, i, back, kinds, mask = operation
         org = Org.objects.get(pk=orgs[i % len(orgs)].pk)
         if org.kind == OrgKind.GROUP:
             kinds = {K.GROUP_MEETING}
         else:
             kinds = set(kinds) - {K.GROUP_MEETING} or {K.THEME_DAY}
-        present = list(Member.objects.filter(org=org, deleted_at__isnull=True).order_by("pk"))[:n_present]
-        record(org, today - dt.timedelta(days=back), *sorted(kinds), present=present)
+        record(org, today - dt.timedelta(days=back), sorted(kinds), mask=mask)
     elif name == "edit" and activities:
         _, i, back, change_kinds = operation
         act = activities[i % len(activities)]
-        kinds = None
+        extra = {}
         if change_kinds and Org.objects.get(pk=act.org_id).kind != OrgKind.GROUP:
-            kinds = [K.ORG_LIFE_MEETING, K.THEME_DAY]
-        move(act, today - dt.timedelta(days=back), kinds)
+            extra["kinds"] = [K.ORG_LIFE_MEETING, K.THEME_DAY]
+        _quietly(
+            activity_services.activity_update,
+            activity=act, actor=None, starts_at=at(today - dt.timedelta(days=back)), **extra,
+        )  # fmt: skip
     elif name == "delete" and activities:
-        delete(activities[operation[1] % len(activities)])
+        act = activities[operation[1] % len(activities)]
+        _quietly(activity_services.activity_delete, activity=act, actor=None, reason="录入错误")
+    elif name == "attendance" and activities:
+        # Attendees taken off, added or changed, including 委员 who belong to another org.
+        _, i, mask = operation
+        act = activities[i % len(activities)]
+        org = Org.objects.get(pk=act.org_id)
+        _quietly(activity_services.attendance_set, activity=act, actor=None, attendance=attendees(org, mask))
     elif name == "move":
         _, i, j = operation
         org = Org.objects.get(pk=orgs[i % len(orgs)].pk)
@@ -156,25 +200,29 @@ def apply(operation: tuple, orgs: list[Org], today: dt.date) -> None:
                 actor=None,
             )
         else:
+            # At their own org or, every other time, at its parent: a 委员 from below.
             title = [PositionTitle.SECRETARY, PositionTitle.ORGANIZATION, PositionTitle.PROPAGANDA][i % 3]
+            org = member.org
+            if i % 2 and org.depth > 1:
+                org = Org.objects.get(path=org.path[: -Org.steplen])
             _quietly(
                 org_services.position_assign,
                 member=member,
-                org=member.org,
+                org=org,
                 title=title,
                 started_on=today - dt.timedelta(days=back),
                 actor=None,
             )
     elif name == "lecture" and members:
-        # A lecture given by a member (a 书记 or not) at another org.
+        # A lecture given by one of the members the org may list (a 书记 here or elsewhere, or
+        # not a 书记 at all).
         _, i, j, back = operation
         org = Org.objects.get(pk=orgs[j % len(orgs)].pk)
-        if org.kind == OrgKind.GROUP or org.deleted_at is not None:
+        if org.kind == OrgKind.GROUP:
             return
-        act = record(org, today - dt.timedelta(days=back), K.PARTY_LECTURE, notify=False)
-        act.lecturer = members[i % len(members)]
-        act.save(update_fields=["lecturer"])
-        compliance_on_activity_change(org_id=org.pk, dates=[act.held_on])
+        listed = activity_services.org_member_ids(org=org)
+        lecturer = Member.objects.get(pk=listed[i % len(listed)]) if listed else None
+        record(org, today - dt.timedelta(days=back), [K.PARTY_LECTURE], lecturer=lecturer)
 
 
 def _quietly(service, **kwargs) -> None:
@@ -223,3 +271,66 @@ def test_incremental_equals_full_recompute(operations):
         transaction.set_rollback(True)
     assert incremental[0] == full[0], "results differ"
     assert incremental[1] == full[1], "roll-ups differ"
+
+
+@pytest.mark.django_db
+def test_taking_off_an_attendee_of_another_org_updates_their_org():
+    """A 党委's 委员 belongs to a branch below: taking them off the 党委's 谈心谈话 record
+    changes the branch's per-member figure at once, not at the nightly rebuild."""
+    load_shipped()
+    county = make_org(name="县委", kind=OrgKind.COMMITTEE)
+    branch = make_org(county, name="甲支部", kind=OrgKind.BRANCH)
+    members = [make_member(branch, recount=False, joined=dt.date(2000, 7, 1)) for _ in range(3)]
+    org_services.org_recount()
+    today = timezone.localdate()
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        org_services.position_assign(
+            member=members[0], org=county, title=PositionTitle.ORGANIZATION,
+            started_on=dt.date(2020, 1, 1), actor=None,
+        )  # fmt: skip
+    engine.recompute_all()
+    year = str(today.year)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        act = activity_services.activity_create(
+            org=county, kinds=[K.HEART_TO_HEART_TALK], actor=None, topic="谈心谈话", starts_at=at(today),
+            attendance=[{"member_id": members[0].pk, "status": AttendanceStatus.PRESENT}],
+        )  # fmt: skip
+    assert result("ZB-HEART-TO-HEART", branch, year).count == 1
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        activity_services.attendance_set(activity=act, actor=None, attendance=[])
+    assert result("ZB-HEART-TO-HEART", branch, year).count == 0
+    incremental = snapshot()
+    engine.recompute_all()
+    assert snapshot() == incremental
+
+
+@pytest.mark.django_db
+def test_moving_a_record_to_another_org_updates_the_orgs_of_its_old_attendees():
+    """Moving a record to another org replaces its attendance: the orgs of the attendees it had
+    are recounted too."""
+    load_shipped()
+    county = make_org(name="县委", kind=OrgKind.COMMITTEE)
+    branch = make_org(county, name="甲支部", kind=OrgKind.BRANCH)
+    other = make_org(county, name="乙支部", kind=OrgKind.BRANCH)
+    members = [make_member(branch, recount=False, joined=dt.date(2000, 7, 1)) for _ in range(2)]
+    make_member(other, recount=False, joined=dt.date(2000, 7, 1))
+    org_services.org_recount()
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        org_services.position_assign(
+            member=members[0], org=county, title=PositionTitle.ORGANIZATION,
+            started_on=dt.date(2020, 1, 1), actor=None,
+        )  # fmt: skip
+    engine.recompute_all()
+    today = timezone.localdate()
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        act = activity_services.activity_create(
+            org=county, kinds=[K.HEART_TO_HEART_TALK], actor=None, topic="谈心谈话", starts_at=at(today),
+            attendance=[{"member_id": members[0].pk, "status": AttendanceStatus.PRESENT}],
+        )  # fmt: skip
+    assert result("ZB-HEART-TO-HEART", branch, str(today.year)).count == 1
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        activity_services.activity_update(activity=act, actor=None, org=other, attendance=[])
+    assert result("ZB-HEART-TO-HEART", branch, str(today.year)).count == 0
+    incremental = snapshot()
+    engine.recompute_all()
+    assert snapshot() == incremental
