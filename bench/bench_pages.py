@@ -68,11 +68,9 @@ def main(args, rest) -> list[dict]:
     parser.add_argument("--role", default="", help="only this role (e.g. 党员)")
     parser.add_argument("--only", default="", help="only the pages whose path contains this")
     opts, _ = parser.parse_known_args([a for a in rest if a != "--"])
-    db = bench_demo.db_path("yanbian")
-    if not db.exists():
-        row = bench_demo.generate("yanbian")
-        if "error" in row:
-            return [row]
+    db, error = bench_demo.ready_db("yanbian")
+    if error:
+        return [error]
     env = bench_demo.django_env(db)
     env["DJANGO_ALLOWED_HOSTS"] = "127.0.0.1"
     setup = subprocess.run(
