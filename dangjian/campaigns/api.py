@@ -53,10 +53,16 @@ class ProgressQuery(Schema):
         return value
 
 
+RATE_DOC = "完成率（%，一位小数）= 达标 ÷（达标 + 未达标）；未到期不计入；尚无已判定的单元格时为 null"
+
+
 class OverallOut(Schema):
     applicable: int = Field(description="适用的单元格：达标 + 未达标 + 未到期")
+    judged: int = Field(description="已判定的单元格：达标 + 未达标（完成率的分母）")
     met: int
-    rate: float | None = Field(description="完成率（%，一位小数）= 达标 ÷ 适用；没有适用单元格时为 null")
+    not_met: int
+    not_due: int = Field(description="未到期：期间未结束且尚未达标，单列，不计入完成率")
+    rate: float | None = Field(description=RATE_DOC)
 
 
 class ActionOut(Schema):
@@ -64,20 +70,22 @@ class ActionOut(Schema):
     name: str
     deadline: dt.date | None = Field(description="限期完成的截止日期（多个批次取最晚）；按周期的动作为 null")
     applicable: int
+    judged: int
     met: int
     not_met: int
     not_due: int
-    rate: float | None
+    rate: float | None = Field(description=RATE_DOC)
 
 
 class DepthOut(Schema):
     rel_depth: int = Field(description="相对层级：0 为所选组织本级，1 为下一级……")
     label: str
     applicable: int
+    judged: int
     met: int
     not_met: int
     not_due: int
-    rate: float | None
+    rate: float | None = Field(description=RATE_DOC)
 
 
 class ProgressOut(Schema):
@@ -180,7 +188,7 @@ def progress_data(*, user: Any, campaign_id: int, org_id: int | None, on: dt.dat
     return {
         "org_id": org.pk,
         "on": on,
-        "overall": {"applicable": overall.applicable, "met": overall.met, "rate": overall.rate},
+        "overall": overall.as_dict(),
         "actions": [
             {"code": a.action.code, "name": a.action.name, "deadline": a.deadline, **a.figure.as_dict()}
             for a in data["actions"]

@@ -7,7 +7,8 @@ the org alone for roles that see only their own org.
 
 Progress on a day ``on``: the periods of the campaign's rules that started on or before
 ``on``; a period ending on or after ``on`` and not yet met counts as 未到期. 完成率 = 达标 ÷
-适用 (未到期 included in 适用), in percent with one decimal.
+(达标 + 未达标): only judged cells count, 未到期 is shown apart — the compliance dashboards'
+rule (``requirements.selectors.Tally``). In percent with one decimal.
 """
 
 from __future__ import annotations
@@ -90,7 +91,7 @@ def campaign_org(*, user: Any, campaign: Campaign, org_id: int | None) -> Org:
 
 @dataclass
 class Figure:
-    """Cells of one figure: 达标, 未达标, 未到期; 完成率 = 达标 ÷ 适用."""
+    """Cells of one figure: 达标, 未达标, 未到期; 完成率 = 达标 ÷ (达标 + 未达标)."""
 
     met: int = 0
     not_met: int = 0
@@ -101,8 +102,12 @@ class Figure:
         return self.met + self.not_met + self.not_due
 
     @property
+    def judged(self) -> int:
+        return self.met + self.not_met
+
+    @property
     def rate(self) -> float | None:
-        return round(100 * self.met / self.applicable, 1) if self.applicable else None
+        return round(100 * self.met / self.judged, 1) if self.judged else None
 
     @property
     def rate_text(self) -> str:
@@ -119,6 +124,7 @@ class Figure:
     def as_dict(self) -> dict[str, Any]:
         return {
             "applicable": self.applicable,
+            "judged": self.judged,
             "met": self.met,
             "not_met": self.not_met,
             "not_due": self.not_due,
