@@ -14,18 +14,21 @@ rule (``requirements.selectors.Tally``). In percent with one decimal.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.db.models.functions import Length
 
 from dangjian.activities.models import ActivityKindEntry
 from dangjian.core import policy
 from dangjian.orgs.models import Org
 from dangjian.requirements import selectors as compliance
-from dangjian.requirements.models import ComplianceResult, Status
+from dangjian.requirements.engine.periods import parse_span
+from dangjian.requirements.models import ComplianceResult, ComplianceRollup, Status
 
 from .models import BatchRule, Campaign, RequiredAction, WeeklyPlan
 
@@ -139,10 +142,21 @@ class ActionFigure:
     figure: Figure = field(default_factory=Figure)
 
 
+def _campaign_rules(campaign: Campaign) -> list[BatchRule]:
+    """The campaign's engine rules with their actions (read once per campaign object)."""
+    cached = getattr(campaign, "_rules_cache", None)
+    if cached is None:
+        cached = list(
+            BatchRule.objects.filter(batch__campaign=campaign).select_related(
+                "action", "action__phase", "requirement"
+            )
+        )
+        campaign._rules_cache = cached  # type: ignore[attr-defined]
+    return cached
+
+
 def _results(*, user: Any, campaign: Campaign, org: Org, on: dt.date) -> QuerySet[ComplianceResult]:
-    rule_ids = list(
-        BatchRule.objects.filter(batch__campaign=campaign).values_list("requirement_id", flat=True)
-    )
+    rule_ids = [r.requirement_id for r in _campaign_rules(campaign)]
     qs = ComplianceResult.objects.filter(requirement_id__in=rule_ids, period_start__lte=on)
     if compliance.sees_subtree(user=user, org=org):
         return qs.filter(policy.subtree_q("org_path", org.path))
@@ -153,48 +167,162 @@ def _status_on(status: str, period_end: dt.date, on: dt.date) -> str:
     return Status.NOT_DUE if status == Status.NOT_MET and period_end >= on else status
 
 
-def progress(*, user: Any, campaign: Campaign, org: Org, on: dt.date) -> dict[str, Any]:
-    """Overall, per required action (in order), per phase and per depth below ``org``."""
-    rules = list(
-        BatchRule.objects.filter(batch__campaign=campaign).select_related(
-            "action", "action__phase", "requirement"
-        )
+@functools.lru_cache(maxsize=4096)
+def _period_end(key: str) -> dt.date:
+    """The last day of the period named by a result's key (one-off keys carry their deadline)."""
+    if key.startswith("D"):
+        return dt.date.fromisoformat(key[1:])
+    span = parse_span(key)
+    assert span is not None, key
+    return span.end
+
+
+def _cells(
+    *, campaign: Campaign, org_ids: list[int], on: dt.date, subtree: bool
+) -> Iterator[tuple[int, int, int, str, int]]:
+    """(org id, requirement id, depth below the org, status on ``on``, cells) for each org: its
+    own results, and with ``subtree`` the engine's materialized roll-ups of its descendants (so
+    a figure for the whole prefecture reads a few hundred rows, not every result)."""
+    rule_ids = [r.requirement_id for r in _campaign_rules(campaign)]
+    if not org_ids or not rule_ids:
+        return
+    own = (
+        ComplianceResult.objects.filter(org_id__in=org_ids, requirement_id__in=rule_ids, period_start__lte=on)
+        .exclude(status=Status.NO_RECORDS)
+        .values_list("org_id", "requirement_id", "period_key", "status")
     )
-    action_of = {r.requirement_id: r.action for r in rules}
+    for org_id, rid, key, status in own:
+        yield org_id, rid, 0, _status_on(status, _period_end(key), on), 1
+    if not subtree:
+        return
+    rolls = ComplianceRollup.objects.filter(
+        org_id__in=org_ids, requirement_id__in=rule_ids, period_start__lte=on
+    ).values_list("org_id", "requirement_id", "period_key", "rel_depth", "met", "not_met", "not_due")
+    for org_id, rid, key, rel, met, not_met, not_due in rolls:
+        if met:
+            yield org_id, rid, rel, Status.MET, met
+        if not_met:
+            yield org_id, rid, rel, (Status.NOT_DUE if _period_end(key) >= on else Status.NOT_MET), not_met
+        if not_due:
+            yield org_id, rid, rel, Status.NOT_DUE, not_due
+
+
+def _action_figures(campaign: Campaign) -> dict[int, ActionFigure]:
     actions = {
         a.pk: ActionFigure(a, None)
         for a in RequiredAction.objects.filter(campaign=campaign, manual=False).select_related("phase")
     }
-    for r in rules:
-        fig = actions[r.action_id]
-        if r.requirement.deadline and (fig.deadline is None or r.requirement.deadline > fig.deadline):
+    for r in _campaign_rules(campaign):
+        fig = actions.get(r.action_id)
+        if fig and r.requirement.deadline and (fig.deadline is None or r.requirement.deadline > fig.deadline):
             fig.deadline = r.requirement.deadline
-    rows = (
-        _results(user=user, campaign=campaign, org=org, on=on)
-        .exclude(status=Status.NO_RECORDS)
-        .values("requirement_id", "status", "period_end")
-        .annotate(length=Length("org_path"), n=Count("pk"))
-    )
+    return actions
+
+
+def phase_name(action: RequiredAction) -> str:
+    return action.phase.name if action.phase else "贯穿始终"
+
+
+def progress(*, user: Any, campaign: Campaign, org: Org, on: dt.date) -> dict[str, Any]:
+    """Overall, per required action (in order), per phase, per depth below ``org`` and per
+    phase at each depth."""
+    action_of = {r.requirement_id: r.action for r in _campaign_rules(campaign)}
+    actions = _action_figures(campaign)
+    subtree = compliance.sees_subtree(user=user, org=org)
     overall = Figure()
     depths: dict[int, Figure] = defaultdict(Figure)
     phases: dict[str, Figure] = defaultdict(Figure)
-    base = len(org.path) // STEPLEN
-    for row in rows:
-        status = _status_on(row["status"], row["period_end"], on)
-        action = action_of[row["requirement_id"]]
-        n = row["n"]
+    depth_phases: dict[tuple[int, str], Figure] = defaultdict(Figure)
+    for _org_id, rid, rel, status, n in _cells(campaign=campaign, org_ids=[org.pk], on=on, subtree=subtree):
+        action = action_of[rid]
+        if action.pk not in actions:
+            continue
         overall.add(status, n)
         actions[action.pk].figure.add(status, n)
-        depths[row["length"] // STEPLEN - base].add(status, n)
-        phases[action.phase.name if action.phase else "贯穿始终"].add(status, n)
+        depths[rel].add(status, n)
+        phases[phase_name(action)].add(status, n)
+        depth_phases[(rel, phase_name(action))].add(status, n)
+    phase_names = [name for name in _phase_order(campaign) if name in phases]
     return {
         "org": org,
         "on": on,
         "overall": overall,
         "actions": list(actions.values()),
-        "phases": [(name, phases[name]) for name in _phase_order(campaign) if name in phases],
+        "phases": [(name, phases[name]) for name in phase_names],
         "depths": [(d, depths[d]) for d in sorted(depths)],
+        "depth_phases": {
+            d: [depth_phases.get((d, name), Figure()) for name in phase_names] for d in sorted(depths)
+        },
     }
+
+
+@dataclass
+class UnitFigure:
+    """One unit (a child org of the chosen one, with its subtree): overall and per action."""
+
+    org: Org
+    overall: Figure = field(default_factory=Figure)
+    actions: dict[int, Figure] = field(default_factory=lambda: defaultdict(Figure))
+
+
+def unit_progress(*, user: Any, campaign: Campaign, org: Org, on: dt.date) -> list[UnitFigure]:
+    """Each next-level org of ``org`` in scope with its subtree's figures (those with campaign
+    cells), in tree order; empty for roles that see only their own org."""
+    if not compliance.sees_subtree(user=user, org=org):
+        return []
+    children = list(
+        compliance.compliance_orgs(user=user)
+        .filter(path__startswith=org.path, depth=org.depth + 1)
+        .order_by("path")
+    )
+    units = {c.pk: UnitFigure(c) for c in children}
+    action_of = {r.requirement_id: r.action_id for r in _campaign_rules(campaign)}
+    for org_id, rid, _rel, status, n in _cells(campaign=campaign, org_ids=list(units), on=on, subtree=True):
+        unit = units[org_id]
+        unit.overall.add(status, n)
+        unit.actions[action_of[rid]].add(status, n)
+    return [u for u in units.values() if u.overall.applicable]
+
+
+def ranked_units(units: list[UnitFigure]) -> list[UnitFigure]:
+    """Units by rate (highest first), units not yet judged last, then tree order."""
+    return sorted(units, key=lambda u: (u.overall.rate is None, -(u.overall.rate or 0), u.org.path))
+
+
+STATUS_FILTERS = {"met": "完成", "not_met": "未完成", "not_due": "未到期"}
+
+
+def records_behind(
+    *,
+    user: Any,
+    campaign: Campaign,
+    org: Org,
+    on: dt.date,
+    action: RequiredAction | None = None,
+    status: str = "not_met",
+    rel_depth: int | None = None,
+    phase: str | None = None,
+) -> QuerySet[ComplianceResult]:
+    """The results behind a figure of the dashboard: ``status`` on day ``on`` (met, not_met —
+    periods ended before ``on`` — or not_due), optionally of one action, one phase and one
+    depth below ``org``; with their orgs, in tree order."""
+    qs = _results(user=user, campaign=campaign, org=org, on=on)
+    if status == "met":
+        qs = qs.filter(status=Status.MET)
+    elif status == "not_due":
+        qs = qs.filter(Q(status=Status.NOT_DUE) | Q(status=Status.NOT_MET, period_end__gte=on))
+    elif status == "all":
+        qs = qs.exclude(status=Status.NO_RECORDS)
+    else:
+        qs = qs.filter(status=Status.NOT_MET, period_end__lt=on)
+    rules = _campaign_rules(campaign)
+    if action is not None:
+        qs = qs.filter(requirement_id__in=[r.requirement_id for r in rules if r.action_id == action.pk])
+    if phase is not None:
+        qs = qs.filter(requirement_id__in=[r.requirement_id for r in rules if phase_name(r.action) == phase])
+    if rel_depth is not None:
+        qs = qs.annotate(_len=Length("org_path")).filter(_len=len(org.path) + rel_depth * STEPLEN)
+    return qs.select_related("org", "requirement").order_by("org_path", "period_start")
 
 
 def _phase_order(campaign: Campaign) -> list[str]:
@@ -209,12 +337,7 @@ def lagging_units(
     *, user: Any, campaign: Campaign, org: Org, on: dt.date, action: RequiredAction | None = None
 ) -> QuerySet[ComplianceResult]:
     """The results behind 未达标 figures (periods ended before ``on``), with their orgs."""
-    qs = _results(user=user, campaign=campaign, org=org, on=on).filter(
-        status=Status.NOT_MET, period_end__lt=on
-    )
-    if action is not None:
-        qs = qs.filter(requirement__campaign_rule__action=action)
-    return qs.select_related("org", "requirement").order_by("org_path", "period_start")
+    return records_behind(user=user, campaign=campaign, org=org, on=on, action=action, status="not_met")
 
 
 def deadlines_soon(

@@ -240,6 +240,8 @@ def load_templates() -> dict[str, Template]:
 
 def get_template(code: str) -> Template:
     templates = load_templates()
+    if code not in templates and code.replace("_", "-") in templates:
+        code = code.replace("_", "-")  # the file's name (xjp_thought_2023) names it too
     if code not in templates:
         raise TemplateError([f"没有编码为 {code} 的主题教育模板（可用：{'、'.join(sorted(templates))}）"])
     return templates[code]
