@@ -75,6 +75,32 @@ ENDPOINTS = [
     ),
     Endpoint("campaigns:dashboard", _page("campaigns:dashboard"), PAGE, PAGE_OUT, shows=_shows_name),
     Endpoint("campaigns:lagging", _page("campaigns:lagging"), PAGE, PAGE_OUT),
+    # The records behind any figure (here every status): the inside branch's own results.
+    Endpoint(
+        "campaigns:lagging",
+        lambda w, s: _page("campaigns:lagging")(w, s) + "&status=all",
+        PAGE,
+        PAGE_OUT,
+        shows=lambda w, role: ["第一支部", "集中学习"],
+    ),
+    # Units without campaign activity (the list itself is checked in test_dashboard.py).
+    Endpoint(
+        "campaigns:idle",
+        _page("campaigns:idle"),
+        PAGE,
+        PAGE_OUT,
+        shows=lambda w, role: ["个（本期有主题教育规定动作"],
+    ),
+    Endpoint(
+        "campaigns:uniform", _page("campaigns:uniform"), PAGE, PAGE_OUT, shows=lambda w, role: ["上下一般粗"]
+    ),
+    Endpoint(
+        "campaigns:burden",
+        _page("campaigns:burden"),
+        PAGE,
+        PAGE_OUT,
+        shows=lambda w, role: ["一周一计划 <strong data-plans-asked>"],
+    ),
     Endpoint("campaigns:todo", _page("campaigns:todo"), PAGE, PAGE_OUT, shows=lambda w, role: ["集中学习"]),
     Endpoint(
         "campaigns:weekly",
