@@ -227,11 +227,12 @@ def month_of(on: dt.date) -> tuple[dt.date, dt.date]:
 
 
 def _mondays(start: dt.date, end: dt.date) -> list[dt.date]:
-    day = start + dt.timedelta(days=(7 - start.weekday()) % 7)
+    """The Mondays of the weeks of a month: a week belongs to the month of its Thursday."""
+    thursday = start + dt.timedelta(days=(3 - start.weekday()) % 7)
     out = []
-    while day <= end:
-        out.append(day)
-        day += dt.timedelta(days=7)
+    while thursday <= end:
+        out.append(thursday - dt.timedelta(days=3))
+        thursday += dt.timedelta(days=7)
     return out
 
 
@@ -267,9 +268,13 @@ def burden(*, user: Any, campaign: Campaign, org: Org, on: dt.date) -> dict[str,
         _subtree_q(user, org, "org_path"), held_on__gte=start, held_on__lte=end, deleted_at__isnull=True
     )
     base = len(org.path)
-    for length, n in units.annotate(n_len=Length("org__path")).values_list("n_len").annotate(n=Count("pk")):
+    for length, n in (
+        units.order_by().annotate(n_len=Length("org__path")).values_list("n_len").annotate(n=Count("pk"))
+    ):
         level((length - base) // STEPLEN).plans_asked += n * len(mondays)
-    for length, n in plans.annotate(n_len=Length("org_path")).values_list("n_len").annotate(n=Count("pk")):
+    for length, n in (
+        plans.order_by().annotate(n_len=Length("org_path")).values_list("n_len").annotate(n=Count("pk"))
+    ):
         level((length - base) // STEPLEN).plans_filed += n
     for length, n in (
         records.order_by().annotate(n_len=Length("org_path")).values_list("n_len").annotate(n=Count("pk"))
@@ -288,6 +293,7 @@ def burden(*, user: Any, campaign: Campaign, org: Org, on: dt.date) -> dict[str,
         counts = (
             Org.objects.alive()
             .filter(path__startswith=org.path, depth__gt=org.depth)
+            .order_by()
             .values_list("depth")
             .annotate(n=Count("pk"))
         )
