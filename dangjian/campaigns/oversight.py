@@ -70,29 +70,28 @@ def copied_plans(*, user: Any, campaign: Campaign, org: Org, week_start: dt.date
     plans = list(
         WeeklyPlan.objects.filter(campaign=campaign, week_start=week_start)
         .filter(_subtree_q(user, org, "org_path") | Q(org_path__in=_ancestor_paths(org.path)))
-        .select_related("org")
+        .values_list("pk", "org_id", "org_path")
     )
     if not plans:
         return []
     texts: dict[int, list[str]] = defaultdict(list)
-    for plan_id, text in (
-        WeeklyPlanItem.objects.filter(plan__in=plans)
-        .order_by("plan", "order", "pk")
+    items = (
+        WeeklyPlanItem.objects.filter(plan_id__in=[p[0] for p in plans])
+        .order_by("plan_id", "order", "pk")
         .values_list("plan_id", "text")
-    ):
+    )
+    for plan_id, text in items:
         texts[plan_id].append(normalise(text))
-    by_path = {p.org_path: p for p in plans}
-    out = []
-    for p in sorted(plans, key=lambda p: p.org_path):
-        if not p.org_path.startswith(org.path) or not texts[p.pk]:
+    by_path = {path: (pk, org_id) for pk, org_id, path in plans}
+    hits = []
+    for pk, org_id, path in sorted(plans, key=lambda p: p[2]):
+        if not path.startswith(org.path) or not texts[pk]:
             continue
-        above = next(
-            (by_path[a] for a in reversed(_ancestor_paths(p.org_path)) if a in by_path),
-            None,
-        )
-        if above is not None and texts[above.pk] == texts[p.pk]:
-            out.append(Copy("计划", p.org, above.org, "；".join(texts[p.pk])[:80], week_start))
-    return out
+        above = next((by_path[a] for a in reversed(_ancestor_paths(path)) if a in by_path), None)
+        if above is not None and texts[above[0]] == texts[pk]:
+            hits.append((org_id, above[1], "；".join(texts[pk])[:80]))
+    orgs = Org.objects.in_bulk({h[0] for h in hits} | {h[1] for h in hits})
+    return [Copy("计划", orgs[o], orgs[a], text, week_start) for o, a, text in hits]
 
 
 def _ancestor_paths(path: str) -> list[str]:
@@ -178,25 +177,30 @@ def idle_units(*, user: Any, campaign: Campaign, org: Org, on: dt.date) -> list[
 
 def _cache_key(name: str, user: Any, campaign: Campaign, org: Org, on: dt.date) -> str:
     subtree = compliance.sees_subtree(user=user, org=org)
-    return f"campaign:{name}:{campaign.pk}:{org.pk}:{int(subtree)}:{on.isoformat()}"
+    started = campaign.created_at.timestamp()  # a campaign re-created under the same id is another
+    return f"campaign:{name}:{campaign.pk}:{started}:{org.pk}:{int(subtree)}:{on.isoformat()}"
 
 
 def dashboard_counts(*, user: Any, campaign: Campaign, org: Org, on: dt.date) -> dict[str, Any]:
-    """The dashboard's slower figures (units without activity, copied records), each read at
-    most every ``CACHE_SECONDS`` per org and day; the pages behind them read afresh."""
+    """The dashboard's slower figures (units without activity, copied plans and records), read
+    at most every ``CACHE_SECONDS`` per org and day; the pages behind them read afresh."""
     key = _cache_key("counts", user, campaign, org, on)
     found = cache.get(key)
     if found is None:
         idle = idle_units(user=user, campaign=campaign, org=org, on=on)
+        plans = copied_plans(
+            user=user, campaign=campaign, org=org, week_start=on - dt.timedelta(days=on.weekday())
+        )
         copies = copied_records(user=user, campaign=campaign, org=org, on=on)
         found = {
             "idle_count": len(idle),
-            "idle_ids": [o.pk for o in idle[:20]],
+            "idle": [(o.pk, o.name) for o in idle[:20]],
+            "copied_plans": len(plans),
+            "copied_plan_units": [c.org.name for c in plans[:5]],
             "copied_records": len(copies),
         }
         cache.set(key, found, CACHE_SECONDS)
-    idle_orgs = Org.objects.in_bulk(found["idle_ids"])
-    return {**found, "idle": [idle_orgs[i] for i in found["idle_ids"] if i in idle_orgs]}
+    return found
 
 
 # ---------------------------------------------------------------- burden (DESIGN decision 7)

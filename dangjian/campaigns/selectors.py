@@ -189,15 +189,18 @@ def _cells(
     own = (
         ComplianceResult.objects.filter(org_id__in=org_ids, requirement_id__in=rule_ids, period_start__lte=on)
         .exclude(status=Status.NO_RECORDS)
+        .order_by()
         .values_list("org_id", "requirement_id", "period_key", "status")
     )
     for org_id, rid, key, status in own:
         yield org_id, rid, 0, _status_on(status, _period_end(key), on), 1
     if not subtree:
         return
-    rolls = ComplianceRollup.objects.filter(
-        org_id__in=org_ids, requirement_id__in=rule_ids, period_start__lte=on
-    ).values_list("org_id", "requirement_id", "period_key", "rel_depth", "met", "not_met", "not_due")
+    rolls = (
+        ComplianceRollup.objects.filter(org_id__in=org_ids, requirement_id__in=rule_ids, period_start__lte=on)
+        .order_by()
+        .values_list("org_id", "requirement_id", "period_key", "rel_depth", "met", "not_met", "not_due")
+    )
     for org_id, rid, key, rel, met, not_met, not_due in rolls:
         if met:
             yield org_id, rid, rel, Status.MET, met
@@ -270,11 +273,14 @@ def unit_progress(*, user: Any, campaign: Campaign, org: Org, on: dt.date) -> li
     cells), in tree order; empty for roles that see only their own org."""
     if not compliance.sees_subtree(user=user, org=org):
         return []
-    children = list(
-        compliance.compliance_orgs(user=user)
-        .filter(path__startswith=org.path, depth=org.depth + 1)
+    children = [
+        c
+        for c in Org.objects.alive()
+        .filter(policy.subtree_q("path", org.path), depth=org.depth + 1)
+        .only("pk", "path", "depth", "name")
         .order_by("path")
-    )
+        if policy.allows_path(user, PERM, c.path)
+    ]
     units = {c.pk: UnitFigure(c) for c in children}
     action_of = {r.requirement_id: r.action_id for r in _campaign_rules(campaign)}
     for org_id, rid, _rel, status, n in _cells(campaign=campaign, org_ids=list(units), on=on, subtree=True):
@@ -345,7 +351,7 @@ def deadlines_soon(
 ) -> list[tuple[RequiredAction, dt.date]]:
     """Required actions due within ``days`` from ``on`` (one-off deadlines and period ends)."""
     out = []
-    for r in BatchRule.objects.filter(batch__campaign=campaign).select_related("action", "requirement"):
+    for r in _campaign_rules(campaign):
         due = r.requirement.deadline
         if due is not None and on <= due <= on + dt.timedelta(days=days):
             out.append((r.action, due))

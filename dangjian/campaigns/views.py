@@ -129,13 +129,16 @@ def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
             ],
             "units": [(u, [(a, u.actions.get(a.action.pk)) for a in data["actions"]]) for u in units],
             "counts": oversight.dashboard_counts(user=request.user, campaign=campaign, org=org, on=on),
-            "copied_plans": oversight.copied_plans(
-                user=request.user, campaign=campaign, org=org, week_start=week_start
-            ),
             "week": week_label(week_start),
             "soon": selectors.deadlines_soon(campaign=campaign, on=on),
             "lagging_url": base,
             "subtree": compliance.sees_subtree(user=request.user, org=org),
+            # Reversed once: the tables repeat them per cell.
+            "on_iso": on.isoformat(),
+            "lagging_base": reverse("campaigns:lagging", args=[campaign.pk]),
+            "dashboard_base": reverse("campaigns:dashboard", args=[campaign.pk]),
+            "todo_base": reverse("campaigns:todo", args=[campaign.pk]),
+            "activities_base": reverse("activities:list"),
         },
     )
 
