@@ -127,7 +127,7 @@ def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
                 )
                 for d, fig in data["depths"]
             ],
-            "units": [(u, [(a, u.actions.get(a.action.pk)) for a in data["actions"]]) for u in units],
+            "units": _unit_rows(campaign, on, units, data["actions"]),
             "counts": oversight.dashboard_counts(user=request.user, campaign=campaign, org=org, on=on),
             "week": week_label(week_start),
             "soon": selectors.deadlines_soon(campaign=campaign, on=on),
@@ -141,6 +141,34 @@ def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
             "activities_base": reverse("activities:list"),
         },
     )
+
+
+def _unit_rows(campaign, on: dt.date, units, actions) -> list[dict]:
+    """The 下级单位 table, each figure with the link to the results behind it (built here, not
+    in the template: a prefecture has a dozen units × every action)."""
+    lagging = reverse("campaigns:lagging", args=[campaign.pk])
+    dashboard = reverse("campaigns:dashboard", args=[campaign.pk])
+    rows = []
+    for u in units:
+        q = f"?org={u.org.pk}&on={on.isoformat()}"
+        cells = []
+        for a in actions:
+            fig = u.actions.get(a.action.pk)
+            cells.append(
+                (fig.rate_text, f"{lagging}{q}&action={a.action.pk}&status=all") if fig else ("—", "")
+            )
+        rows.append(
+            {
+                "name": u.org.name,
+                "url": dashboard + q,
+                "figure": u.overall,
+                "met_url": f"{lagging}{q}&status=met",
+                "not_met_url": f"{lagging}{q}&status=not_met",
+                "not_due_url": f"{lagging}{q}&status=not_due",
+                "cells": cells,
+            }
+        )
+    return rows
 
 
 STATUS_LABELS = {**selectors.STATUS_FILTERS, "all": "全部"}
