@@ -226,26 +226,39 @@ def phase_name(action: RequiredAction) -> str:
     return action.phase.name if action.phase else "贯穿始终"
 
 
-def progress(*, user: Any, campaign: Campaign, org: Org, on: dt.date) -> dict[str, Any]:
+def progress(
+    *, user: Any, campaign: Campaign, org: Org, on: dt.date, with_units: bool = False
+) -> dict[str, Any]:
     """Overall, per required action (in order), per phase, per depth below ``org`` and per
-    phase at each depth."""
+    phase at each depth; with ``with_units`` also ``units`` (``unit_progress``), read by the
+    same two queries."""
     action_of = {r.requirement_id: r.action for r in _campaign_rules(campaign)}
     actions = _action_figures(campaign)
     subtree = compliance.sees_subtree(user=user, org=org)
+    units = {c.pk: UnitFigure(c) for c in _children(user=user, org=org)} if with_units and subtree else {}
     overall = Figure()
     depths: dict[int, Figure] = defaultdict(Figure)
     phases: dict[str, Figure] = defaultdict(Figure)
     depth_phases: dict[tuple[int, str], Figure] = defaultdict(Figure)
-    for _org_id, rid, rel, status, n in _cells(campaign=campaign, org_ids=[org.pk], on=on, subtree=subtree):
+    cells = _cells(campaign=campaign, org_ids=[org.pk, *units], on=on, subtree=subtree)
+    for org_id, rid, rel, status, n in cells:
         action = action_of[rid]
         if action.pk not in actions:
+            continue
+        if org_id != org.pk:
+            unit = units[org_id]
+            unit.overall.add(status, n)
+            unit.actions[action.pk].add(status, n)
             continue
         overall.add(status, n)
         actions[action.pk].figure.add(status, n)
         depths[rel].add(status, n)
         phases[phase_name(action)].add(status, n)
         depth_phases[(rel, phase_name(action))].add(status, n)
-    phase_names = [name for name in _phase_order(campaign) if name in phases]
+    order = {
+        phase_name(a.action): (a.action.phase.order if a.action.phase else 1 << 15) for a in actions.values()
+    }
+    phase_names = sorted(phases, key=lambda name: (order.get(name, 1 << 15), name))
     return {
         "org": org,
         "on": on,
@@ -256,6 +269,7 @@ def progress(*, user: Any, campaign: Campaign, org: Org, on: dt.date) -> dict[st
         "depth_phases": {
             d: [depth_phases.get((d, name), Figure()) for name in phase_names] for d in sorted(depths)
         },
+        "units": [u for u in units.values() if u.overall.applicable],
     }
 
 
@@ -268,12 +282,8 @@ class UnitFigure:
     actions: dict[int, Figure] = field(default_factory=lambda: defaultdict(Figure))
 
 
-def unit_progress(*, user: Any, campaign: Campaign, org: Org, on: dt.date) -> list[UnitFigure]:
-    """Each next-level org of ``org`` in scope with its subtree's figures (those with campaign
-    cells), in tree order; empty for roles that see only their own org."""
-    if not compliance.sees_subtree(user=user, org=org):
-        return []
-    children = [
+def _children(*, user: Any, org: Org) -> list[Org]:
+    return [
         c
         for c in Org.objects.alive()
         .filter(policy.subtree_q("path", org.path), depth=org.depth + 1)
@@ -281,7 +291,14 @@ def unit_progress(*, user: Any, campaign: Campaign, org: Org, on: dt.date) -> li
         .order_by("path")
         if policy.allows_path(user, PERM, c.path)
     ]
-    units = {c.pk: UnitFigure(c) for c in children}
+
+
+def unit_progress(*, user: Any, campaign: Campaign, org: Org, on: dt.date) -> list[UnitFigure]:
+    """Each next-level org of ``org`` in scope with its subtree's figures (those with campaign
+    cells), in tree order; empty for roles that see only their own org."""
+    if not compliance.sees_subtree(user=user, org=org):
+        return []
+    units = {c.pk: UnitFigure(c) for c in _children(user=user, org=org)}
     action_of = {r.requirement_id: r.action_id for r in _campaign_rules(campaign)}
     for org_id, rid, _rel, status, n in _cells(campaign=campaign, org_ids=list(units), on=on, subtree=True):
         unit = units[org_id]

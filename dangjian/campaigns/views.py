@@ -103,9 +103,9 @@ def campaign_start_view(request: HttpRequest) -> HttpResponse:
 @require_GET
 def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
     campaign, org, on, error = _context(request, pk)
-    data = selectors.progress(user=request.user, campaign=campaign, org=org, on=on)
+    data = selectors.progress(user=request.user, campaign=campaign, org=org, on=on, with_units=True)
     base = reverse("campaigns:lagging", args=[campaign.pk]) + f"?org={org.pk}&on={on.isoformat()}"
-    units = selectors.unit_progress(user=request.user, campaign=campaign, org=org, on=on)
+    units = data["units"]
     week_start = monday_of(on)
     phase_names = [name for name, _fig in data["phases"]]
     return render(
