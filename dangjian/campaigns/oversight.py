@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.cache import cache
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import Length
 from django.urls import reverse
 
@@ -145,9 +145,10 @@ def copied_records(*, user: Any, campaign: Campaign, org: Org, on: dt.date) -> l
 # ---------------------------------------------------------------- units without activity
 
 
-def idle_units(*, user: Any, campaign: Campaign, org: Org, on: dt.date) -> list[Org]:
+def idle_units(*, user: Any, campaign: Campaign, org: Org, on: dt.date) -> QuerySet[Org]:
     """Orgs judged by the campaign's rules in a period containing ``on`` whose last record of a
-    kind the campaign counts is more than ``selectors.IDLE_DAYS`` days before ``on`` (or none)."""
+    kind the campaign counts is more than ``selectors.IDLE_DAYS`` days before ``on`` (or none);
+    name and path only, in tree order."""
     rule_ids = [r.requirement_id for r in selectors._campaign_rules(campaign)]
     judged = set(
         ComplianceResult.objects.filter(
@@ -172,7 +173,7 @@ def idle_units(*, user: Any, campaign: Campaign, org: Org, on: dt.date) -> list[
         .order_by()
         .values_list("org_id", flat=True)
     )
-    return list(Org.objects.filter(pk__in=judged - active).order_by("path"))
+    return Org.objects.filter(pk__in=sorted(judged - active)).only("pk", "name", "path").order_by("path")
 
 
 def _cache_key(name: str, user: Any, campaign: Campaign, org: Org, on: dt.date) -> str:
@@ -193,7 +194,7 @@ def dashboard_counts(*, user: Any, campaign: Campaign, org: Org, on: dt.date) ->
         )
         copies = copied_records(user=user, campaign=campaign, org=org, on=on)
         found = {
-            "idle_count": len(idle),
+            "idle_count": idle.count(),
             "idle": [(o.pk, o.name) for o in idle[:20]],
             "copied_plans": len(plans),
             "copied_plan_units": [c.org.name for c in plans[:5]],

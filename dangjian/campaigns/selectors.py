@@ -155,6 +155,11 @@ def _campaign_rules(campaign: Campaign) -> list[BatchRule]:
     return cached
 
 
+def rule_actions(campaign: Campaign) -> dict[int, int]:
+    """Requirement id → required action id, for the campaign's engine rules."""
+    return {r.requirement_id: r.action_id for r in _campaign_rules(campaign)}
+
+
 def _results(*, user: Any, campaign: Campaign, org: Org, on: dt.date) -> QuerySet[ComplianceResult]:
     rule_ids = [r.requirement_id for r in _campaign_rules(campaign)]
     qs = ComplianceResult.objects.filter(requirement_id__in=rule_ids, period_start__lte=on)

@@ -53,7 +53,7 @@ def bulletin_context(*, user: Any, campaign: Campaign, org: Org, on: dt.date) ->
     """The template's data for ``org``'s subtree on day ``on``."""
     if on < campaign.starts_on:
         raise BulletinError(f"通报日期 {on} 早于主题教育开始日期 {campaign.starts_on}")
-    data = selectors.progress(user=user, campaign=campaign, org=org, on=on)
+    data = selectors.progress(user=user, campaign=campaign, org=org, on=on, with_units=True)
     overall = data["overall"]
     children = list(
         compliance.compliance_orgs(user=user)
@@ -61,7 +61,7 @@ def bulletin_context(*, user: Any, campaign: Campaign, org: Org, on: dt.date) ->
         .order_by("path")
     )
     # The dashboard's 下级单位 table: the same figures, ranked by rate.
-    ranked = selectors.ranked_units(selectors.unit_progress(user=user, campaign=campaign, org=org, on=on))
+    ranked = selectors.ranked_units(data["units"])
     good = [
         f"{u.org.name}完成率 {rate_text(u.overall.rate)}（完成 {u.overall.met} 项次，未完成 {u.overall.not_met} 项次）。"
         for u in ranked[:TOP_UNITS]
@@ -71,13 +71,17 @@ def bulletin_context(*, user: Any, campaign: Campaign, org: Org, on: dt.date) ->
         f"{selectors.depth_label(d)}：完成 {fig.met} 项次，已判定 {fig.judged} 项次，完成率 {rate_text(fig.rate)}。"
         for d, fig in data["depths"]
     ]
-    lagging = list(selectors.lagging_units(user=user, campaign=campaign, org=org, on=on))
+    action_of = selectors.rule_actions(campaign)
+    lagging = selectors.lagging_units(user=user, campaign=campaign, org=org, on=on).values_list(
+        "requirement_id", "org__name"
+    )
     by_action: dict[int, list[str]] = defaultdict(list)
-    for r in lagging:
-        names = by_action[r.requirement.campaign_rule.action_id]
-        if r.org.name not in names:
-            names.append(r.org.name)
-    idle = oversight.idle_units(user=user, campaign=campaign, org=org, on=on)
+    for requirement_id, name in lagging:
+        names = by_action[action_of[requirement_id]]
+        if name not in names:
+            names.append(name)
+    idle_qs = oversight.idle_units(user=user, campaign=campaign, org=org, on=on)
+    idle = (idle_qs.count(), [o.name for o in idle_qs[:NAMED_LAGGING]])
     copies = oversight.copied_plans(
         user=user, campaign=campaign, org=org, week_start=on - dt.timedelta(days=on.weekday())
     ) + oversight.copied_records(user=user, campaign=campaign, org=org, on=on)
@@ -130,7 +134,7 @@ def _group_text(
     phases: tuple[str, ...],
     data: dict,
     by_action: dict[int, list[str]],
-    idle: list[Org],
+    idle: tuple[int, list[str]],
     copies: list[oversight.Copy],
 ) -> str:
     if title == "部署推进":
@@ -142,9 +146,10 @@ def _group_text(
                 + "，".join(f"{label}完成率 {rate_text(fig.rate)}" for label, fig in rates)
                 + "。"
             )
-        if idle:
-            names = "、".join(o.name for o in idle[:NAMED_LAGGING])
-            more = f"等 {len(idle)} 个单位" if len(idle) > NAMED_LAGGING else ""
+        idle_count, idle_names = idle
+        if idle_count:
+            names = "、".join(idle_names)
+            more = f"等 {idle_count} 个单位" if idle_count > NAMED_LAGGING else ""
             parts.append(f"近 {selectors.IDLE_DAYS} 天没有主题教育活动记录的有{names}{more}。")
         if copies:
             units = list(dict.fromkeys(c.org.name for c in copies))
