@@ -195,7 +195,7 @@ def dashboard_counts(*, user: Any, campaign: Campaign, org: Org, on: dt.date) ->
         copies = copied_records(user=user, campaign=campaign, org=org, on=on)
         found = {
             "idle_count": idle.count(),
-            "idle": [(o.pk, o.name) for o in idle[:20]],
+            "idle": [(o.pk, o.name) for o in idle[:10]],
             "copied_plans": len(plans),
             "copied_plan_units": [c.org.name for c in plans[:5]],
             "copied_records": len(copies),
