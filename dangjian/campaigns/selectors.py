@@ -23,7 +23,6 @@ from typing import Any
 from django.db.models import Q, QuerySet
 from django.db.models.functions import Length
 
-from dangjian.activities.models import ActivityKindEntry
 from dangjian.core import policy
 from dangjian.orgs.models import Org
 from dangjian.requirements import selectors as compliance
@@ -353,10 +352,6 @@ def records_behind(
     return qs.select_related("org", "requirement").order_by("org_path", "period_start")
 
 
-def _phase_order(campaign: Campaign) -> list[str]:
-    return [*campaign.phases.values_list("name", flat=True), "贯穿始终"]
-
-
 def depth_label(rel: int) -> str:
     return "本级" if rel == 0 else f"下{'一二三四五六七八九'[rel - 1] if rel <= 9 else rel}级"
 
@@ -381,15 +376,10 @@ def deadlines_soon(
 
 
 def idle_units(*, user: Any, campaign: Campaign, org: Org, on: dt.date, days: int = IDLE_DAYS) -> list[Org]:
-    """Orgs in the batch scope judged by the campaign (with results) whose last record of a
-    kind the campaign counts is more than ``days`` days before ``on`` (or none)."""
-    judged = _results(user=user, campaign=campaign, org=org, on=on).values("org_id").distinct()
-    kinds = sorted({k for a in campaign.actions.filter(manual=False) for k in a.counts})
-    since = on - dt.timedelta(days=days)
-    active = ActivityKindEntry.objects.filter(
-        kind__in=kinds, is_active=True, held_on__gt=since, held_on__lte=on
-    ).values("org_id")
-    return list(Org.objects.filter(pk__in=judged).exclude(pk__in=active).order_by("path"))
+    """Units without campaign activity in the last ``IDLE_DAYS`` days (``oversight.idle_units``)."""
+    from .oversight import idle_units as idle
+
+    return list(idle(user=user, campaign=campaign, org=org, on=on))
 
 
 def org_todo(*, user: Any, campaign: Campaign, org: Org, on: dt.date) -> list[dict[str, Any]]:
