@@ -26,6 +26,7 @@ from dangjian.orgs.models import Org
 from dangjian.requirements import selectors as compliance
 from dangjian.requirements.models import ComplianceResult, Status
 
+from . import judging
 from .models import BatchRule, Campaign, RequiredAction, WeeklyPlan
 
 PERM = compliance.PERM
@@ -155,9 +156,15 @@ def progress(*, user: Any, campaign: Campaign, org: Org, on: dt.date) -> dict[st
         )
     )
     action_of = {r.requirement_id: r.action for r in rules}
+    # Actions judged from a ledger or by confirmation (``judging``), computed on read.
+    outside_cells = judging.cells(
+        campaign=campaign,
+        on=on,
+        scope=judging.read_scope(subtree=compliance.sees_subtree(user=user, org=org), org=org),
+    )
     actions = {
         a.pk: ActionFigure(a, None)
-        for a in RequiredAction.objects.filter(campaign=campaign, manual=False).select_related("phase")
+        for a in RequiredAction.objects.filter(campaign=campaign).select_related("phase")
     }
     for r in rules:
         fig = actions[r.action_id]
@@ -181,6 +188,14 @@ def progress(*, user: Any, campaign: Campaign, org: Org, on: dt.date) -> dict[st
         actions[action.pk].figure.add(status, n)
         depths[row["length"] // STEPLEN - base].add(status, n)
         phases[action.phase.name if action.phase else "贯穿始终"].add(status, n)
+    for cell in outside_cells:
+        fig = actions[cell.action.pk]
+        if cell.deadline and (fig.deadline is None or cell.deadline > fig.deadline):
+            fig.deadline = cell.deadline
+        overall.add(cell.status, 1)
+        fig.figure.add(cell.status, 1)
+        depths[len(cell.org.path) // STEPLEN - base].add(cell.status, 1)
+        phases[cell.action.phase.name if cell.action.phase else "贯穿始终"].add(cell.status, 1)
     return {
         "org": org,
         "on": on,

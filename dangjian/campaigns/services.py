@@ -61,10 +61,13 @@ def parse_batch_option(text: str) -> BatchDates:
 
 
 def _deadline(action: RequiredAction, template_batch: BatchSpec | None, batch: Batch) -> dt.date | None:
-    """The day a one-off action of ``batch`` is due: the template's deadline moved with the batch
-    (as many days as the batch moved), or the batch's last day."""
+    """The day a one-off action of ``batch`` is due: the day the office set for this batch
+    (``Batch.deadlines``), else the template's deadline moved with the batch (as many days as the
+    batch moved), or the batch's last day."""
     if action.period != PeriodKind.ONCE:
         return None
+    if (batch.deadlines or {}).get(action.code):
+        return dt.date.fromisoformat(batch.deadlines[action.code])
     if action.deadline is None:
         return batch.ends_on
     shift = batch.starts_on - template_batch.starts_on if template_batch is not None else dt.timedelta(0)
@@ -80,8 +83,8 @@ def _write_rules(*, campaign: Campaign, batch: Batch, template: Template | None,
     ids: list[int] = []
     existing = {r.action_id: r for r in batch.rules.select_related("requirement")}
     for action in campaign.actions.all():
-        if action.manual or (action.batch_names and batch.name not in action.batch_names):
-            continue
+        if action.manual or action.ledger or (action.batch_names and batch.name not in action.batch_names):
+            continue  # judged by confirmation or from a ledger (see ``judging``), not by the engine
         deadline = _deadline(action, template_batch, batch)
         messages += deadline_messages(
             campaign.name,
@@ -187,6 +190,7 @@ def campaign_start(
             deadline=a.deadline,
             batch_names=list(a.batches or []),
             manual=a.manual,
+            ledger=a.ledger.stored() if a.ledger is not None else {},
             order=i,
             **fields,
         )
