@@ -57,7 +57,10 @@ class Batch(models.Model):
     ends_on = models.DateField("结束日期")
     orgs = models.ManyToManyField(Org, verbose_name="参加的党组织（含下级）", related_name="+")
     deadlines = models.JSONField(
-        "本批次的截止日期", default=dict, blank=True, help_text="规定动作编码 → 日期（YYYY-MM-DD），覆盖模板日期"
+        "本批次的截止日期",
+        default=dict,
+        blank=True,
+        help_text="规定动作编码 → 日期（YYYY-MM-DD），覆盖模板日期",
     )
 
     class Meta:
@@ -129,7 +132,10 @@ class RequiredAction(models.Model):
     batch_names = models.JSONField("适用批次", default=list, blank=True, help_text="空：全部批次")
     manual = models.BooleanField("人工确认", default=False)
     ledger = models.JSONField(
-        "按台账计数", default=dict, blank=True, help_text="如 {source: typical_cases, positive: 1, negative: 1}"
+        "按台账计数",
+        default=dict,
+        blank=True,
+        help_text="如 {source: typical_cases, positive: 1, negative: 1}",
     )
     note = models.TextField("说明", blank=True)
     order = models.PositiveSmallIntegerField("顺序", default=0)
@@ -337,9 +343,7 @@ class StudyMaterial(TimestampedModel):
     campaign = models.ForeignKey(
         Campaign, verbose_name="主题教育", on_delete=models.CASCADE, related_name="materials"
     )
-    member = models.ForeignKey(
-        "orgs.Member", verbose_name="党员", on_delete=models.CASCADE, related_name="+"
-    )
+    member = models.ForeignKey("orgs.Member", verbose_name="党员", on_delete=models.CASCADE, related_name="+")
     org_path = models.CharField("组织路径", max_length=255, editable=False)
     title = models.CharField("学习资料", max_length=200)
     channel = models.CharField("送达方式", max_length=20)
@@ -367,18 +371,25 @@ class SelfStudy(TimestampedModel):
     campaign = models.ForeignKey(
         Campaign, verbose_name="主题教育", on_delete=models.CASCADE, related_name="self_studies"
     )
-    member = models.ForeignKey(
-        "orgs.Member", verbose_name="党员", on_delete=models.CASCADE, related_name="+"
-    )
+    member = models.ForeignKey("orgs.Member", verbose_name="党员", on_delete=models.CASCADE, related_name="+")
     org_path = models.CharField("组织路径", max_length=255, editable=False)
     kind = models.CharField("类型", max_length=16, choices=SelfStudyKind.choices)
     studied_on = models.DateField("日期")
     content = models.TextField("学习内容和体会", max_length=3000)
     material = models.ForeignKey(
-        StudyMaterial, verbose_name="学习资料", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        StudyMaterial,
+        verbose_name="学习资料",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     activity = models.ForeignKey(
-        "activities.Activity", verbose_name="计入的记录", null=True, blank=True, on_delete=models.SET_NULL,
+        "activities.Activity",
+        verbose_name="计入的记录",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="+",
     )
 

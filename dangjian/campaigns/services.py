@@ -260,3 +260,69 @@ def batch_update(
     )
     _recompute_after_commit(rule_ids)
     return batch
+
+
+@transaction.atomic
+def batch_edit(
+    *,
+    batch: Batch,
+    starts_on: dt.date,
+    ends_on: dt.date,
+    orgs: Sequence[Org],
+    deadlines: dict[str, dt.date | None],
+    actor: Any = None,
+) -> Batch:
+    """The campaign office's edit of a batch: dates, orgs and the deadlines of its one-off actions
+    (``deadlines``: action code → day, None for the template's day moved with the batch). Every
+    deadline must lie inside the batch (so inside the campaign); a batch may not share an org with
+    another batch on a common day. Nothing is saved when anything is wrong."""
+    actions = {
+        a.code: a
+        for a in batch.campaign.actions.filter(period=PeriodKind.ONCE)
+        if not a.batch_names or batch.name in a.batch_names
+    }
+    messages = [
+        f"批次 {batch.name} 没有限期完成的规定动作 {code}" for code in deadlines if code not in actions
+    ]
+    chosen = {code: day for code, day in deadlines.items() if day is not None and code in actions}
+    messages += [
+        f"规定动作 {code}（{actions[code].name}）的截止日期 {day} 不在批次 {batch.name}"
+        f"（{starts_on} 至 {ends_on}）之内，即不在主题教育期间"
+        for code, day in chosen.items()
+        if not starts_on <= day <= ends_on
+    ]
+    if messages:
+        raise CampaignError(messages)
+    old = dict(batch.deadlines or {})
+    batch.deadlines = {code: day.isoformat() for code, day in chosen.items()}
+    batch.save(update_fields=["deadlines"])
+    # Deadlines left to the template move with the batch; check them too (manual ones as well).
+    probe = Batch(name=batch.name, starts_on=starts_on, ends_on=ends_on, deadlines=batch.deadlines)
+    try:
+        tpl = get_template(batch.campaign.template)
+    except TemplateError:
+        tpl = None
+    template_batch = tpl.batch(batch.name) if tpl is not None else None
+    messages = []
+    for code, action in actions.items():
+        if code in chosen:
+            continue
+        day = _deadline(action, template_batch, probe)
+        if day is not None and not starts_on <= day <= ends_on:
+            messages.append(
+                f"规定动作 {code}（{action.name}）按模板顺延的截止日期 {day} 不在批次 {batch.name}"
+                f"（{starts_on} 至 {ends_on}）之内，请填写本批次的截止日期"
+            )
+    if messages:
+        raise CampaignError(messages)
+    batch_update(batch=batch, starts_on=starts_on, ends_on=ends_on, orgs=orgs, actor=actor)
+    if old != batch.deadlines:
+        audit(
+            actor=actor,
+            verb="campaign.batch_deadlines",
+            target=batch,
+            org_path=batch.campaign.root.path,
+            old=old,
+            new=batch.deadlines,
+        )
+    return batch

@@ -19,7 +19,7 @@ from dangjian.core.permissions import Perm
 from dangjian.orgs import selectors as org_selectors
 from dangjian.requirements import selectors as compliance
 
-from . import selectors
+from . import publicity, selectors
 from .forms import StartForm
 from .services import BatchDates, CampaignError, campaign_start
 from .weekly import (
@@ -118,6 +118,7 @@ def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
             "soon": selectors.deadlines_soon(campaign=campaign, on=on),
             "lagging_url": base,
             "subtree": compliance.sees_subtree(user=request.user, org=org),
+            "publicity": publicity.publicity_counts(user=request.user, campaign=campaign, org=org, on=on),
             "children": compliance.compliance_orgs(user=request.user)
             .filter(path__startswith=org.path, depth=org.depth + 1)
             .order_by("path")[:100],

@@ -7,121 +7,337 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('activities', '0006_research_exchange_kind'),
-        ('campaigns', '0002_weekly_plans'),
-        ('orgs', '0010_pii_rekey_hkdf'),
+        ("activities", "0006_research_exchange_kind"),
+        ("campaigns", "0002_weekly_plans"),
+        ("orgs", "0010_pii_rekey_hkdf"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='batch',
-            name='deadlines',
-            field=models.JSONField(blank=True, default=dict, help_text='规定动作编码 → 日期（YYYY-MM-DD），覆盖模板日期', verbose_name='本批次的截止日期'),
+            model_name="batch",
+            name="deadlines",
+            field=models.JSONField(
+                blank=True,
+                default=dict,
+                help_text="规定动作编码 → 日期（YYYY-MM-DD），覆盖模板日期",
+                verbose_name="本批次的截止日期",
+            ),
         ),
         migrations.AddField(
-            model_name='requiredaction',
-            name='ledger',
-            field=models.JSONField(blank=True, default=dict, help_text='如 {source: typical_cases, positive: 1, negative: 1}', verbose_name='按台账计数'),
+            model_name="requiredaction",
+            name="ledger",
+            field=models.JSONField(
+                blank=True,
+                default=dict,
+                help_text="如 {source: typical_cases, positive: 1, negative: 1}",
+                verbose_name="按台账计数",
+            ),
         ),
         migrations.CreateModel(
-            name='StudyMaterial',
+            name="StudyMaterial",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False, verbose_name='创建时间')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='修改时间')),
-                ('org_path', models.CharField(editable=False, max_length=255, verbose_name='组织路径')),
-                ('title', models.CharField(max_length=200, verbose_name='学习资料')),
-                ('channel', models.CharField(max_length=20, verbose_name='送达方式')),
-                ('sent_on', models.DateField(verbose_name='送达日期')),
-                ('campaign', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='materials', to='campaigns.campaign', verbose_name='主题教育')),
-                ('created_by', models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='创建人')),
-                ('member', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='orgs.member', verbose_name='党员')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, editable=False, verbose_name="创建时间"
+                    ),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="修改时间")),
+                ("org_path", models.CharField(editable=False, max_length=255, verbose_name="组织路径")),
+                ("title", models.CharField(max_length=200, verbose_name="学习资料")),
+                ("channel", models.CharField(max_length=20, verbose_name="送达方式")),
+                ("sent_on", models.DateField(verbose_name="送达日期")),
+                (
+                    "campaign",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="materials",
+                        to="campaigns.campaign",
+                        verbose_name="主题教育",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="创建人",
+                    ),
+                ),
+                (
+                    "member",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="orgs.member",
+                        verbose_name="党员",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '学习资料送达',
-                'verbose_name_plural': '学习资料送达',
-                'ordering': ['-sent_on', '-pk'],
+                "verbose_name": "学习资料送达",
+                "verbose_name_plural": "学习资料送达",
+                "ordering": ["-sent_on", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='SelfStudy',
+            name="SelfStudy",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False, verbose_name='创建时间')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='修改时间')),
-                ('org_path', models.CharField(editable=False, max_length=255, verbose_name='组织路径')),
-                ('kind', models.CharField(choices=[('study', '自学'), ('analysis', '党性分析')], max_length=16, verbose_name='类型')),
-                ('studied_on', models.DateField(verbose_name='日期')),
-                ('content', models.TextField(max_length=3000, verbose_name='学习内容和体会')),
-                ('activity', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='activities.activity', verbose_name='计入的记录')),
-                ('campaign', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='self_studies', to='campaigns.campaign', verbose_name='主题教育')),
-                ('created_by', models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='创建人')),
-                ('member', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='orgs.member', verbose_name='党员')),
-                ('material', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='campaigns.studymaterial', verbose_name='学习资料')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, editable=False, verbose_name="创建时间"
+                    ),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="修改时间")),
+                ("org_path", models.CharField(editable=False, max_length=255, verbose_name="组织路径")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("study", "自学"), ("analysis", "党性分析")],
+                        max_length=16,
+                        verbose_name="类型",
+                    ),
+                ),
+                ("studied_on", models.DateField(verbose_name="日期")),
+                ("content", models.TextField(max_length=3000, verbose_name="学习内容和体会")),
+                (
+                    "activity",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="activities.activity",
+                        verbose_name="计入的记录",
+                    ),
+                ),
+                (
+                    "campaign",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="self_studies",
+                        to="campaigns.campaign",
+                        verbose_name="主题教育",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="创建人",
+                    ),
+                ),
+                (
+                    "member",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="orgs.member",
+                        verbose_name="党员",
+                    ),
+                ),
+                (
+                    "material",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="campaigns.studymaterial",
+                        verbose_name="学习资料",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '自学和党性分析',
-                'verbose_name_plural': '自学和党性分析',
-                'ordering': ['-studied_on', '-pk'],
+                "verbose_name": "自学和党性分析",
+                "verbose_name_plural": "自学和党性分析",
+                "ordering": ["-studied_on", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='ActionConfirmation',
+            name="ActionConfirmation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False, verbose_name='创建时间')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='修改时间')),
-                ('org_path', models.CharField(editable=False, max_length=255, verbose_name='组织路径')),
-                ('done_on', models.DateField(verbose_name='完成日期')),
-                ('note', models.TextField(max_length=1000, verbose_name='说明')),
-                ('attachment', models.FileField(blank=True, upload_to='campaigns/%Y/%m/', verbose_name='佐证材料')),
-                ('attachment_name', models.CharField(blank=True, max_length=200, verbose_name='附件文件名')),
-                ('withdrawn_at', models.DateTimeField(blank=True, null=True, verbose_name='撤回时间')),
-                ('withdraw_note', models.CharField(blank=True, max_length=200, verbose_name='撤回原因')),
-                ('action', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='confirmations', to='campaigns.requiredaction', verbose_name='规定动作')),
-                ('created_by', models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='创建人')),
-                ('org', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='orgs.org', verbose_name='组织')),
-                ('withdrawn_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='撤回人')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, editable=False, verbose_name="创建时间"
+                    ),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="修改时间")),
+                ("org_path", models.CharField(editable=False, max_length=255, verbose_name="组织路径")),
+                ("done_on", models.DateField(verbose_name="完成日期")),
+                ("note", models.TextField(max_length=1000, verbose_name="说明")),
+                (
+                    "attachment",
+                    models.FileField(blank=True, upload_to="campaigns/%Y/%m/", verbose_name="佐证材料"),
+                ),
+                ("attachment_name", models.CharField(blank=True, max_length=200, verbose_name="附件文件名")),
+                ("withdrawn_at", models.DateTimeField(blank=True, null=True, verbose_name="撤回时间")),
+                ("withdraw_note", models.CharField(blank=True, max_length=200, verbose_name="撤回原因")),
+                (
+                    "action",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="confirmations",
+                        to="campaigns.requiredaction",
+                        verbose_name="规定动作",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="创建人",
+                    ),
+                ),
+                (
+                    "org",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="orgs.org",
+                        verbose_name="组织",
+                    ),
+                ),
+                (
+                    "withdrawn_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="撤回人",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '规定动作人工确认',
-                'verbose_name_plural': '规定动作人工确认',
-                'ordering': ['-created_at', '-pk'],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('withdrawn_at__isnull', True)), fields=('action', 'org'), name='confirmation_current_unique', violation_error_message='该组织已确认过此规定动作')],
+                "verbose_name": "规定动作人工确认",
+                "verbose_name_plural": "规定动作人工确认",
+                "ordering": ["-created_at", "-pk"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("withdrawn_at__isnull", True)),
+                        fields=("action", "org"),
+                        name="confirmation_current_unique",
+                        violation_error_message="该组织已确认过此规定动作",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Publicity',
+            name="Publicity",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False, verbose_name='创建时间')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='修改时间')),
-                ('org_path', models.CharField(editable=False, max_length=255, verbose_name='组织路径')),
-                ('media', models.CharField(max_length=100, verbose_name='媒体名称')),
-                ('level', models.CharField(choices=[('central', '中央'), ('province', '省级'), ('city', '市级'), ('county', '县级')], max_length=16, verbose_name='媒体级别')),
-                ('title', models.CharField(max_length=200, verbose_name='标题')),
-                ('published_on', models.DateField(verbose_name='刊发日期')),
-                ('link', models.URLField(blank=True, max_length=500, verbose_name='链接')),
-                ('campaign', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='publicity', to='campaigns.campaign', verbose_name='主题教育')),
-                ('created_by', models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='创建人')),
-                ('org', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='orgs.org', verbose_name='单位')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, editable=False, verbose_name="创建时间"
+                    ),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="修改时间")),
+                ("org_path", models.CharField(editable=False, max_length=255, verbose_name="组织路径")),
+                ("media", models.CharField(max_length=100, verbose_name="媒体名称")),
+                (
+                    "level",
+                    models.CharField(
+                        choices=[
+                            ("central", "中央"),
+                            ("province", "省级"),
+                            ("city", "市级"),
+                            ("county", "县级"),
+                        ],
+                        max_length=16,
+                        verbose_name="媒体级别",
+                    ),
+                ),
+                ("title", models.CharField(max_length=200, verbose_name="标题")),
+                ("published_on", models.DateField(verbose_name="刊发日期")),
+                ("link", models.URLField(blank=True, max_length=500, verbose_name="链接")),
+                (
+                    "campaign",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="publicity",
+                        to="campaigns.campaign",
+                        verbose_name="主题教育",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="创建人",
+                    ),
+                ),
+                (
+                    "org",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="orgs.org",
+                        verbose_name="单位",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '宣传报道',
-                'verbose_name_plural': '宣传报道',
-                'ordering': ['-published_on', '-pk'],
-                'indexes': [models.Index(fields=['campaign', 'org_path'], name='publicity_campaign_path')],
+                "verbose_name": "宣传报道",
+                "verbose_name_plural": "宣传报道",
+                "ordering": ["-published_on", "-pk"],
+                "indexes": [models.Index(fields=["campaign", "org_path"], name="publicity_campaign_path")],
             },
         ),
         migrations.AddIndex(
-            model_name='studymaterial',
-            index=models.Index(fields=['campaign', 'member'], name='material_campaign_member'),
+            model_name="studymaterial",
+            index=models.Index(fields=["campaign", "member"], name="material_campaign_member"),
         ),
         migrations.AddIndex(
-            model_name='selfstudy',
-            index=models.Index(fields=['campaign', 'member'], name='selfstudy_campaign_member'),
+            model_name="selfstudy",
+            index=models.Index(fields=["campaign", "member"], name="selfstudy_campaign_member"),
         ),
     ]
