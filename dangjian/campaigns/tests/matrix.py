@@ -189,8 +189,10 @@ ENDPOINTS = [
     ),
     Endpoint(
         "campaigns:confirm",
-        lambda w, s: reverse("campaigns:confirm", args=[w.campaign.pk])
-        + f"?org={_county(w, s).pk}&action={w.manual_action.pk}",
+        lambda w, s: (
+            reverse("campaigns:confirm", args=[w.campaign.pk])
+            + f"?org={_county(w, s).pk}&action={w.manual_action.pk}"
+        ),
         (302, 200, 200, 404, 403, 404),
         (302, 200, 404, 404, 403, 404),
     ),
