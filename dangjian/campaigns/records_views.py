@@ -24,8 +24,8 @@ from dangjian.core.permissions import Perm
 from dangjian.orgs import selectors as org_selectors
 from dangjian.requirements import selectors as compliance
 
-from . import confirmations, publicity, selectors
-from .models import Batch, PublicityLevel
+from . import confirmations, publicity, selectors, selfstudy
+from .models import Batch, PublicityLevel, SelfStudy, SelfStudyKind, StudyMaterial
 from .services import CampaignError, batch_edit
 from .views import _context
 
@@ -296,4 +296,131 @@ def batch_edit_view(request: HttpRequest, pk: int, batch_pk: int) -> HttpRespons
             "errors": errors,
         },
         status=400 if errors else 200,
+    )
+
+
+# ---------------------------------------------------------------- 流动党员、三新 自学
+
+
+class MaterialForm(StyledForm):
+    title = forms.CharField(label="学习资料", max_length=200)
+    channel = forms.ChoiceField(label="送达方式", choices=[(c, c) for c in selfstudy.CHANNELS])
+    sent_on = _date_field("送达日期")
+    members = forms.TypedMultipleChoiceField(
+        label="送达的党员", coerce=int, choices=(), widget=forms.CheckboxSelectMultiple
+    )
+
+    def __init__(self, *args: Any, members: Any = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["members"].choices = [(m.pk, f"{m.name}（{why}）") for m, why in members]
+        self.fields["members"].widget.attrs["class"] = "form-check-input"
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def materials(request: HttpRequest, pk: int) -> HttpResponse:
+    """The branch's page: its 流动党员 and 三新 members, materials sent, their self-study."""
+    campaign = selectors.access_campaign(user=request.user, pk=pk)
+    org = org_selectors.access_org(user=request.user, pk=request.GET.get("org") or 0, perm=Perm.ACTIVITY_VIEW)
+    if not org.path.startswith(campaign.root.path):
+        raise policy.not_found()
+    today = timezone.localdate()
+    eligible = selfstudy.eligible_members(org=org, on=today)
+    can_send = selfstudy.can_send(request.user, org)
+    form = MaterialForm(request.POST or None, members=eligible, initial={"sent_on": today})
+
+    def page(f: MaterialForm, status: int = 200) -> HttpResponse:
+        return render(
+            request,
+            "campaigns/materials.html",
+            {
+                "campaign": campaign,
+                "org": org,
+                "form": f if can_send else None,
+                "eligible": eligible,
+                **selfstudy.branch_records(user=request.user, campaign=campaign, org=org),
+            },
+            status=status,
+        )
+
+    if request.method != "POST":
+        return page(form)
+    if not can_send:
+        raise PermissionDenied("您无权为该组织登记学习资料送达")
+    by_pk = {m.pk: m for m, _ in eligible}
+    return run_form(
+        request,
+        form=form,
+        run=lambda cd: selfstudy.material_send(
+            campaign=campaign,
+            members=[by_pk[i] for i in cd["members"] if i in by_pk],
+            actor=request.user,
+            title=cd["title"],
+            channel=cd["channel"],
+            sent_on=cd["sent_on"],
+        ),
+        done="已登记学习资料送达",
+        success=lambda: redirect(reverse("campaigns:materials", args=[campaign.pk]) + f"?org={org.pk}"),
+        failure=lambda f: page(f, 400),
+    )
+
+
+class SelfStudyForm(StyledForm):
+    campaign = forms.TypedChoiceField(label="主题教育", coerce=int, choices=())
+    kind = forms.ChoiceField(label="类型", choices=SelfStudyKind.choices)
+    studied_on = _date_field("日期")
+    content = forms.CharField(
+        label="学习内容和体会", max_length=3000, widget=forms.Textarea(attrs={"rows": 6})
+    )
+
+    def __init__(self, *args: Any, campaigns: Any = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["campaign"].choices = [(c.pk, c.name) for c in campaigns]
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def self_study(request: HttpRequest) -> HttpResponse:
+    """The member's own page (phone-friendly): record 自学 / 党性分析; see materials sent."""
+    member = getattr(request.user, "member", None)
+    if member is None or member.deleted_at is not None:
+        raise PermissionDenied("您的账号没有关联党员信息，请联系党务管理员关联")
+    today = timezone.localdate()
+    campaigns = list(selfstudy.member_campaigns(member=member, on=today))
+    form = SelfStudyForm(request.POST or None, campaigns=campaigns, initial={"studied_on": today})
+    context = {
+        "member": member,
+        "eligible": selfstudy.is_eligible(member, today),
+        "campaigns": campaigns,
+        "materials": StudyMaterial.objects.filter(member=member).select_related("campaign")[:50],
+        "studies": SelfStudy.objects.filter(member=member).select_related("campaign")[:50],
+    }
+
+    def page(f: SelfStudyForm, status: int = 200) -> HttpResponse:
+        return render(request, "campaigns/self_study.html", {**context, "form": f}, status=status)
+
+    if request.method != "POST":
+        return page(form)
+    by_pk = {c.pk: c for c in campaigns}
+
+    def run(cd: dict[str, Any]) -> None:
+        campaign = by_pk.get(cd["campaign"])
+        if campaign is None:
+            raise ValidationError({"campaign": "请选择您所在党组织参加的主题教育"})
+        selfstudy.self_study_record(
+            campaign=campaign,
+            member=member,
+            actor=request.user,
+            kind=cd["kind"],
+            studied_on=cd["studied_on"],
+            content=cd["content"],
+        )
+
+    return run_form(
+        request,
+        form=form,
+        run=run,
+        done="已记录，计入主题教育交流研讨",
+        success=lambda: redirect("campaigns:self_study"),
+        failure=lambda f: page(f, 400),
     )

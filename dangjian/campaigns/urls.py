@@ -22,4 +22,6 @@ urlpatterns = [
         "confirmations/<int:cpk>/withdraw/", records_views.confirmation_withdraw, name="confirmation_withdraw"
     ),
     path("<int:pk>/batches/<int:batch_pk>/", records_views.batch_edit_view, name="batch_edit"),
+    path("<int:pk>/materials/", records_views.materials, name="materials"),
+    path("self-study/", records_views.self_study, name="self_study"),
 ]

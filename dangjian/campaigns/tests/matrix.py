@@ -59,7 +59,7 @@ def _extend_records(world, today):
     from dangjian.campaigns.confirmations import confirmation_create
     from dangjian.campaigns.publicity import publicity_create
 
-    for side, org in (("inside", world.branch_a1), ("outside", world.branch_b1)):
+    for org in (world.branch_a1, world.branch_b1):
         publicity_create(
             campaign=world.campaign,
             org=org,
@@ -234,6 +234,21 @@ ENDPOINTS = [
         method="POST",
         json=True,
         data=lambda w, s: {"note": "误报"},
+    ),
+    # 流动党员、三新: the branch's page (read by whoever reads its figures; the form for those who
+    # record its org life) and the member's own page (only an account linked to a member).
+    Endpoint(
+        "campaigns:materials",
+        lambda w, s: reverse("campaigns:materials", args=[w.campaign.pk]) + f"?org={_org(w, s).pk}",
+        PAGE,
+        PAGE_OUT,
+        shows=lambda w, role: ["流动党员和三新党员学习"],
+    ),
+    Endpoint(
+        "campaigns:self_study",
+        lambda w, s: reverse("campaigns:self_study"),
+        (302, 403, 403, 403, 200, 403),
+        shows=lambda w, role: ["主题教育自学和党性分析"],
     ),
     # 批次调整: the lead org's office (示例市委's; only the system administrator here).
     Endpoint(

@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from dangjian.accounts.tests.factories import make_user
 from dangjian.campaigns.models import BatchRule
-from dangjian.campaigns.services import BatchDates, CampaignError, batch_edit, campaign_start
+from dangjian.campaigns.services import CampaignError, batch_edit, campaign_start
 from dangjian.core.permissions import Role
 
 pytestmark = pytest.mark.django_db
