@@ -259,7 +259,7 @@ def org_todo(*, user: Any, campaign: Campaign, org: Org, on: dt.date) -> list[di
         .select_related("requirement", "requirement__campaign_rule__action")
         .order_by("period_end", "requirement__order")
     )
-    return [
+    items = [
         {
             "action": r.requirement.campaign_rule.action,
             "due": r.period_end,
@@ -269,6 +269,13 @@ def org_todo(*, user: Any, campaign: Campaign, org: Org, on: dt.date) -> list[di
         }
         for r in rows
     ]
+    # Actions counted from a ledger or confirmed by hand (``judging``), still open for the org.
+    items += [
+        {"action": c.action, "due": c.deadline, "count": None, "required": None, "explanation": c.explanation}
+        for c in judging.cells(campaign=campaign, on=on, scope=judging.read_scope(subtree=False, org=org))
+        if c.status == Status.NOT_DUE
+    ]
+    return sorted(items, key=lambda i: (i["due"] or dt.date.max, i["action"].order))
 
 
 def weekly_dispatch(*, user: Any, campaign: Campaign, org: Org, week_start: dt.date) -> dict[str, Any]:

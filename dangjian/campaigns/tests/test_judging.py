@@ -210,3 +210,12 @@ def test_confirm_page_and_api(client, tree, running):
         content_type="application/json",
     )
     assert response.status_code == 422 and "NOPE" in response.content.decode()
+
+
+def test_open_ledger_actions_are_on_the_org_todo_list(client, tree, running):
+    client.force_login(make_user(Role.ORG_ADMIN, tree["county_a"], username="county"))
+    html = client.get(
+        reverse("campaigns:todo", args=[running.pk]) + f"?org={tree['county_a'].pk}"
+    ).content.decode()
+    table = html.split('id="todo-table"')[1]
+    assert "正反面典型案例各 1 个" in table and "正面典型 0/1，反面典型 0/1" in table
