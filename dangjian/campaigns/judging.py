@@ -129,10 +129,10 @@ def cells(
             ids = [o.pk for o in orgs]
             confirmed: dict[int, ActionConfirmation] = {}
             if action.manual:
-                for c in ActionConfirmation.objects.filter(
+                for row in ActionConfirmation.objects.filter(
                     action=action, org_id__in=ids, withdrawn_at__isnull=True, done_on__lte=on
                 ).select_related("created_by"):
-                    confirmed[c.org_id] = c
+                    confirmed[row.org_id] = row
             counts: dict[int, Any] = {}
             if action.ledger:
                 counter = get_counter(action.ledger["source"])
@@ -140,15 +140,15 @@ def cells(
                     counts = {k: dict(v) for k, v in counter.count(ids, batch.starts_on, until).items()}
             deadline = action_deadline(action, batch, campaign.template) or batch.ends_on
             for org in orgs:
-                c = counts.get(org.pk, {}) if action.ledger else None
-                met = (org.pk in confirmed) or (c is not None and _ledger_met(action, c))
+                got = counts.get(org.pk, {}) if action.ledger else None
+                met = (org.pk in confirmed) or (got is not None and _ledger_met(action, got))
                 if met:
                     status = Status.MET
                 elif deadline < on:
                     status = Status.NOT_MET
                 else:
                     status = Status.NOT_DUE
-                out.append(Cell(action, batch, org, deadline, status, confirmed.get(org.pk), c))
+                out.append(Cell(action, batch, org, deadline, status, confirmed.get(org.pk), got))
     return out
 
 
