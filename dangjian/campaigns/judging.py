@@ -97,6 +97,15 @@ def _applies_q(action: RequiredAction) -> Q:
     return q
 
 
+def _applies(action: RequiredAction, org: Org) -> bool:
+    a = action.applies_to or {}
+    if org.kind not in (a.get("kinds") or []):
+        return False
+    if a.get("leadership_team") is not None and org.leadership_team != a["leadership_team"]:
+        return False
+    return a.get("sectors") is None or org.sector in a["sectors"]
+
+
 def cells(
     *,
     campaign: Campaign,
@@ -120,10 +129,21 @@ def cells(
         for path in roots:
             within |= policy.subtree_q("path", path)
         until = min(on, batch.ends_on)
-        for action in actions:
-            if action.batch_names and batch.name not in action.batch_names:
-                continue
-            orgs = list(Org.objects.alive().filter(_applies_q(action), within, scope).order_by("path"))
+        mine = [a for a in actions if not a.batch_names or batch.name in a.batch_names]
+        if not mine:
+            continue
+        # One read of the orgs any of these actions may apply to; each action keeps its own.
+        any_q = Q(pk__in=[])
+        for action in mine:
+            any_q |= _applies_q(action)
+        candidates = list(
+            Org.objects.alive()
+            .filter(any_q, within, scope)
+            .only("id", "path", "name", "kind", "sector", "leadership_team", "depth")
+            .order_by("path")
+        )
+        for action in mine:
+            orgs = [o for o in candidates if _applies(action, o)]
             if not orgs:
                 continue
             ids = [o.pk for o in orgs]
