@@ -119,6 +119,7 @@ def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
             "lagging_url": base,
             "subtree": compliance.sees_subtree(user=request.user, org=org),
             "publicity": publicity.publicity_counts(user=request.user, campaign=campaign, org=org, on=on),
+            "can_edit_batches": policy.allows_path(request.user, Perm.CAMPAIGN_CHANGE, campaign.root.path),
             "children": compliance.compliance_orgs(user=request.user)
             .filter(path__startswith=org.path, depth=org.depth + 1)
             .order_by("path")[:100],

@@ -139,3 +139,8 @@ def test_the_dashboard_shows_the_count(client, tree, running):
     page = client.get(reverse("campaigns:dashboard", args=[running.pk]))
     assert "中央、省级媒体宣传报道" in page.content.decode()
     assert "<strong>1</strong> 条次" in page.content.decode()
+    # The office of the lead org finds the batch edit there; a county's office does not.
+    assert "调整第二批" in page.content.decode()
+    client.force_login(make_user(Role.ORG_ADMIN, tree["county_a"], username="a"))
+    page = client.get(reverse("campaigns:dashboard", args=[running.pk]) + f"?org={tree['county_a'].pk}")
+    assert "调整第二批" not in page.content.decode() and "流动党员和三新党员学习" in page.content.decode()
