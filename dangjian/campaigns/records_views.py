@@ -25,7 +25,7 @@ from dangjian.orgs import selectors as org_selectors
 from dangjian.requirements import selectors as compliance
 
 from . import confirmations, publicity, selectors, selfstudy
-from .models import Batch, PublicityLevel, SelfStudy, SelfStudyKind, StudyMaterial
+from .models import PublicityLevel, SelfStudyKind
 from .services import CampaignError, batch_edit
 from .views import _context
 
@@ -218,9 +218,7 @@ def batch_edit_view(request: HttpRequest, pk: int, batch_pk: int) -> HttpRespons
     campaign = selectors.access_campaign(user=request.user, pk=pk)
     if not policy.allows_path(request.user, Perm.CAMPAIGN_CHANGE, campaign.root.path):
         raise PermissionDenied("只有主题教育牵头党组织的管理员可以调整批次")
-    batch = Batch.objects.filter(campaign=campaign, pk=batch_pk).prefetch_related("orgs").first()
-    if batch is None:
-        raise policy.not_found()
+    batch = selectors.access_batch(campaign=campaign, pk=batch_pk)
     root = campaign.root
     current = list(batch.orgs.all())
     choices = {
@@ -392,8 +390,7 @@ def self_study(request: HttpRequest) -> HttpResponse:
         "member": member,
         "eligible": selfstudy.is_eligible(member, today),
         "campaigns": campaigns,
-        "materials": StudyMaterial.objects.filter(member=member).select_related("campaign")[:50],
-        "studies": SelfStudy.objects.filter(member=member).select_related("campaign")[:50],
+        **selfstudy.member_records(member=member),
     }
 
     def page(f: SelfStudyForm, status: int = 200) -> HttpResponse:

@@ -27,7 +27,7 @@ from dangjian.requirements import selectors as compliance
 from dangjian.requirements.models import ComplianceResult, Status
 
 from . import judging
-from .models import BatchRule, Campaign, RequiredAction, WeeklyPlan
+from .models import Batch, BatchRule, Campaign, RequiredAction, WeeklyPlan
 
 PERM = compliance.PERM
 STEPLEN = Org.steplen
@@ -296,3 +296,15 @@ def access_plan(*, user: Any, pk: Any, perm: str = PERM) -> WeeklyPlan:
     if plan is None or not policy.allows_path(user, perm, plan.org_path):
         raise policy.not_found()
     return plan
+
+
+def access_batch(*, campaign: Campaign, pk: Any) -> Batch:
+    """A batch of a campaign the caller has already authorised: 404 otherwise."""
+    batch = (
+        Batch.objects.filter(campaign=campaign, pk=pk).prefetch_related("orgs").first()
+        if str(pk).isdigit()
+        else None
+    )
+    if batch is None:
+        raise policy.not_found()
+    return batch

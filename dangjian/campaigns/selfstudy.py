@@ -185,6 +185,14 @@ def branch_records(*, user: Any, campaign: Campaign, org: Org) -> dict[str, Any]
     }
 
 
+def member_records(*, member: Member) -> dict[str, Any]:
+    """The member's own materials received and self-study records (their page)."""
+    return {
+        "materials": list(StudyMaterial.objects.filter(member=member).select_related("campaign")[:50]),
+        "studies": list(SelfStudy.objects.filter(member=member).select_related("campaign")[:50]),
+    }
+
+
 def can_send(user: Any, org: Org) -> bool:
     from dangjian.core.permissions import Perm
 
