@@ -133,6 +133,14 @@ def confirmation_list(request: HttpRequest, pk: int) -> HttpResponse:
     campaign, org, on, error = _context(request, pk)
     subtree = compliance.sees_subtree(user=request.user, org=org)
     cells = confirmations.cells_for(user=request.user, campaign=campaign, org=org, on=on, subtree=subtree)
+    # ?action=<id>&status=not_met: the cells behind one figure of the dashboard.
+    action = request.GET.get("action") or ""
+    status = request.GET.get("status") or ""
+    cells = [
+        c
+        for c in cells
+        if (not action.isdigit() or c.action.pk == int(action)) and (not status or c.status == status)
+    ]
     rows = [(c, c.action.manual and confirmations.can_confirm(request.user, c.org)) for c in cells]
     return render(
         request,

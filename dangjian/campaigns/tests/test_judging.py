@@ -219,3 +219,15 @@ def test_open_ledger_actions_are_on_the_org_todo_list(client, tree, running):
     ).content.decode()
     table = html.split('id="todo-table"')[1]
     assert "正反面典型案例各 1 个" in table and "正面典型 0/1，反面典型 0/1" in table
+
+
+def test_the_cells_behind_one_figure(client, tree, running):
+    client.force_login(make_user(Role.ORG_ADMIN, tree["city"], username="city"))
+    cases = running.actions.get(code="TYPICAL-CASES")
+    url = reverse("campaigns:confirmations", args=[running.pk])
+    later = (running.ends_on + dt.timedelta(days=1)).isoformat()
+    html = client.get(
+        f"{url}?org={tree['city'].pk}&on={later}&action={cases.pk}&status=not_met"
+    ).content.decode()
+    table = html.split('id="confirmations-table"')[1].split("</table>")[0]
+    assert "甲县委" in table and "乙县委" in table and "调研选题" not in table
