@@ -29,7 +29,8 @@ from dangjian.requirements import selectors as compliance
 from dangjian.requirements.engine.periods import parse_span
 from dangjian.requirements.models import ComplianceResult, ComplianceRollup, Status
 
-from .models import BatchRule, Campaign, RequiredAction, WeeklyPlan
+from . import judging
+from .models import Batch, BatchRule, Campaign, RequiredAction, WeeklyPlan
 
 PERM = compliance.PERM
 STEPLEN = Org.steplen
@@ -217,7 +218,7 @@ def _cells(
 def _action_figures(campaign: Campaign) -> dict[int, ActionFigure]:
     actions = {
         a.pk: ActionFigure(a, None)
-        for a in RequiredAction.objects.filter(campaign=campaign, manual=False).select_related("phase")
+        for a in RequiredAction.objects.filter(campaign=campaign).select_related("phase")
     }
     for r in _campaign_rules(campaign):
         fig = actions.get(r.action_id)
@@ -259,6 +260,26 @@ def progress(
         depths[rel].add(status, n)
         phases[phase_name(action)].add(status, n)
         depth_phases[(rel, phase_name(action))].add(status, n)
+    # Actions judged from a ledger or by confirmation (``judging``), computed on read: one
+    # cell each, counted in every figure the engine's cells are.
+    outside = judging.cells(campaign=campaign, on=on, scope=judging.read_scope(subtree=subtree, org=org))
+    base = len(org.path) // STEPLEN
+    unit_of = {u.org.path: u for u in units.values()}
+    unit_len = len(org.path) + STEPLEN
+    for cell in outside:
+        fig = actions[cell.action.pk]
+        if cell.deadline and (fig.deadline is None or cell.deadline > fig.deadline):
+            fig.deadline = cell.deadline
+        overall.add(cell.status, 1)
+        fig.figure.add(cell.status, 1)
+        rel = len(cell.org.path) // STEPLEN - base
+        depths[rel].add(cell.status, 1)
+        phases[phase_name(cell.action)].add(cell.status, 1)
+        depth_phases[(rel, phase_name(cell.action))].add(cell.status, 1)
+        unit = unit_of.get(cell.org.path[:unit_len]) if rel else None
+        if unit is not None:
+            unit.overall.add(cell.status, 1)
+            unit.actions[cell.action.pk].add(cell.status, 1)
     order = {
         phase_name(a.action): (a.action.phase.order if a.action.phase else 1 << 15) for a in actions.values()
     }
@@ -274,6 +295,8 @@ def progress(
             d: [depth_phases.get((d, name), Figure()) for name in phase_names] for d in sorted(depths)
         },
         "units": [u for u in units.values() if u.overall.applicable],
+        # The ledger-counted and confirmed cells (``judging.Cell``) behind the figures above.
+        "outside": outside,
     }
 
 
@@ -299,16 +322,8 @@ def _children(*, user: Any, org: Org) -> list[Org]:
 
 def unit_progress(*, user: Any, campaign: Campaign, org: Org, on: dt.date) -> list[UnitFigure]:
     """Each next-level org of ``org`` in scope with its subtree's figures (those with campaign
-    cells), in tree order; empty for roles that see only their own org."""
-    if not compliance.sees_subtree(user=user, org=org):
-        return []
-    units = {c.pk: UnitFigure(c) for c in _children(user=user, org=org)}
-    action_of = {r.requirement_id: r.action_id for r in _campaign_rules(campaign)}
-    for org_id, rid, _rel, status, n in _cells(campaign=campaign, org_ids=list(units), on=on, subtree=True):
-        unit = units[org_id]
-        unit.overall.add(status, n)
-        unit.actions[action_of[rid]].add(status, n)
-    return [u for u in units.values() if u.overall.applicable]
+    cells), in tree order; empty for roles that see only their own org (``progress``'s units)."""
+    return progress(user=user, campaign=campaign, org=org, on=on, with_units=True)["units"]
 
 
 def ranked_units(units: list[UnitFigure]) -> list[UnitFigure]:
@@ -352,6 +367,32 @@ def records_behind(
     return qs.select_related("org", "requirement").order_by("org_path", "period_start")
 
 
+def outside_behind(
+    *,
+    user: Any,
+    campaign: Campaign,
+    org: Org,
+    on: dt.date,
+    action: RequiredAction | None = None,
+    status: str = "not_met",
+    rel_depth: int | None = None,
+    phase: str | None = None,
+) -> list[judging.Cell]:
+    """The ledger-counted and confirmed cells behind a figure, filtered as ``records_behind``
+    filters the engine's results (the two together are every cell the figure counts)."""
+    if action is not None and not judging.judged_here(action):
+        return []
+    scope = judging.read_scope(subtree=compliance.sees_subtree(user=user, org=org), org=org)
+    base = len(org.path) // STEPLEN
+    return [
+        c
+        for c in judging.cells(campaign=campaign, on=on, scope=scope, actions=[action] if action else None)
+        if (status == "all" or c.status == status)
+        and (phase is None or phase_name(c.action) == phase)
+        and (rel_depth is None or len(c.org.path) // STEPLEN - base == rel_depth)
+    ]
+
+
 def depth_label(rel: int) -> str:
     return "本级" if rel == 0 else f"下{'一二三四五六七八九'[rel - 1] if rel <= 9 else rel}级"
 
@@ -391,7 +432,7 @@ def org_todo(*, user: Any, campaign: Campaign, org: Org, on: dt.date) -> list[di
         .select_related("requirement", "requirement__campaign_rule__action")
         .order_by("period_end", "requirement__order")
     )
-    return [
+    items = [
         {
             "action": r.requirement.campaign_rule.action,
             "due": r.period_end,
@@ -401,6 +442,13 @@ def org_todo(*, user: Any, campaign: Campaign, org: Org, on: dt.date) -> list[di
         }
         for r in rows
     ]
+    # Actions counted from a ledger or confirmed by hand (``judging``), still open for the org.
+    items += [
+        {"action": c.action, "due": c.deadline, "count": None, "required": None, "explanation": c.explanation}
+        for c in judging.cells(campaign=campaign, on=on, scope=judging.read_scope(subtree=False, org=org))
+        if c.status == Status.NOT_DUE
+    ]
+    return sorted(items, key=lambda i: (i["due"] or dt.date.max, i["action"].order))
 
 
 def weekly_dispatch(*, user: Any, campaign: Campaign, org: Org, week_start: dt.date) -> dict[str, Any]:
@@ -421,3 +469,15 @@ def access_plan(*, user: Any, pk: Any, perm: str = PERM) -> WeeklyPlan:
     if plan is None or not policy.allows_path(user, perm, plan.org_path):
         raise policy.not_found()
     return plan
+
+
+def access_batch(*, campaign: Campaign, pk: Any) -> Batch:
+    """A batch of a campaign the caller has already authorised: 404 otherwise."""
+    batch = (
+        Batch.objects.filter(campaign=campaign, pk=pk).prefetch_related("orgs").first()
+        if str(pk).isdigit()
+        else None
+    )
+    if batch is None:
+        raise policy.not_found()
+    return batch

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import records_views, views
 
 app_name = "campaigns"
 urlpatterns = [
@@ -16,4 +16,15 @@ urlpatterns = [
     path("<int:pk>/weekly/file/", views.weekly_file, name="weekly_file"),
     path("<int:pk>/weekly/units/", views.weekly_units, name="weekly_units"),
     path("plans/<int:plan_pk>/close/", views.weekly_close, name="weekly_close"),
+    # 宣传报道, 人工确认, 批次调整
+    path("<int:pk>/publicity/", records_views.publicity_list, name="publicity"),
+    path("<int:pk>/publicity/new/", records_views.publicity_new, name="publicity_new"),
+    path("<int:pk>/confirmations/", records_views.confirmation_list, name="confirmations"),
+    path("<int:pk>/confirmations/new/", records_views.confirm, name="confirm"),
+    path(
+        "confirmations/<int:cpk>/withdraw/", records_views.confirmation_withdraw, name="confirmation_withdraw"
+    ),
+    path("<int:pk>/batches/<int:batch_pk>/", records_views.batch_edit_view, name="batch_edit"),
+    path("<int:pk>/materials/", records_views.materials, name="materials"),
+    path("self-study/", records_views.self_study, name="self_study"),
 ]

@@ -20,7 +20,7 @@ from dangjian.core.permissions import Perm
 from dangjian.orgs import selectors as org_selectors
 from dangjian.requirements import selectors as compliance
 
-from . import oversight, selectors
+from . import judging, oversight, publicity, selectors
 from .forms import StartForm
 from .services import BatchDates, CampaignError, campaign_start
 from .weekly import (
@@ -106,6 +106,10 @@ def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
     data = selectors.progress(user=request.user, campaign=campaign, org=org, on=on, with_units=True)
     base = reverse("campaigns:lagging", args=[campaign.pk]) + f"?org={org.pk}&on={on.isoformat()}"
     units = data["units"]
+    confirm_base = reverse("campaigns:confirmations", args=[campaign.pk]) + f"?org={org.pk}&on={on.isoformat()}"
+    action_rows = [
+        (a, f"{confirm_base if judging.judged_here(a.action) else base}&action={a.action.pk}") for a in data["actions"]
+    ]
     week_start = monday_of(on)
     phase_names = [name for name, _fig in data["phases"]]
     return render(
@@ -117,6 +121,7 @@ def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
             "on": on,
             "date_error": error,
             "data": data,
+            "action_rows": action_rows,
             "phase_names": phase_names,
             "depths": [
                 (
@@ -139,6 +144,8 @@ def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
             "dashboard_base": reverse("campaigns:dashboard", args=[campaign.pk]),
             "todo_base": reverse("campaigns:todo", args=[campaign.pk]),
             "activities_base": reverse("activities:list"),
+            "publicity": publicity.publicity_counts(user=request.user, campaign=campaign, org=org, on=on),
+            "can_edit_batches": policy.allows_path(request.user, Perm.CAMPAIGN_CHANGE, campaign.root.path),
         },
     )
 
@@ -147,6 +154,7 @@ def _unit_rows(campaign, on: dt.date, units, actions) -> list[dict]:
     """The 下级单位 table, each figure with the link to the results behind it (built here, not
     in the template: a prefecture has a dozen units × every action)."""
     lagging = reverse("campaigns:lagging", args=[campaign.pk])
+    confirmations = reverse("campaigns:confirmations", args=[campaign.pk])
     dashboard = reverse("campaigns:dashboard", args=[campaign.pk])
     rows = []
     for u in units:
@@ -154,9 +162,8 @@ def _unit_rows(campaign, on: dt.date, units, actions) -> list[dict]:
         cells = []
         for a in actions:
             fig = u.actions.get(a.action.pk)
-            cells.append(
-                (fig.rate_text, f"{lagging}{q}&action={a.action.pk}&status=all") if fig else ("—", "")
-            )
+            drill = confirmations if judging.judged_here(a.action) else lagging
+            cells.append((fig.rate_text, f"{drill}{q}&action={a.action.pk}&status=all") if fig else ("—", ""))
         rows.append(
             {
                 "name": u.org.name,
@@ -204,6 +211,16 @@ def lagging(request: HttpRequest, pk: int) -> HttpResponse:
         phase=phase,
     )
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    outside = selectors.outside_behind(
+        user=request.user,
+        campaign=campaign,
+        org=org,
+        on=on,
+        action=action,
+        status=status,
+        rel_depth=rel_depth,
+        phase=phase,
+    )
     params: dict[str, object] = {"org": org.pk, "on": on.isoformat(), "status": status}
     if action is not None:
         params["action"] = action.pk
@@ -228,6 +245,9 @@ def lagging(request: HttpRequest, pk: int) -> HttpResponse:
             "page": page,
             "date_error": error,
             "rows": [(r, compliance.result_records_url(result=r)) for r in page.object_list],
+            "outside": outside,
+            "total": page.paginator.count + len(outside),
+            "confirm_url": reverse("campaigns:confirmations", args=[campaign.pk]),
         },
     )
 

@@ -76,7 +76,7 @@ def test_progress_figures(client, tree, running):
     actions = {a["code"]: a for a in body["actions"]}
     assert set(actions) == {
         "READING-CLASS", "CENTRAL-GROUP-STUDY", "LEADER-LECTURE", "SECRETARY-LECTURE", "GROUP-STUDY",
-        "SEMINAR-EACH-MEMBER", "RESEARCH-EXCHANGE", "ORG-LIFE-MEETING",
+        "SEMINAR-EACH-MEMBER", "RESEARCH-TOPIC", "TYPICAL-CASES", "RESEARCH-EXCHANGE", "ORG-LIFE-MEETING",
     }  # fmt: skip
     study = actions["GROUP-STUDY"]
     # One branch under 甲县委: this month met, the earlier months of the batch not met.

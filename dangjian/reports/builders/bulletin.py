@@ -17,7 +17,7 @@ from typing import Any
 
 from docxtpl import DocxTemplate
 
-from dangjian.campaigns import oversight, selectors
+from dangjian.campaigns import oversight, publicity, selectors
 from dangjian.campaigns.models import Campaign
 from dangjian.orgs.models import Org
 from dangjian.requirements import selectors as compliance
@@ -80,17 +80,21 @@ def bulletin_context(*, user: Any, campaign: Campaign, org: Org, on: dt.date) ->
         names = by_action[action_of[requirement_id]]
         if name not in names:
             names.append(name)
+    for cell in data["outside"]:  # ledger-counted and confirmed actions
+        if cell.status == "not_met" and cell.org.name not in by_action[cell.action.pk]:
+            by_action[cell.action.pk].append(cell.org.name)
     idle_qs = oversight.idle_units(user=user, campaign=campaign, org=org, on=on)
     idle = (idle_qs.count(), [o.name for o in idle_qs[:NAMED_LAGGING]])
     copies = oversight.copied_plans(
         user=user, campaign=campaign, org=org, week_start=on - dt.timedelta(days=on.weekday())
     ) + oversight.copied_records(user=user, campaign=campaign, org=org, on=on)
+    reports = publicity.publicity_counts(user=user, campaign=campaign, org=org, on=on)
     problems = []
     for i, (title, phases) in enumerate(GROUPS):
         problems.append(
             {
                 "heading": f"（{CN_NUMBERS[i]}）{title}方面",
-                "text": _group_text(title, phases, data, by_action, idle, copies),
+                "text": _group_text(title, phases, data, by_action, idle, copies, reports),
             }
         )
     annex = [
@@ -119,6 +123,7 @@ def bulletin_context(*, user: Any, campaign: Campaign, org: Org, on: dt.date) ->
             f"未完成 {overall.not_met} 项次，未到期 {overall.not_due} 项次，完成率 {rate_text(overall.rate)}。"
         ),
         "overall_rate": rate_text(overall.rate),
+        "publicity": reports,
         "depth_lines": depth_lines,
         "good": good,
         "problems": problems,
@@ -136,6 +141,7 @@ def _group_text(
     by_action: dict[int, list[str]],
     idle: tuple[int, list[str]],
     copies: list[oversight.Copy],
+    reports: dict[str, int],
 ) -> str:
     if title == "部署推进":
         rates = [(selectors.depth_label(d), fig) for d, fig in data["depths"] if fig.applicable]
@@ -159,7 +165,11 @@ def _group_text(
             parts.append(f"存在上下一般粗问题，{names}的计划或记录与上级逐字相同（{len(copies)} 处）。")
         return "".join(parts) or "各层级推进较为均衡，未发现明显问题。"
     if title == "宣传氛围":
-        return "宣传报道的登记尚未开通，本期不作统计。"
+        return (
+            f"中央、省级媒体宣传报道 {reports['central_province']} 条次（中央 {reports['central']} 条次、"
+            f"省级 {reports['province']} 条次），各级媒体共 {reports['total']} 条次"
+            + ("。" if reports["total"] else "，宣传氛围有待加强。")
+        )
     lines = []
     for a in data["actions"]:
         if (a.action.phase.name if a.action.phase else "") not in phases or not a.figure.not_met:
