@@ -276,10 +276,10 @@ def progress(
         depths[rel].add(cell.status, 1)
         phases[phase_name(cell.action)].add(cell.status, 1)
         depth_phases[(rel, phase_name(cell.action))].add(cell.status, 1)
-        unit = unit_of.get(cell.org.path[:unit_len]) if rel else None
-        if unit is not None:
-            unit.overall.add(cell.status, 1)
-            unit.actions[cell.action.pk].add(cell.status, 1)
+        home = unit_of.get(cell.org.path[:unit_len]) if rel else None
+        if home is not None:
+            home.overall.add(cell.status, 1)
+            home.actions[cell.action.pk].add(cell.status, 1)
     order = {
         phase_name(a.action): (a.action.phase.order if a.action.phase else 1 << 15) for a in actions.values()
     }

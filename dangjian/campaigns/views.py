@@ -106,9 +106,12 @@ def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
     data = selectors.progress(user=request.user, campaign=campaign, org=org, on=on, with_units=True)
     base = reverse("campaigns:lagging", args=[campaign.pk]) + f"?org={org.pk}&on={on.isoformat()}"
     units = data["units"]
-    confirm_base = reverse("campaigns:confirmations", args=[campaign.pk]) + f"?org={org.pk}&on={on.isoformat()}"
+    confirm_base = (
+        reverse("campaigns:confirmations", args=[campaign.pk]) + f"?org={org.pk}&on={on.isoformat()}"
+    )
     action_rows = [
-        (a, f"{confirm_base if judging.judged_here(a.action) else base}&action={a.action.pk}") for a in data["actions"]
+        (a, f"{confirm_base if judging.judged_here(a.action) else base}&action={a.action.pk}")
+        for a in data["actions"]
     ]
     week_start = monday_of(on)
     phase_names = [name for name, _fig in data["phases"]]

@@ -197,7 +197,7 @@ def test_bulletin_layout_and_problem_groups(tree, running, tmp_path):
         "宣传氛围",
     ]
     assert rows[0] == ["规定动作", "截止", "适用", "完成", "未完成", "未到期", "完成率"]  # 附件
-    assert len(rows) == 1 + running.actions.filter(manual=False).count()
+    assert len(rows) == 1 + running.actions.count()
     assert "附件" in lines and lines.index("附件") > body.split("\n").index(headings[2])
 
 
