@@ -19,6 +19,7 @@ from docx import Document
 from dangjian.accounts.tests.factories import make_user
 from dangjian.activities.models import ActivityKind as K
 from dangjian.campaigns.services import BatchDates, campaign_start
+from dangjian.campaigns.tests.outside import judge_outside, lead_counties
 from dangjian.core.permissions import Role
 from dangjian.orgs.tests.factories import make_member, make_org
 from dangjian.requirements.tests.factories import record
@@ -29,8 +30,10 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def running(tree):
     """The 2023 template's 第二批 for the city, 70 days in: 甲县第一支部 studies this month,
-    a second 甲县 branch never, 乙县第一支部 every month."""
+    a second 甲县 branch never, 乙县第一支部 every month; the counties are 领导班子 with a
+    ledger-counted and a confirmed action met (``outside.judge_outside``) and 宣传报道."""
     today = timezone.localdate()
+    lead_counties(tree)
     second = make_org(tree["general"], name="甲县第二支部")
     for org in (tree["branch_a1"], second, tree["branch_b1"]):
         make_member(org)
@@ -45,6 +48,7 @@ def running(tree):
     while day <= today:
         record(tree["branch_b1"], day, K.GROUP_STUDY)
         day += dt.timedelta(days=28)
+    judge_outside(tree, campaign)
     return campaign
 
 
@@ -178,6 +182,18 @@ def test_every_number_equals_the_dashboards(client, tree, running, tmp_path):
         label, met_judged, _not_due, depth_rate = cells[:4]
         met, judged = met_judged.split("/")
         assert f"{label}：完成 {met} 项次，已判定 {judged} 项次，完成率 {depth_rate}。" in body
+    # The ledger-counted (approved cases) and confirmed actions are among the compared figures.
+    names = dict(running.actions.values_list("code", "name"))
+    for code in ("TYPICAL-CASES", "RESEARCH-TOPIC"):
+        assert next(r for r in rows if r[0] == names[code])[3] == "1", code  # 完成
+    # 宣传氛围: the dashboard's publicity line.
+    line = re.search(r'id="publicity-line">(.*?)</span>', html, re.S).group(1)
+    central_province = re.search(r"<strong>(\d+)</strong>", line).group(1)
+    total = re.search(r"各级共 (\d+) 条次", line).group(1)
+    assert (central_province, total) == ("2", "3")
+    publicity = body.split("宣传氛围方面")[1]
+    assert f"中央、省级媒体宣传报道 {central_province} 条次" in publicity
+    assert f"各级媒体共 {total} 条次" in publicity
 
 
 def test_bulletin_layout_and_problem_groups(tree, running, tmp_path):
