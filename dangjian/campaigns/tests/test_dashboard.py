@@ -18,6 +18,7 @@ from dangjian.accounts.tests.factories import make_user
 from dangjian.activities.models import ActivityKind as K
 from dangjian.campaigns import oversight, selectors
 from dangjian.campaigns.services import BatchDates, campaign_start
+from dangjian.campaigns.tests.outside import judge_outside, lead_counties
 from dangjian.campaigns.weekly import ItemInput, monday_of, weekly_plan_file, weekly_units_set
 from dangjian.core.permissions import Role
 from dangjian.orgs.tests.factories import make_member, make_org
@@ -210,3 +211,102 @@ def test_burden_of_the_month(client, tree, running):
     client.force_login(office)
     html = _html(client, reverse("campaigns:burden", args=[running.pk]))
     assert "按层级汇总" in html and "另行填报的表格 <strong data-forms>0</strong>" in html
+
+
+@pytest.fixture
+def judged(tree, request):
+    """``running`` with both counties 领导班子: an approved-case ledger action met by 甲县委, a
+    manual action confirmed for 乙县委, and 宣传报道."""
+    lead_counties(tree)
+    campaign = request.getfixturevalue("running")
+    judge_outside(tree, campaign)
+    return campaign
+
+
+def test_ledger_and_confirmed_cells_join_every_figure(tree, judged):
+    on = timezone.localdate()
+    user = Operator()
+    data = selectors.progress(user=user, campaign=judged, org=tree["city"], on=on, with_units=True)
+    outside = Counter(c.status for c in data["outside"])
+    assert outside[Status.MET] == 2  # 甲县委's cases, 乙县委's confirmation
+    ref = _direct(judged, tree["city"], on) + outside
+    fig = data["overall"]
+    assert (fig.met, fig.not_met, fig.not_due) == (ref[Status.MET], ref[Status.NOT_MET], ref[Status.NOT_DUE])
+    by_code = {a.action.code: a.figure for a in data["actions"]}
+    assert (by_code["TYPICAL-CASES"].applicable, by_code["TYPICAL-CASES"].met) == (2, 1)
+    assert (by_code["RESEARCH-TOPIC"].applicable, by_code["RESEARCH-TOPIC"].met) == (2, 1)
+    # The counties are one level down, and each is its own unit.
+    depth_one = dict(data["depths"])[1]
+    assert depth_one.applicable == _direct_at(judged, tree["city"], on, 1) + sum(outside.values())
+    units = {u.org.pk: u for u in data["units"]}
+    cases = judged.actions.get(code="TYPICAL-CASES")
+    research = judged.actions.get(code="RESEARCH-TOPIC")
+    assert units[tree["county_a"].pk].actions[cases.pk].met == 1
+    assert units[tree["county_b"].pk].actions[research.pk].met == 1
+    for u in data["units"]:
+        unit_ref = _direct(judged, u.org, on) + Counter(
+            c.status for c in data["outside"] if c.org.path.startswith(u.org.path)
+        )
+        assert (u.overall.met, u.overall.not_met, u.overall.not_due) == (
+            unit_ref[Status.MET], unit_ref[Status.NOT_MET], unit_ref[Status.NOT_DUE],
+        )  # fmt: skip
+    # Per phase and per depth × phase add up to the overall.
+    assert sum(f.applicable for _name, f in data["phases"]) == fig.applicable
+    assert sum(f.applicable for figs in data["depth_phases"].values() for f in figs) == fig.applicable
+    # The county's own reading and the API agree.
+    county = selectors.progress(user=user, campaign=judged, org=tree["county_a"], on=on)
+    assert {a.action.code: a.figure.met for a in county["actions"]}["TYPICAL-CASES"] == 1
+
+
+def _direct_at(campaign, org, on, rel) -> int:
+    """Engine cells ``rel`` levels below ``org``."""
+    rule_ids = [r.requirement_id for r in selectors._campaign_rules(campaign)]
+    return sum(
+        1
+        for path, status in ComplianceResult.objects.filter(
+            requirement_id__in=rule_ids, period_start__lte=on, org_path__startswith=org.path
+        ).values_list("org_path", "status")
+        if status != Status.NO_RECORDS and len(path) == len(org.path) + rel * selectors.STEPLEN
+    )
+
+
+def test_ledger_and_manual_actions_drill_to_their_cells(client, tree, judged):
+    """The figures of an action counted from a ledger or confirmed by hand link to the
+    confirmations page filtered to those cells (the engine's list would be empty)."""
+    client.force_login(make_user(Role.ORG_ADMIN, tree["city"], username="c1"))
+    on = timezone.localdate().isoformat()
+    html = _html(client, reverse("campaigns:dashboard", args=[judged.pk]) + f"?org={tree['city'].pk}&on={on}")
+    confirmations = reverse("campaigns:confirmations", args=[judged.pk])
+    lagging = reverse("campaigns:lagging", args=[judged.pk])
+    table = html.split('id="actions-table"')[1].split("</table>")[0]
+    rows = {re.search(r'cell-title">([^<]+)<', tr).group(1): tr for tr in table.split("<tr>")[2:]}
+    for action in judged.actions.all():
+        hrefs = [h.replace("&amp;", "&") for h in re.findall(r'href="([^"]+)"', rows[action.name])]
+        assert len(hrefs) == 4, action.code
+        for href in hrefs:
+            assert f"action={action.pk}&" in href
+            expected = confirmations if action.manual or action.ledger else lagging
+            assert href.startswith(expected + "?"), (action.code, href)
+    # Per unit: the cells of 甲县委's row for the case action.
+    cases = judged.actions.get(code="TYPICAL-CASES")
+    units = html.split('id="units-table"')[1].split("</table>")[0].replace("&amp;", "&")
+    assert f"{confirmations}?org={tree['county_a'].pk}&on={on}&action={cases.pk}&status=all" in units
+    # Following the links: met → 甲县委 (approved cases), not yet due → 乙县委; 全部 → both.
+    base = f"{confirmations}?org={tree['city'].pk}&on={on}&action={cases.pk}"
+
+    def listed(status):
+        page = _html(client, f"{base}&status={status}")
+        return page.split('id="confirmations-table"')[1].split("</table>")[0]
+
+    assert "甲县委" in listed("met") and "乙县委" not in listed("met")
+    assert "乙县委" in listed("not_due") and "甲县委" not in listed("not_due")
+    assert "甲县委" in listed("all") and "乙县委" in listed("all")
+    # The overall 完成 list (mixed) shows the engine's results and these cells.
+    page = _html(client, f"{lagging}?org={tree['city'].pk}&on={on}&status=met")
+    outside = page.split('id="outside-table"')[1].split("</table>")[0]
+    assert "甲县委" in outside and "正反面典型案例各 1 个" in outside and "乙县委" in outside
+    overall_met = re.search(r"data-met>(\d+)<", html).group(1)
+    assert f"共 {overall_met} 项次" in page
+    # 宣传报道: the line counts central and provincial reports, and all levels.
+    line = html.split('id="publicity-line"')[1].split("</span>")[0]
+    assert "<strong>2</strong>" in line and "各级共 3 条次" in line
