@@ -407,12 +407,21 @@ def lagging_units(
 def deadlines_soon(
     *, campaign: Campaign, on: dt.date, days: int = SOON_DAYS
 ) -> list[tuple[RequiredAction, dt.date]]:
-    """Required actions due within ``days`` from ``on`` (one-off deadlines and period ends)."""
+    """Required actions due within ``days`` from ``on`` (one-off deadlines and period ends), the
+    engine's and those judged from a ledger or by confirmation (per batch)."""
     out = []
     for r in _campaign_rules(campaign):
         due = r.requirement.deadline
         if due is not None and on <= due <= on + dt.timedelta(days=days):
             out.append((r.action, due))
+    outside = judging.outside_actions(campaign)
+    for batch in campaign.batches.order_by("order") if outside else ():
+        for action in outside:
+            if action.batch_names and batch.name not in action.batch_names:
+                continue
+            due = judging.action_deadline(action, batch, campaign.template) or batch.ends_on
+            if on <= due <= on + dt.timedelta(days=days) and (action, due) not in out:
+                out.append((action, due))
     return sorted(out, key=lambda x: (x[1], x[0].order))
 
 

@@ -138,7 +138,10 @@ def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
             "units": _unit_rows(campaign, on, units, data["actions"]),
             "counts": oversight.dashboard_counts(user=request.user, campaign=campaign, org=org, on=on),
             "week": week_label(week_start),
-            "soon": selectors.deadlines_soon(campaign=campaign, on=on),
+            "soon": [
+                (action, due, f"{confirm_base if judging.judged_here(action) else base}&action={action.pk}")
+                for action, due in selectors.deadlines_soon(campaign=campaign, on=on)
+            ],
             "lagging_url": base,
             "subtree": compliance.sees_subtree(user=request.user, org=org),
             # Reversed once: the tables repeat them per cell.

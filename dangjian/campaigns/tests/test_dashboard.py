@@ -307,6 +307,20 @@ def test_ledger_and_manual_actions_drill_to_their_cells(client, tree, judged):
     assert "甲县委" in outside and "正反面典型案例各 1 个" in outside and "乙县委" in outside
     overall_met = re.search(r"data-met>(\d+)<", html).group(1)
     assert f"共 {overall_met} 项次" in page
+    # 7 天内到期: the case action's deadline, linked to its open cells.
+    due = next(
+        a.deadline
+        for a in selectors.progress(
+            user=Operator(), campaign=judged, org=tree["city"], on=timezone.localdate()
+        )["actions"]
+        if a.action.pk == cases.pk
+    )
+    day = (due - dt.timedelta(days=2)).isoformat()
+    page = _html(
+        client, reverse("campaigns:dashboard", args=[judged.pk]) + f"?org={tree['city'].pk}&on={day}"
+    )
+    soon = page.split('id="soon-table"')[1].split("</table>")[0].replace("&amp;", "&")
+    assert f"{confirmations}?org={tree['city'].pk}&on={day}&action={cases.pk}&status=not_due" in soon
     # 宣传报道: the line counts central and provincial reports, and all levels.
     line = html.split('id="publicity-line"')[1].split("</span>")[0]
     assert "<strong>2</strong>" in line and "各级共 3 条次" in line
