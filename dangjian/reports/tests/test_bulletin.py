@@ -240,3 +240,21 @@ def test_bulletin_opens_in_libreoffice(tree, running, tmp_path):
         text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
         rate = re.search(r"完成率 (\S+%)。", body).group(1)
         assert rate in text and "附件" in text
+
+
+def test_lagging_units_of_ledger_and_confirmed_actions_are_named(client, tree, running, tmp_path):
+    """After their deadlines, the units behind the 未完成 of a ledger-counted action (乙县委: no
+    approved cases) and a confirmed one (甲县委: not confirmed) are named under 调查研究."""
+    client.force_login(make_user(Role.SYSTEM_ADMIN, None, username="root"))
+    url = f"/api/v1/campaigns/{running.pk}/progress?org_id={tree['city'].pk}"
+    figures = {a["code"]: a for a in client.get(url).json()["actions"]}
+    on = max(dt.date.fromisoformat(figures[c]["deadline"]) for c in ("TYPICAL-CASES", "RESEARCH-TOPIC"))
+    on += dt.timedelta(days=1)
+    figures = {a["code"]: a for a in client.get(f"{url}&on={on}").json()["actions"]}
+    assert (figures["TYPICAL-CASES"]["met"], figures["TYPICAL-CASES"]["not_met"]) == (1, 1)
+    assert (figures["RESEARCH-TOPIC"]["met"], figures["RESEARCH-TOPIC"]["not_met"]) == (1, 1)
+    body, _rows, _data = _bulletin(tree, running, tmp_path, on)
+    research = body.split("调查研究方面")[1].split("推动发展方面")[0]
+    names = dict(running.actions.values_list("code", "name"))
+    assert f"{names['TYPICAL-CASES']}：未完成 1 项次，完成率 50.0%，涉及乙县委。" in research
+    assert f"{names['RESEARCH-TOPIC']}：未完成 1 项次，完成率 50.0%，涉及甲县委。" in research
