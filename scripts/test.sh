@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # make test: ruff, then the whole suite on SQLite, then again on PostgreSQL when DATABASE_URL is set.
-# Under CI=true a missing PostgreSQL or Chromium is a failure, not a skip.
+# Under CI=true a missing PostgreSQL, Chromium or LibreOffice is a failure, not a skip.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=.venv/bin/python
 bash scripts/ensure_deb.sh chromium /usr/bin/chromium 浏览器测试 || { [ "${CI:-}" = "true" ] && exit 1; echo "警告：没有 Chromium，浏览器测试将失败"; }
+# LibreOffice opens the .docx 通报 (about 70 s to install, apt index included; CI=true: missing is a failure).
+bash scripts/ensure_deb.sh libreoffice-writer-nogui /usr/bin/soffice 通报渲染测试 || { [ "${CI:-}" = "true" ] && exit 1; echo "警告：没有 LibreOffice，通报渲染测试将跳过"; }
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
 .venv/bin/mypy  # services and selectors (files in pyproject.toml)

@@ -10,6 +10,7 @@ compliance figures of a campaign are the engine's, kept while the campaign exist
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
@@ -55,6 +56,12 @@ class Batch(models.Model):
     starts_on = models.DateField("开始日期")
     ends_on = models.DateField("结束日期")
     orgs = models.ManyToManyField(Org, verbose_name="参加的党组织（含下级）", related_name="+")
+    deadlines = models.JSONField(
+        "本批次的截止日期",
+        default=dict,
+        blank=True,
+        help_text="规定动作编码 → 日期（YYYY-MM-DD），覆盖模板日期",
+    )
 
     class Meta:
         verbose_name = "批次"
@@ -124,6 +131,12 @@ class RequiredAction(models.Model):
     counting = models.JSONField("计入规则", default=dict, blank=True)
     batch_names = models.JSONField("适用批次", default=list, blank=True, help_text="空：全部批次")
     manual = models.BooleanField("人工确认", default=False)
+    ledger = models.JSONField(
+        "按台账计数",
+        default=dict,
+        blank=True,
+        help_text="如 {source: typical_cases, positive: 1, negative: 1}",
+    )
     note = models.TextField("说明", blank=True)
     order = models.PositiveSmallIntegerField("顺序", default=0)
 
@@ -248,3 +261,143 @@ class WeeklyPlanItem(models.Model):
 
     def __str__(self) -> str:
         return self.text
+
+
+class PublicityLevel(models.TextChoices):
+    CENTRAL = "central", "中央"
+    PROVINCE = "province", "省级"
+    CITY = "city", "市级"
+    COUNTY = "county", "县级"
+
+
+class Publicity(TimestampedModel):
+    """宣传报道: one report about a unit's campaign work in the media, recorded by the unit."""
+
+    campaign = models.ForeignKey(
+        Campaign, verbose_name="主题教育", on_delete=models.CASCADE, related_name="publicity"
+    )
+    org = models.ForeignKey(Org, verbose_name="单位", on_delete=models.PROTECT, related_name="+")
+    org_path = models.CharField("组织路径", max_length=255, editable=False)
+    media = models.CharField("媒体名称", max_length=100)
+    level = models.CharField("媒体级别", max_length=16, choices=PublicityLevel.choices)
+    title = models.CharField("标题", max_length=200)
+    published_on = models.DateField("刊发日期")
+    link = models.URLField("链接", max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = "宣传报道"
+        verbose_name_plural = "宣传报道"
+        ordering = ["-published_on", "-pk"]
+        indexes = [models.Index(fields=["campaign", "org_path"], name="publicity_campaign_path")]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class ActionConfirmation(TimestampedModel):
+    """人工确认: an org (or the level above) confirms a ``manual`` required action as done.
+
+    ``created_by``/``created_at`` say who confirmed and when; a withdrawal keeps the row and
+    fills ``withdrawn_*`` (only a current confirmation counts; at most one per action and org)."""
+
+    action = models.ForeignKey(
+        RequiredAction, verbose_name="规定动作", on_delete=models.CASCADE, related_name="confirmations"
+    )
+    org = models.ForeignKey(Org, verbose_name="组织", on_delete=models.PROTECT, related_name="+")
+    org_path = models.CharField("组织路径", max_length=255, editable=False)
+    done_on = models.DateField("完成日期")
+    note = models.TextField("说明", max_length=1000)
+    attachment = models.FileField("佐证材料", upload_to="campaigns/%Y/%m/", blank=True)
+    attachment_name = models.CharField("附件文件名", max_length=200, blank=True)
+    withdrawn_at = models.DateTimeField("撤回时间", null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="撤回人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    withdraw_note = models.CharField("撤回原因", max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = "规定动作人工确认"
+        verbose_name_plural = "规定动作人工确认"
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["action", "org"],
+                condition=Q(withdrawn_at__isnull=True),
+                name="confirmation_current_unique",
+                violation_error_message="该组织已确认过此规定动作",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.org} {self.action}"
+
+
+class StudyMaterial(TimestampedModel):
+    """学习资料送达: the branch sends campaign study materials to one 流动党员 or 三新 member."""
+
+    campaign = models.ForeignKey(
+        Campaign, verbose_name="主题教育", on_delete=models.CASCADE, related_name="materials"
+    )
+    member = models.ForeignKey("orgs.Member", verbose_name="党员", on_delete=models.CASCADE, related_name="+")
+    org_path = models.CharField("组织路径", max_length=255, editable=False)
+    title = models.CharField("学习资料", max_length=200)
+    channel = models.CharField("送达方式", max_length=20)
+    sent_on = models.DateField("送达日期")
+
+    class Meta:
+        verbose_name = "学习资料送达"
+        verbose_name_plural = "学习资料送达"
+        ordering = ["-sent_on", "-pk"]
+        indexes = [models.Index(fields=["campaign", "member"], name="material_campaign_member")]
+
+    def __str__(self) -> str:
+        return f"{self.member} {self.title}"
+
+
+class SelfStudyKind(models.TextChoices):
+    STUDY = "study", "自学"
+    ANALYSIS = "analysis", "党性分析"
+
+
+class SelfStudy(TimestampedModel):
+    """自学 / 党性分析 recorded by a 流动党员 or 三新 member; ``activity`` is the one-person
+    交流研讨 record through which it counts toward the per-member actions (record once)."""
+
+    campaign = models.ForeignKey(
+        Campaign, verbose_name="主题教育", on_delete=models.CASCADE, related_name="self_studies"
+    )
+    member = models.ForeignKey("orgs.Member", verbose_name="党员", on_delete=models.CASCADE, related_name="+")
+    org_path = models.CharField("组织路径", max_length=255, editable=False)
+    kind = models.CharField("类型", max_length=16, choices=SelfStudyKind.choices)
+    studied_on = models.DateField("日期")
+    content = models.TextField("学习内容和体会", max_length=3000)
+    material = models.ForeignKey(
+        StudyMaterial,
+        verbose_name="学习资料",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    activity = models.ForeignKey(
+        "activities.Activity",
+        verbose_name="计入的记录",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = "自学和党性分析"
+        verbose_name_plural = "自学和党性分析"
+        ordering = ["-studied_on", "-pk"]
+        indexes = [models.Index(fields=["campaign", "member"], name="selfstudy_campaign_member")]
+
+    def __str__(self) -> str:
+        return f"{self.member} {self.get_kind_display()}"

@@ -61,10 +61,13 @@ def parse_batch_option(text: str) -> BatchDates:
 
 
 def _deadline(action: RequiredAction, template_batch: BatchSpec | None, batch: Batch) -> dt.date | None:
-    """The day a one-off action of ``batch`` is due: the template's deadline moved with the batch
-    (as many days as the batch moved), or the batch's last day."""
+    """The day a one-off action of ``batch`` is due: the day the office set for this batch
+    (``Batch.deadlines``), else the template's deadline moved with the batch (as many days as the
+    batch moved), or the batch's last day."""
     if action.period != PeriodKind.ONCE:
         return None
+    if (batch.deadlines or {}).get(action.code):
+        return dt.date.fromisoformat(batch.deadlines[action.code])
     if action.deadline is None:
         return batch.ends_on
     shift = batch.starts_on - template_batch.starts_on if template_batch is not None else dt.timedelta(0)
@@ -80,8 +83,8 @@ def _write_rules(*, campaign: Campaign, batch: Batch, template: Template | None,
     ids: list[int] = []
     existing = {r.action_id: r for r in batch.rules.select_related("requirement")}
     for action in campaign.actions.all():
-        if action.manual or (action.batch_names and batch.name not in action.batch_names):
-            continue
+        if action.manual or action.ledger or (action.batch_names and batch.name not in action.batch_names):
+            continue  # judged by confirmation or from a ledger (see ``judging``), not by the engine
         deadline = _deadline(action, template_batch, batch)
         messages += deadline_messages(
             campaign.name,
@@ -187,6 +190,7 @@ def campaign_start(
             deadline=a.deadline,
             batch_names=list(a.batches or []),
             manual=a.manual,
+            ledger=a.ledger.stored() if a.ledger is not None else {},
             order=i,
             **fields,
         )
@@ -255,4 +259,70 @@ def batch_update(
         new={"starts_on": str(starts_on), "ends_on": str(ends_on), "orgs": [o.pk for o in orgs]},
     )
     _recompute_after_commit(rule_ids)
+    return batch
+
+
+@transaction.atomic
+def batch_edit(
+    *,
+    batch: Batch,
+    starts_on: dt.date,
+    ends_on: dt.date,
+    orgs: Sequence[Org],
+    deadlines: dict[str, dt.date | None],
+    actor: Any = None,
+) -> Batch:
+    """The campaign office's edit of a batch: dates, orgs and the deadlines of its one-off actions
+    (``deadlines``: action code → day, None for the template's day moved with the batch). Every
+    deadline must lie inside the batch (so inside the campaign); a batch may not share an org with
+    another batch on a common day. Nothing is saved when anything is wrong."""
+    actions = {
+        a.code: a
+        for a in batch.campaign.actions.filter(period=PeriodKind.ONCE)
+        if not a.batch_names or batch.name in a.batch_names
+    }
+    messages = [
+        f"批次 {batch.name} 没有限期完成的规定动作 {code}" for code in deadlines if code not in actions
+    ]
+    chosen = {code: day for code, day in deadlines.items() if day is not None and code in actions}
+    messages += [
+        f"规定动作 {code}（{actions[code].name}）的截止日期 {day} 不在批次 {batch.name}"
+        f"（{starts_on} 至 {ends_on}）之内，即不在主题教育期间"
+        for code, day in chosen.items()
+        if not starts_on <= day <= ends_on
+    ]
+    if messages:
+        raise CampaignError(messages)
+    old = dict(batch.deadlines or {})
+    batch.deadlines = {code: day.isoformat() for code, day in chosen.items()}
+    batch.save(update_fields=["deadlines"])
+    # Deadlines left to the template move with the batch; check them too (manual ones as well).
+    probe = Batch(name=batch.name, starts_on=starts_on, ends_on=ends_on, deadlines=batch.deadlines)
+    try:
+        tpl = get_template(batch.campaign.template)
+    except TemplateError:
+        tpl = None
+    template_batch = tpl.batch(batch.name) if tpl is not None else None
+    messages = []
+    for code, action in actions.items():
+        if code in chosen:
+            continue
+        day = _deadline(action, template_batch, probe)
+        if day is not None and not starts_on <= day <= ends_on:
+            messages.append(
+                f"规定动作 {code}（{action.name}）按模板顺延的截止日期 {day} 不在批次 {batch.name}"
+                f"（{starts_on} 至 {ends_on}）之内，请填写本批次的截止日期"
+            )
+    if messages:
+        raise CampaignError(messages)
+    batch_update(batch=batch, starts_on=starts_on, ends_on=ends_on, orgs=orgs, actor=actor)
+    if old != batch.deadlines:
+        audit(
+            actor=actor,
+            verb="campaign.batch_deadlines",
+            target=batch,
+            org_path=batch.campaign.root.path,
+            old=old,
+            new=batch.deadlines,
+        )
     return batch

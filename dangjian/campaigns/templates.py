@@ -31,8 +31,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from dangjian.core.counters import counter_names, get_counter
 from dangjian.requirements.loader import (
     FIELD_LABELS,
     RequirementSpec,
@@ -57,6 +58,7 @@ LABELS = {
     "phase": "环节",
     "manual": "人工确认",
     "summary_on": "总结日期",
+    "ledger": "按台账计数",
 }
 
 
@@ -88,6 +90,45 @@ class BatchSpec(_Strict):
         return self
 
 
+class LedgerSpec(BaseModel):
+    """An action judged from a ledger app's rows (``core.counters``): ``source`` names the
+    counter, every other key the least count of that key per org, e.g.
+    ``{source: typical_cases, positive: 1, negative: 1}``."""
+
+    model_config = ConfigDict(extra="allow")
+
+    source: str
+
+    @field_validator("source", mode="before")
+    @classmethod
+    def _source(cls, value: Any) -> str:
+        names = counter_names()
+        if get_counter(str(value)) is None:
+            raise ValueError(f"未知的台账来源 {value!r}（可用：{'、'.join(names) or '无'}）")
+        return str(value)
+
+    @model_validator(mode="after")
+    def _keys(self) -> LedgerSpec:
+        counter = get_counter(self.source)
+        assert counter is not None
+        extra = dict(self.model_extra or {})
+        if not extra:
+            raise ValueError(
+                f"请写明 {self.source} 计数的要求（可用：{'、'.join(f'{k}（{v}）' for k, v in counter.keys.items())}）"
+            )
+        for key, value in extra.items():
+            if key not in counter.keys:
+                raise ValueError(
+                    f"{self.source} 没有计数项 {key}（可用：{'、'.join(f'{k}（{v}）' for k, v in counter.keys.items())}）"
+                )
+            if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 100:
+                raise ValueError(f"{key} 应为 1 至 100 的整数，而不是 {value!r}")
+        return self
+
+    def stored(self) -> dict[str, Any]:
+        return {"source": self.source, **(self.model_extra or {})}
+
+
 class ActionSpec(RequirementSpec):
     """A required action: a requirement rule plus its phase and batches; its effective dates
     are its batch's, so ``effective_from``/``effective_to`` are not accepted here."""
@@ -97,6 +138,7 @@ class ActionSpec(RequirementSpec):
     phase: str | None = None
     batches: list[str] | None = None
     manual: bool = False
+    ledger: LedgerSpec | None = None
 
     @model_validator(mode="after")
     def _dates(self) -> ActionSpec:  # replaces the requirement file's check of the same name
@@ -104,8 +146,14 @@ class ActionSpec(RequirementSpec):
             raise ValueError("规定动作的起止日期即其批次的日期，不能填写 effective_from / effective_to")
         if self.period != PeriodKind.ONCE and self.deadline is not None:
             raise ValueError("只有 period 为 once（限期完成）时才能填写 deadline（截止日期）")
-        if not self.manual and not self.counts:
-            raise ValueError("counts（计入的活动类型）不能为空；无法由记录评判的动作请写 manual: true")
+        if self.ledger is not None and self.counts:
+            raise ValueError("ledger（按台账计数）与 counts（计入的活动类型）不能同时填写")
+        if self.ledger is not None and self.judged != "org":
+            raise ValueError("ledger（按台账计数）的动作只能按组织评判（judged: org）")
+        if not self.manual and not self.counts and self.ledger is None:
+            raise ValueError(
+                "counts（计入的活动类型）不能为空；由台账计数的动作请写 ledger，无法由记录评判的动作请写 manual: true"
+            )
         if self.pass_share is not None and self.judged != "member":
             raise ValueError("只有 judged 为 member（按党员）时才能填写 pass_share（达标线）")
         return self
@@ -240,6 +288,8 @@ def load_templates() -> dict[str, Template]:
 
 def get_template(code: str) -> Template:
     templates = load_templates()
+    if code not in templates and code.replace("_", "-") in templates:
+        code = code.replace("_", "-")  # the file's name (xjp_thought_2023) names it too
     if code not in templates:
         raise TemplateError([f"没有编码为 {code} 的主题教育模板（可用：{'、'.join(sorted(templates))}）"])
     return templates[code]

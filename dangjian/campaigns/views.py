@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -19,7 +20,7 @@ from dangjian.core.permissions import Perm
 from dangjian.orgs import selectors as org_selectors
 from dangjian.requirements import selectors as compliance
 
-from . import selectors
+from . import judging, oversight, publicity, selectors
 from .forms import StartForm
 from .services import BatchDates, CampaignError, campaign_start
 from .weekly import (
@@ -102,8 +103,18 @@ def campaign_start_view(request: HttpRequest) -> HttpResponse:
 @require_GET
 def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
     campaign, org, on, error = _context(request, pk)
-    data = selectors.progress(user=request.user, campaign=campaign, org=org, on=on)
+    data = selectors.progress(user=request.user, campaign=campaign, org=org, on=on, with_units=True)
     base = reverse("campaigns:lagging", args=[campaign.pk]) + f"?org={org.pk}&on={on.isoformat()}"
+    units = data["units"]
+    confirm_base = (
+        reverse("campaigns:confirmations", args=[campaign.pk]) + f"?org={org.pk}&on={on.isoformat()}"
+    )
+    action_rows = [
+        (a, f"{confirm_base if judging.judged_here(a.action) else base}&action={a.action.pk}")
+        for a in data["actions"]
+    ]
+    week_start = monday_of(on)
+    phase_names = [name for name, _fig in data["phases"]]
     return render(
         request,
         "campaigns/dashboard.html",
@@ -113,21 +124,73 @@ def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
             "on": on,
             "date_error": error,
             "data": data,
-            "depths": [(selectors.depth_label(d), fig) for d, fig in data["depths"]],
-            "idle": selectors.idle_units(user=request.user, campaign=campaign, org=org, on=on),
-            "soon": selectors.deadlines_soon(campaign=campaign, on=on),
+            "action_rows": action_rows,
+            "phase_names": phase_names,
+            "depths": [
+                (
+                    d,
+                    selectors.depth_label(d),
+                    fig,
+                    list(zip(phase_names, data["depth_phases"].get(d, []), strict=True)),
+                )
+                for d, fig in data["depths"]
+            ],
+            "units": _unit_rows(campaign, on, units, data["actions"]),
+            "counts": oversight.dashboard_counts(user=request.user, campaign=campaign, org=org, on=on),
+            "week": week_label(week_start),
+            "soon": [
+                (action, due, f"{confirm_base if judging.judged_here(action) else base}&action={action.pk}")
+                for action, due in selectors.deadlines_soon(campaign=campaign, on=on)
+            ],
             "lagging_url": base,
             "subtree": compliance.sees_subtree(user=request.user, org=org),
-            "children": compliance.compliance_orgs(user=request.user)
-            .filter(path__startswith=org.path, depth=org.depth + 1)
-            .order_by("path")[:100],
+            # Reversed once: the tables repeat them per cell.
+            "on_iso": on.isoformat(),
+            "lagging_base": reverse("campaigns:lagging", args=[campaign.pk]),
+            "dashboard_base": reverse("campaigns:dashboard", args=[campaign.pk]),
+            "todo_base": reverse("campaigns:todo", args=[campaign.pk]),
+            "activities_base": reverse("activities:list"),
+            "publicity": publicity.publicity_counts(user=request.user, campaign=campaign, org=org, on=on),
+            "can_edit_batches": policy.allows_path(request.user, Perm.CAMPAIGN_CHANGE, campaign.root.path),
         },
     )
+
+
+def _unit_rows(campaign, on: dt.date, units, actions) -> list[dict]:
+    """The 下级单位 table, each figure with the link to the results behind it (built here, not
+    in the template: a prefecture has a dozen units × every action)."""
+    lagging = reverse("campaigns:lagging", args=[campaign.pk])
+    confirmations = reverse("campaigns:confirmations", args=[campaign.pk])
+    dashboard = reverse("campaigns:dashboard", args=[campaign.pk])
+    rows = []
+    for u in units:
+        q = f"?org={u.org.pk}&on={on.isoformat()}"
+        cells = []
+        for a in actions:
+            fig = u.actions.get(a.action.pk)
+            drill = confirmations if judging.judged_here(a.action) else lagging
+            cells.append((fig.rate_text, f"{drill}{q}&action={a.action.pk}&status=all") if fig else ("—", ""))
+        rows.append(
+            {
+                "name": u.org.name,
+                "url": dashboard + q,
+                "figure": u.overall,
+                "met_url": f"{lagging}{q}&status=met",
+                "not_met_url": f"{lagging}{q}&status=not_met",
+                "not_due_url": f"{lagging}{q}&status=not_due",
+                "cells": cells,
+            }
+        )
+    return rows
+
+
+STATUS_LABELS = {**selectors.STATUS_FILTERS, "all": "全部"}
 
 
 @login_required
 @require_GET
 def lagging(request: HttpRequest, pk: int) -> HttpResponse:
+    """The records behind a dashboard figure: by action, phase, depth and status (未完成 by default)."""
     campaign, org, on, error = _context(request, pk)
     action = None
     raw = request.GET.get("action")
@@ -135,8 +198,42 @@ def lagging(request: HttpRequest, pk: int) -> HttpResponse:
         action = campaign.actions.filter(pk=int(raw) if raw.isdigit() else 0).first()
         if action is None:
             raise policy.not_found()
-    rows = selectors.lagging_units(user=request.user, campaign=campaign, org=org, on=on, action=action)
+    status = request.GET.get("status") or "not_met"
+    if status not in STATUS_LABELS:
+        status = "not_met"
+    raw_depth = request.GET.get("depth", "")
+    rel_depth = int(raw_depth) if raw_depth.isdigit() and int(raw_depth) < 20 else None
+    phase = request.GET.get("phase") or None
+    if phase is not None and phase not in {*campaign.phases.values_list("name", flat=True), "贯穿始终"}:
+        phase = None
+    rows = selectors.records_behind(
+        user=request.user,
+        campaign=campaign,
+        org=org,
+        on=on,
+        action=action,
+        status=status,
+        rel_depth=rel_depth,
+        phase=phase,
+    )
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    outside = selectors.outside_behind(
+        user=request.user,
+        campaign=campaign,
+        org=org,
+        on=on,
+        action=action,
+        status=status,
+        rel_depth=rel_depth,
+        phase=phase,
+    )
+    params: dict[str, object] = {"org": org.pk, "on": on.isoformat(), "status": status}
+    if action is not None:
+        params["action"] = action.pk
+    if rel_depth is not None:
+        params["depth"] = rel_depth
+    if phase:
+        params["phase"] = phase
     return render(
         request,
         "campaigns/lagging.html",
@@ -145,10 +242,72 @@ def lagging(request: HttpRequest, pk: int) -> HttpResponse:
             "org": org,
             "on": on,
             "action": action,
+            "status": status,
+            "status_label": STATUS_LABELS[status],
+            "statuses": [(k, v, urlencode({**params, "status": k})) for k, v in STATUS_LABELS.items()],
+            "depth_label": selectors.depth_label(rel_depth) if rel_depth is not None else "",
+            "phase": phase,
+            "query": urlencode(params),
             "page": page,
             "date_error": error,
             "rows": [(r, compliance.result_records_url(result=r)) for r in page.object_list],
+            "outside": outside,
+            "total": page.paginator.count + len(outside),
+            "confirm_url": reverse("campaigns:confirmations", args=[campaign.pk]),
         },
+    )
+
+
+@login_required
+@require_GET
+def idle(request: HttpRequest, pk: int) -> HttpResponse:
+    """Units without campaign activity in the last 14 days (read afresh)."""
+    campaign, org, on, error = _context(request, pk)
+    rows = oversight.idle_units(user=request.user, campaign=campaign, org=org, on=on)
+    page = Paginator(rows, 100).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "campaigns/idle.html",
+        {"campaign": campaign, "org": org, "on": on, "page": page, "date_error": error,
+         "days": selectors.IDLE_DAYS},
+    )  # fmt: skip
+
+
+@login_required
+@require_GET
+def uniform(request: HttpRequest, pk: int) -> HttpResponse:
+    """上下一般粗: weekly plans and campaign records identical, word for word, to the level above's."""
+    campaign, org, on, error = _context(request, pk)
+    week_start, week_error = _week(request) if request.GET.get("week") else (monday_of(on), "")
+    plans = oversight.copied_plans(user=request.user, campaign=campaign, org=org, week_start=week_start)
+    records = oversight.copied_records(user=request.user, campaign=campaign, org=org, on=on)
+    return render(
+        request,
+        "campaigns/uniform.html",
+        {
+            "campaign": campaign,
+            "org": org,
+            "on": on,
+            "week": week_label(week_start),
+            "plans": plans,
+            "records": records[:500],
+            "records_count": len(records),
+            "window": oversight.COPY_WINDOW_DAYS,
+            "date_error": error or week_error,
+        },
+    )
+
+
+@login_required
+@require_GET
+def burden(request: HttpRequest, pk: int) -> HttpResponse:
+    """What the campaign asked of the org this month beside what it recorded (and per level)."""
+    campaign, org, on, error = _context(request, pk)
+    data = oversight.burden(user=request.user, campaign=campaign, org=org, on=on)
+    return render(
+        request,
+        "campaigns/burden.html",
+        {"campaign": campaign, "org": org, "on": on, "data": data, "date_error": error},
     )
 
 

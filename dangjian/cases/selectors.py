@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 
 from dangjian.core import policy
 from dangjian.core.permissions import Perm
@@ -12,7 +12,7 @@ from dangjian.orgs.choices import OrgKind
 from dangjian.orgs.models import Org
 from dangjian.orgs.selectors import org_visible
 
-from .models import CaseEvent, CaseKind, CaseStatus, TypicalCase
+from .models import CaseEvent, CaseEventKind, CaseKind, CaseStatus, TypicalCase
 from .services import can_review_case
 
 
@@ -80,3 +80,29 @@ def can_change(user: Any) -> bool:
 
 def can_change_case(user: Any, case: TypicalCase) -> bool:
     return policy.allows_path(user, Perm.CASE_CHANGE, case.org_path)
+
+
+def approved_counts_by_org(org_ids: Any, since: Any, until: Any) -> dict[int, dict[str, int]]:
+    """Approved positive / negative cases of each org itself (not its subtree), counting a case
+    when its final approval falls in [since, until]. Unscoped: the caller has scoped the orgs
+    (the campaigns app, through ``core.counters``)."""
+    ids = list(org_ids)
+    if not ids:
+        return {}
+    approved = (
+        CaseEvent.objects.filter(
+            kind=CaseEventKind.APPROVE,
+            case__org_id__in=ids,
+            case__status=CaseStatus.APPROVED,
+            case__deleted_at__isnull=True,
+            step=F("case__review_levels"),
+            at__date__gte=since,
+            at__date__lte=until,
+        )
+        .values("case__org_id", "case__kind")
+        .annotate(n=Count("case_id", distinct=True))
+    )
+    out: dict[int, dict[str, int]] = {}
+    for row in approved:
+        out.setdefault(row["case__org_id"], {"positive": 0, "negative": 0})[row["case__kind"]] = row["n"]
+    return out

@@ -148,3 +148,22 @@ def problem_of_report(*, report: ResearchReport, pk: Any) -> Problem | None:
     except (TypeError, ValueError, OverflowError):
         return None
     return item.problem if item else None
+
+
+def topic_report_counts_by_org(org_ids: Any, since: Any, until: Any) -> dict[int, dict[str, int]]:
+    """Per org (itself, not its subtree): 调研选题 registered in [since, until] and, of those,
+    reports submitted by ``until``. Unscoped: the caller has scoped the orgs (the campaigns app,
+    through ``core.counters``)."""
+    ids = list(org_ids)
+    if not ids:
+        return {}
+    rows = (
+        ResearchTopic.objects.alive()
+        .filter(org_id__in=ids, created_at__date__gte=since, created_at__date__lte=until)
+        .values("org_id")
+        .annotate(
+            topics=Count("pk", distinct=True),
+            reports=Count("pk", filter=Q(report__created_at__date__lte=until), distinct=True),
+        )
+    )
+    return {r["org_id"]: {"topics": r["topics"], "reports": r["reports"]} for r in rows}

@@ -76,7 +76,7 @@ def test_progress_figures(client, tree, running):
     actions = {a["code"]: a for a in body["actions"]}
     assert set(actions) == {
         "READING-CLASS", "CENTRAL-GROUP-STUDY", "LEADER-LECTURE", "SECRETARY-LECTURE", "GROUP-STUDY",
-        "SEMINAR-EACH-MEMBER", "RESEARCH-EXCHANGE", "ORG-LIFE-MEETING",
+        "SEMINAR-EACH-MEMBER", "RESEARCH-TOPIC", "TYPICAL-CASES", "RESEARCH-EXCHANGE", "ORG-LIFE-MEETING",
     }  # fmt: skip
     study = actions["GROUP-STUDY"]
     # One branch under 甲县委: this month met, the earlier months of the batch not met.
@@ -88,12 +88,23 @@ def test_progress_figures(client, tree, running):
     assert study["deadline"] is None
     assert actions["ORG-LIFE-MEETING"]["deadline"] == (today + dt.timedelta(days=80)).isoformat()
     total_met = sum(a["met"] for a in body["actions"])
+    total_not_met = sum(a["not_met"] for a in body["actions"])
     total = sum(a["applicable"] for a in body["actions"])
+    not_due = sum(a["not_due"] for a in body["actions"])
+    assert not_due > 0  # the campaign's one-off actions are still open
+    # 完成率 = 达标 ÷ (达标 + 未达标): 未到期 is shown apart, as on the compliance dashboards.
     assert body["overall"] == {
         "applicable": total,
+        "judged": total_met + total_not_met,
         "met": total_met,
-        "rate": round(100 * total_met / total, 1),
+        "not_met": total_not_met,
+        "not_due": not_due,
+        "rate": round(100 * total_met / (total_met + total_not_met), 1),
     }
+    for a in body["actions"]:
+        judged = a["met"] + a["not_met"]
+        assert a["judged"] == judged
+        assert a["rate"] == (round(100 * a["met"] / judged, 1) if judged else None)
     assert [d["rel_depth"] for d in body["depths"]] == sorted(d["rel_depth"] for d in body["depths"])
     assert sum(d["applicable"] for d in body["depths"]) == total
 

@@ -11,6 +11,7 @@ from django.test import TestCase
 
 from dangjian.activities.models import Activity
 from dangjian.campaigns.models import Campaign
+from dangjian.orgs.models import MobilityRecord
 from dangjian.orgs.tests.factories import make_member
 
 pytestmark = pytest.mark.django_db
@@ -32,8 +33,11 @@ def test_prints_the_new_campaigns_id_on_its_last_line(tree):
 
 
 def test_seed_progress_records_campaign_activity(tree):
-    make_member(tree["branch_a1"])
+    away = make_member(tree["branch_a1"])
     make_member(tree["branch_b1"])
+    MobilityRecord.objects.create(
+        member=away, org_path=away.org_path, direction="out", place="上海", started_on=dt.date(2023, 1, 1)
+    )
     out = run(
         "xjp-thought-2023",
         "--root",
@@ -45,6 +49,11 @@ def test_seed_progress_records_campaign_activity(tree):
     assert out.strip().splitlines()[-1] == str(Campaign.objects.get().pk)
     made = Activity.objects.filter(topic__startswith="学习贯彻").count()
     assert made > 0 and f"已生成演示活动记录 {made} 条" in out
+    # The dashboard is not empty of the other records either.
+    campaign = Campaign.objects.get()
+    assert campaign.publicity.count() > 0
+    assert [s.member for s in campaign.self_studies.all()] == [away]
+    assert campaign.materials.filter(member=away).exists()
 
 
 @pytest.mark.parametrize(

@@ -76,7 +76,12 @@ def test_2023_template_carries_the_citys_figures():
     assert (by_code["GROUP-STUDY"].period, by_code["GROUP-STUDY"].times) == ("month", 1)
     seminar = by_code["SEMINAR-EACH-MEMBER"]
     assert (seminar.judged, seminar.counts) == ("member", ["seminar"])
-    assert by_code["RESEARCH-TOPIC"].manual and by_code["TYPICAL-CASES"].manual
+    # Counted from the ledgers; the research action keeps a manual confirmation as its fallback.
+    research, cases = by_code["RESEARCH-TOPIC"], by_code["TYPICAL-CASES"]
+    assert research.ledger.stored() == {"source": "research", "topics": 1, "reports": 1}
+    assert research.manual
+    assert cases.ledger.stored() == {"source": "typical_cases", "positive": 1, "negative": 1}
+    assert not cases.manual
     exchange = by_code["RESEARCH-EXCHANGE"]
     assert (exchange.counts, exchange.deadline) == (["research_exchange"], dt.date(2023, 11, 30))
     assert by_code["ORG-LIFE-MEETING"].counts == ["org_life_meeting"]
@@ -142,3 +147,33 @@ def test_action_dates_come_from_the_batch(tmp_path):
 def test_a_judged_action_needs_counts(tmp_path):
     messages = problems(tmp_path, GOOD.replace("    counts: [reading_class]\n", ""))
     assert "manual: true" in messages[0]
+
+
+LEDGER = GOOD.replace(
+    "    counts: [reading_class]\n",
+    "    ledger: {source: typical_cases, positive: 1, negative: 1}\n",
+)
+
+
+def test_an_action_may_be_counted_from_a_ledger(tmp_path):
+    action = parse_template(write(tmp_path, LEDGER)).spec.actions[0]
+    assert action.ledger.stored() == {"source": "typical_cases", "positive": 1, "negative": 1}
+
+
+def test_an_unknown_ledger_source_is_refused_in_chinese(tmp_path):
+    messages = problems(tmp_path, LEDGER.replace("source: typical_cases", "source: case_book"))
+    assert len(messages) == 1
+    assert "actions[0].ledger.source（来源）" in messages[0]
+    assert "未知的台账来源 'case_book'" in messages[0] and "typical_cases" in messages[0]
+
+
+def test_an_unknown_ledger_count_is_refused(tmp_path):
+    messages = problems(tmp_path, LEDGER.replace("negative: 1", "neutral: 1"))
+    assert "typical_cases 没有计数项 neutral" in messages[0]
+    messages = problems(tmp_path, LEDGER.replace("negative: 1", "negative: 0"))
+    assert "negative 应为 1 至 100 的整数" in messages[0]
+
+
+def test_ledger_and_counts_do_not_mix(tmp_path):
+    text = LEDGER.replace("    period: once\n", "    counts: [reading_class]\n    period: once\n")
+    assert "不能同时填写" in problems(tmp_path, text)[0]

@@ -17,7 +17,7 @@ from typing import Any
 
 from docxtpl import DocxTemplate
 
-from dangjian.campaigns import selectors
+from dangjian.campaigns import oversight, publicity, selectors
 from dangjian.campaigns.models import Campaign
 from dangjian.orgs.models import Org
 from dangjian.requirements import selectors as compliance
@@ -53,40 +53,48 @@ def bulletin_context(*, user: Any, campaign: Campaign, org: Org, on: dt.date) ->
     """The template's data for ``org``'s subtree on day ``on``."""
     if on < campaign.starts_on:
         raise BulletinError(f"通报日期 {on} 早于主题教育开始日期 {campaign.starts_on}")
-    data = selectors.progress(user=user, campaign=campaign, org=org, on=on)
+    data = selectors.progress(user=user, campaign=campaign, org=org, on=on, with_units=True)
     overall = data["overall"]
     children = list(
         compliance.compliance_orgs(user=user)
         .filter(path__startswith=org.path, depth=org.depth + 1)
         .order_by("path")
     )
-    child_rates = []
-    for child in children:
-        fig = selectors.progress(user=user, campaign=campaign, org=child, on=on)["overall"]
-        if fig.applicable:
-            child_rates.append((child, fig))
-    ranked = sorted(child_rates, key=lambda x: (-(x[1].rate or 0), x[0].path))
+    # The dashboard's 下级单位 table: the same figures, ranked by rate.
+    ranked = selectors.ranked_units(data["units"])
     good = [
-        f"{child.name}完成率 {rate_text(fig.rate)}（完成 {fig.met} 项次，适用 {fig.applicable} 项次）。"
-        for child, fig in ranked[:TOP_UNITS]
+        f"{u.org.name}完成率 {rate_text(u.overall.rate)}（完成 {u.overall.met} 项次，未完成 {u.overall.not_met} 项次）。"
+        for u in ranked[:TOP_UNITS]
+        if u.overall.rate is not None
     ] or ["暂无下级单位的数据。"]
     depth_lines = [
-        f"{selectors.depth_label(d)}：完成 {fig.met} 项次，适用 {fig.applicable} 项次，完成率 {rate_text(fig.rate)}。"
+        f"{selectors.depth_label(d)}：完成 {fig.met} 项次，已判定 {fig.judged} 项次，完成率 {rate_text(fig.rate)}。"
         for d, fig in data["depths"]
     ]
-    lagging = list(selectors.lagging_units(user=user, campaign=campaign, org=org, on=on))
+    action_of = selectors.rule_actions(campaign)
+    lagging = selectors.lagging_units(user=user, campaign=campaign, org=org, on=on).values_list(
+        "requirement_id", "org__name"
+    )
     by_action: dict[int, list[str]] = defaultdict(list)
-    for r in lagging:
-        names = by_action[r.requirement.campaign_rule.action_id]
-        if r.org.name not in names:
-            names.append(r.org.name)
-    idle = selectors.idle_units(user=user, campaign=campaign, org=org, on=on)
+    for requirement_id, name in lagging:
+        names = by_action[action_of[requirement_id]]
+        if name not in names:
+            names.append(name)
+    for cell in data["outside"]:  # ledger-counted and confirmed actions
+        if cell.status == "not_met" and cell.org.name not in by_action[cell.action.pk]:
+            by_action[cell.action.pk].append(cell.org.name)
+    idle_qs = oversight.idle_units(user=user, campaign=campaign, org=org, on=on)
+    idle = (idle_qs.count(), [o.name for o in idle_qs[:NAMED_LAGGING]])
+    copies = oversight.copied_plans(
+        user=user, campaign=campaign, org=org, week_start=on - dt.timedelta(days=on.weekday())
+    ) + oversight.copied_records(user=user, campaign=campaign, org=org, on=on)
+    reports = publicity.publicity_counts(user=user, campaign=campaign, org=org, on=on)
     problems = []
     for i, (title, phases) in enumerate(GROUPS):
         problems.append(
             {
                 "heading": f"（{CN_NUMBERS[i]}）{title}方面",
-                "text": _group_text(title, phases, data, by_action, idle),
+                "text": _group_text(title, phases, data, by_action, idle, copies, reports),
             }
         )
     annex = [
@@ -115,6 +123,7 @@ def bulletin_context(*, user: Any, campaign: Campaign, org: Org, on: dt.date) ->
             f"未完成 {overall.not_met} 项次，未到期 {overall.not_due} 项次，完成率 {rate_text(overall.rate)}。"
         ),
         "overall_rate": rate_text(overall.rate),
+        "publicity": reports,
         "depth_lines": depth_lines,
         "good": good,
         "problems": problems,
@@ -126,7 +135,13 @@ def bulletin_context(*, user: Any, campaign: Campaign, org: Org, on: dt.date) ->
 
 
 def _group_text(
-    title: str, phases: tuple[str, ...], data: dict, by_action: dict[int, list[str]], idle: list[Org]
+    title: str,
+    phases: tuple[str, ...],
+    data: dict,
+    by_action: dict[int, list[str]],
+    idle: tuple[int, list[str]],
+    copies: list[oversight.Copy],
+    reports: dict[str, int],
 ) -> str:
     if title == "部署推进":
         rates = [(selectors.depth_label(d), fig) for d, fig in data["depths"] if fig.applicable]
@@ -137,13 +152,24 @@ def _group_text(
                 + "，".join(f"{label}完成率 {rate_text(fig.rate)}" for label, fig in rates)
                 + "。"
             )
-        if idle:
-            names = "、".join(o.name for o in idle[:NAMED_LAGGING])
-            more = f"等 {len(idle)} 个单位" if len(idle) > NAMED_LAGGING else ""
+        idle_count, idle_names = idle
+        if idle_count:
+            names = "、".join(idle_names)
+            more = f"等 {idle_count} 个单位" if idle_count > NAMED_LAGGING else ""
             parts.append(f"近 {selectors.IDLE_DAYS} 天没有主题教育活动记录的有{names}{more}。")
+        if copies:
+            units = list(dict.fromkeys(c.org.name for c in copies))
+            names = "、".join(units[:NAMED_LAGGING]) + (
+                f"等 {len(units)} 个单位" if len(units) > NAMED_LAGGING else ""
+            )
+            parts.append(f"存在上下一般粗问题，{names}的计划或记录与上级逐字相同（{len(copies)} 处）。")
         return "".join(parts) or "各层级推进较为均衡，未发现明显问题。"
     if title == "宣传氛围":
-        return "宣传报道的登记尚未开通，本期不作统计。"
+        return (
+            f"中央、省级媒体宣传报道 {reports['central_province']} 条次（中央 {reports['central']} 条次、"
+            f"省级 {reports['province']} 条次），各级媒体共 {reports['total']} 条次"
+            + ("。" if reports["total"] else "，宣传氛围有待加强。")
+        )
     lines = []
     for a in data["actions"]:
         if (a.action.phase.name if a.action.phase else "") not in phases or not a.figure.not_met:

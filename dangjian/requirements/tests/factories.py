@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from pathlib import Path
 
 from django.utils import timezone
 
@@ -16,15 +17,19 @@ from dangjian.requirements.models import ComplianceResult, ComplianceRollup, Req
 from dangjian.requirements.services import compliance_on_activity_change, requirements_load
 
 _SHIPPED: list[dict] = []
+# Dated rules the engine tests judge (a campaign's local rules in the requirement-file form; the
+# shipped campaign requirements live in the campaign templates instead).
+TEST_DATA = sorted((Path(__file__).resolve().parent / "data").glob("*.yaml"))
 
 
 def load_shipped() -> None:
-    """The shipped requirement files; parsed once per test run, then bulk-created (fast)."""
+    """The shipped requirement files and the engine tests' dated rules; parsed once per test run,
+    then bulk-created (fast)."""
     if Requirement.objects.exists():
-        requirements_load(paths=default_files(), recompute=False)
+        requirements_load(paths=[*default_files(), *TEST_DATA], recompute=False)
         return
     if not _SHIPPED:
-        requirements_load(paths=default_files(), recompute=False)
+        requirements_load(paths=[*default_files(), *TEST_DATA], recompute=False)
         _SHIPPED.extend(
             {k: v for k, v in row.items() if k not in {"id", "created_at", "updated_at", "created_by_id"}}
             for row in Requirement.objects.values()

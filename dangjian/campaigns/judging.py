@@ -1,0 +1,182 @@
+"""Required actions judged outside the requirement engine: from a ledger, or confirmed by hand.
+
+An action with ``ledger`` (e.g. ``{source: typical_cases, positive: 1, negative: 1}``) is met by
+an org when the ledger counter (``core.counters``) counts at least that many of the org's own
+rows dated inside its batch, up to the day read. An action with ``manual: true`` is met by a
+current ``ActionConfirmation`` of the org made on or before that day; with both, either meets it
+(the confirmation is the fallback the template allows). Otherwise the org's cell is 未达标 once
+the deadline has passed, 未到期 before.
+
+Figures are computed when read (a handful of queries over the few orgs such actions apply to:
+县处级以上领导班子), so an approved case or a submitted report shows at once, with nothing to
+keep in step.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Q
+
+from dangjian.core import policy
+from dangjian.core.counters import get_counter
+from dangjian.orgs.models import Org
+from dangjian.requirements.models import Status
+
+from .models import ActionConfirmation, Batch, Campaign, RequiredAction
+from .templates import BatchSpec, TemplateError, get_template
+
+
+@dataclass
+class Cell:
+    action: RequiredAction
+    batch: Batch
+    org: Org
+    deadline: dt.date | None
+    status: str
+    confirmation: ActionConfirmation | None = None
+    counts: dict[str, int] | None = None
+
+    @property
+    def by_ledger(self) -> bool:
+        return bool(self.action.ledger) and self.counts is not None and _ledger_met(self.action, self.counts)
+
+    @property
+    def explanation(self) -> str:
+        parts = []
+        if self.action.ledger:
+            counter = get_counter(self.action.ledger["source"])
+            labels = counter.keys if counter else {}
+            parts.append(
+                "，".join(
+                    f"{labels.get(k, k)} {(self.counts or {}).get(k, 0)}/{v}"
+                    for k, v in self.action.ledger.items()
+                    if k != "source"
+                )
+            )
+        if self.confirmation is not None:
+            parts.append(f"已人工确认（{self.confirmation.done_on:%Y-%m-%d}）")
+        elif self.action.manual:
+            parts.append("未人工确认")
+        return "；".join(p for p in parts if p)
+
+
+def judged_here(action: RequiredAction) -> bool:
+    """Counted from a ledger or confirmed by hand (not by the requirement engine)."""
+    return bool(action.manual or action.ledger)
+
+
+def outside_actions(campaign: Campaign) -> list[RequiredAction]:
+    return [a for a in campaign.actions.select_related("phase").order_by("order") if judged_here(a)]
+
+
+@functools.lru_cache(maxsize=16)
+def _template_batches(code: str) -> dict[str, BatchSpec]:
+    try:
+        return {b.name: b for b in get_template(code).spec.batches}
+    except TemplateError:
+        return {}
+
+
+def action_deadline(action: RequiredAction, batch: Batch, template: str) -> dt.date | None:
+    from .services import _deadline
+
+    return _deadline(action, _template_batches(template).get(batch.name), batch)
+
+
+def _ledger_met(action: RequiredAction, counts: dict[str, int]) -> bool:
+    return all(counts.get(k, 0) >= v for k, v in action.ledger.items() if k != "source")
+
+
+def _applies_q(action: RequiredAction) -> Q:
+    a = action.applies_to or {}
+    q = Q(kind__in=a.get("kinds") or [])
+    if a.get("leadership_team") is not None:
+        q &= Q(leadership_team=a["leadership_team"])
+    if a.get("sectors") is not None:
+        q &= Q(sector__in=a["sectors"])
+    return q
+
+
+def _applies(action: RequiredAction, org: Org) -> bool:
+    a = action.applies_to or {}
+    if org.kind not in (a.get("kinds") or []):
+        return False
+    if a.get("leadership_team") is not None and org.leadership_team != a["leadership_team"]:
+        return False
+    return a.get("sectors") is None or org.sector in a["sectors"]
+
+
+def cells(
+    *,
+    campaign: Campaign,
+    on: dt.date,
+    scope: Q,
+    actions: Iterable[RequiredAction] | None = None,
+) -> list[Cell]:
+    """Every (action, batch, org) cell of the actions judged here, for the orgs matching
+    ``scope`` (a filter on Org), in batches begun by ``on``."""
+    actions = list(outside_actions(campaign) if actions is None else actions)
+    if not actions:
+        return []
+    out: list[Cell] = []
+    for batch in campaign.batches.prefetch_related("orgs").order_by("order"):
+        if batch.starts_on > on:
+            continue
+        roots = [o.path for o in batch.orgs.all()]
+        if not roots:
+            continue
+        within = Q(pk__in=[])
+        for path in roots:
+            within |= policy.subtree_q("path", path)
+        until = min(on, batch.ends_on)
+        mine = [a for a in actions if not a.batch_names or batch.name in a.batch_names]
+        if not mine:
+            continue
+        # One read of the orgs any of these actions may apply to; each action keeps its own.
+        any_q = Q(pk__in=[])
+        for action in mine:
+            any_q |= _applies_q(action)
+        candidates = list(
+            Org.objects.alive()
+            .filter(any_q, within, scope)
+            .only("id", "path", "name", "kind", "sector", "leadership_team", "depth")
+            .order_by("path")
+        )
+        for action in mine:
+            orgs = [o for o in candidates if _applies(action, o)]
+            if not orgs:
+                continue
+            ids = [o.pk for o in orgs]
+            confirmed: dict[int, ActionConfirmation] = {}
+            if action.manual:
+                for row in ActionConfirmation.objects.filter(
+                    action=action, org_id__in=ids, withdrawn_at__isnull=True, done_on__lte=on
+                ).select_related("created_by"):
+                    confirmed[row.org_id] = row
+            counts: dict[int, Any] = {}
+            if action.ledger:
+                counter = get_counter(action.ledger["source"])
+                if counter is not None:
+                    counts = {k: dict(v) for k, v in counter.count(ids, batch.starts_on, until).items()}
+            deadline = action_deadline(action, batch, campaign.template) or batch.ends_on
+            for org in orgs:
+                got = counts.get(org.pk, {}) if action.ledger else None
+                met = (org.pk in confirmed) or (got is not None and _ledger_met(action, got))
+                if met:
+                    status = Status.MET
+                elif deadline < on:
+                    status = Status.NOT_MET
+                else:
+                    status = Status.NOT_DUE
+                out.append(Cell(action, batch, org, deadline, status, confirmed.get(org.pk), got))
+    return out
+
+
+def read_scope(*, subtree: bool, org: Org) -> Q:
+    """The orgs a progress read covers: ``org``'s subtree, or ``org`` alone."""
+    return policy.subtree_q("path", org.path) if subtree else Q(pk=org.pk)
