@@ -51,12 +51,11 @@ class Cell:
         if self.action.ledger:
             counter = get_counter(self.action.ledger["source"])
             labels = counter.keys if counter else {}
+            wanted = {k: v for k, v in self.action.ledger.items() if k != "source"}
+            # The counter's order, not the stored one: PostgreSQL's jsonb reorders keys.
+            order = [k for k in labels if k in wanted] + sorted(k for k in wanted if k not in labels)
             parts.append(
-                "，".join(
-                    f"{labels.get(k, k)} {(self.counts or {}).get(k, 0)}/{v}"
-                    for k, v in self.action.ledger.items()
-                    if k != "source"
-                )
+                "，".join(f"{labels.get(k, k)} {(self.counts or {}).get(k, 0)}/{wanted[k]}" for k in order)
             )
         if self.confirmation is not None:
             parts.append(f"已人工确认（{self.confirmation.done_on:%Y-%m-%d}）")
