@@ -66,6 +66,11 @@ def _prepare(fresh: bool) -> tuple[int, dict]:
             raise RuntimeError(row["error"])
     info: dict = {}
     campaign = None if fresh else _campaign_id(DB)
+    if campaign is not None:
+        # A copy made by an older checkout: bring it to the code's schema.
+        migrated = bench_demo.manage(DB, "migrate", "--noinput", "-v0")
+        if migrated.returncode != 0:
+            raise RuntimeError(migrated.stderr[-2000:])
     if campaign is None:
         shutil.copyfile(src, DB)
         bench_demo.manage(DB, "migrate", "--noinput")
