@@ -52,10 +52,25 @@ class OrgHistory:
     records_from: dt.date | None
     segments: list[tuple[dt.date, Facts]] = field(default_factory=list)
     group_ids: list[int] = field(default_factory=list)
+    _by_state: tuple[list, list[tuple[dt.date, Facts]]] | None = None  # (segments, merged)
 
     @property
     def depth(self) -> int:
         return len(self.path) // q.STEPLEN
+
+    def state_segments(self) -> list[tuple[dt.date, Facts]]:
+        """``segments`` merged where kind, sector and team stay the same (the first facts of
+        each run kept): enough for rules that read no counts."""
+        if self._by_state is None or self._by_state[0] is not self.segments:
+            out: list[tuple[dt.date, Facts]] = []
+            last = None
+            for day, facts in self.segments:
+                state = (facts.kind, facts.sector, facts.leadership_team)
+                if state != last:
+                    last = state
+                    out.append((day, facts))
+            self._by_state = (self.segments, out)
+        return self._by_state[1]
 
     def facts_on(self, day: dt.date) -> Facts:
         current = self.segments[0][1]
@@ -273,8 +288,11 @@ def intervals(rule: Rule, histories: Iterable[OrgHistory]) -> list[Interval]:
     out: list[Interval] = []
     kinds = rule.org_kinds
     applies = rule.applies
+    # Counts (正式党员, 委员, 党小组) unread: segments differing only in them apply alike, and
+    # the runs below join them anyway.
+    by_state = rule.full_members_gte is None and rule.committee is None and rule.has_groups is None
     for h in histories:
-        segs = h.segments
+        segs = h.state_segments() if by_state else h.segments
         if len(segs) == 1:  # many orgs: the same facts all along
             first = segs[0]
             if first[1].kind not in kinds or not applies(first[1]):

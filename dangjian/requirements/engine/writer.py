@@ -157,10 +157,14 @@ def _rollups_sqlite(cursor, source: str, scope: tuple[str, list]) -> tuple[int, 
     )
     wanted: dict[tuple[str, int, str, int], list] = {}  # (ancestor path, rule, key, rel depth)
     get = wanted.get
+    chains: dict[str, list[tuple[str, int]]] = {}  # parent path -> (ancestor path, rel depth)
     for parent, rid, key, start, met, not_met, not_due in cursor.fetchall():
-        depth = len(parent) // step
-        for d in range(1, depth + 1):
-            k = (parent[: d * step], rid, key, depth + 1 - d)
+        chain = chains.get(parent)
+        if chain is None:
+            depth = len(parent) // step
+            chain = chains[parent] = [(parent[: d * step], depth + 1 - d) for d in range(1, depth + 1)]
+        for anc, rel in chain:
+            k = (anc, rid, key, rel)
             cur = get(k)
             if cur is None:
                 wanted[k] = [met, not_met, not_due, start]
