@@ -416,7 +416,13 @@ def cell_queries(
         if rule.per_member:
             families.setdefault((rule.period, spans, counted), []).append((rule, rows))
         else:
-            out.append(((rule,), *rule_sql(rule, spans, counted, rows, on, subset)))
+            few_orgs = subset
+            if few_orgs is None:
+                # A rule for a few orgs (党委 only, a batch) counts only their records.
+                org_ids = {r[0] for r in rows}
+                if len(org_ids) <= ORG_FILTER_MAX:
+                    few_orgs = [histories[o] for o in sorted(org_ids)]
+            out.append(((rule,), *rule_sql(rule, spans, counted, rows, on, few_orgs)))
     for (_period, spans, counted), family in families.items():
         out.append((tuple(r for r, _rows in family), *family_sql(family, spans, counted, on, subset)))
     return out

@@ -52,10 +52,25 @@ class OrgHistory:
     records_from: dt.date | None
     segments: list[tuple[dt.date, Facts]] = field(default_factory=list)
     group_ids: list[int] = field(default_factory=list)
+    _by_state: tuple[list, list[tuple[dt.date, Facts]]] | None = None  # (segments, merged)
 
     @property
     def depth(self) -> int:
         return len(self.path) // q.STEPLEN
+
+    def state_segments(self) -> list[tuple[dt.date, Facts]]:
+        """``segments`` merged where kind, sector and team stay the same (the first facts of
+        each run kept): enough for rules that read no counts."""
+        if self._by_state is None or self._by_state[0] is not self.segments:
+            out: list[tuple[dt.date, Facts]] = []
+            last = None
+            for day, facts in self.segments:
+                state = (facts.kind, facts.sector, facts.leadership_team)
+                if state != last:
+                    last = state
+                    out.append((day, facts))
+            self._by_state = (self.segments, out)
+        return self._by_state[1]
 
     def facts_on(self, day: dt.date) -> Facts:
         current = self.segments[0][1]
@@ -121,8 +136,12 @@ def load_histories(org_ids: Iterable[int] | None, *, lo: dt.date) -> dict[int, O
     # (org) -> {day: [d_full, {member: d_post}, d_groups]} and state changes.
     events: dict[int, dict[dt.date, list[Any]]] = defaultdict(dict)
 
+    day_of = q.date_reader()
+
     def bump(org: int, day: Any, slot: int, delta: int, member: int = 0) -> None:
-        day = max(q.as_date(day) or EVER, lo)
+        day = day_of(day) or EVER
+        if day < lo:
+            day = lo
         ev = events[org].get(day)
         if ev is None:
             ev = events[org][day] = [0, defaultdict(int), 0]
@@ -168,12 +187,11 @@ def load_histories(org_ids: Iterable[int] | None, *, lo: dt.date) -> dict[int, O
     p_where, p_params = _filter("p.org_id", ids)
     titles = q.literals(sorted(COMMITTEE_TITLES))
     for org, mid, started, ended in q.fetch_all(
-        f"SELECT p.org_id, p.member_id, p.started_on, p.ended_on FROM {q.T_POSITION} p "  # noqa: S608
+        f"SELECT p.org_id, p.member_id, CAST(p.started_on AS TEXT), CAST(p.ended_on AS TEXT) FROM {q.T_POSITION} p "  # noqa: S608
         f"WHERE p.title IN ({titles}) AND (p.ended_on IS NULL OR p.ended_on > %s) AND {p_where}",
         [lo_db, *p_params],
     ):
         if org in out:
-            started, ended = q.as_date(started), q.as_date(ended)
             bump(org, started, 1, 1, mid)
             if ended is not None:
                 bump(org, ended, 1, -1, mid)
@@ -215,31 +233,28 @@ def load_histories(org_ids: Iterable[int] | None, *, lo: dt.date) -> dict[int, O
     for org_id, hist in out.items():
         ev = events.get(org_id, {})
         chg = changes.get(org_id, [])
-        days = sorted(set(ev) | {c[0] for c in chg} | {lo})
-        full_count, groups_alive = 0, 0
+        days = sorted({*ev, *(c[0] for c in chg), lo}) if chg else sorted({*ev, lo})
+        full_count, groups_alive, in_post = 0, 0, 0  # in_post: members with a post (> 0)
         posts: dict[int, int] = defaultdict(int)
         segments: list[tuple[dt.date, Facts]] = []
+        last: tuple | None = None
         ci = 0
         for day in days:
             e = ev.get(day)
             if e is not None:
                 full_count += e[0]
                 for mid, d in e[1].items():
-                    posts[mid] += d
+                    before = posts[mid]
+                    after = posts[mid] = before + d
+                    in_post += (after > 0) - (before > 0)
                 groups_alive += e[2]
             while ci < len(chg) and chg[ci][0] <= day:
                 ci += 1
-            kind, sector, team = chg[ci][1] if ci < len(chg) else base[org_id]
-            facts = Facts(
-                kind,
-                sector,
-                team,
-                full_count,
-                sum(1 for v in posts.values() if v > 0),
-                groups_alive > 0,
-                hist.path,
-            )
-            if not segments or segments[-1][1] != facts:
+            state = chg[ci][1] if ci < len(chg) else base[org_id]
+            now = (state, full_count, in_post, groups_alive > 0)
+            if now != last:
+                last = now
+                facts = Facts(state[0], state[1], state[2], full_count, in_post, groups_alive > 0, hist.path)
                 segments.append((EVER if not segments else day, facts))
         hist.segments = segments
     return out
@@ -272,18 +287,31 @@ def intervals(rule: Rule, histories: Iterable[OrgHistory]) -> list[Interval]:
     starting in one is judged."""
     out: list[Interval] = []
     kinds = rule.org_kinds
+    applies = rule.applies
+    # Counts (正式党员, 委员, 党小组) unread: segments differing only in them apply alike, and
+    # the runs below join them anyway.
+    by_state = rule.full_members_gte is None and rule.committee is None and rule.has_groups is None
     for h in histories:
-        segs = h.segments
-        if len(segs) == 1:  # most orgs: the same facts all along
-            if segs[0][1].kind not in kinds or not rule.applies(segs[0][1]):
+        segs = h.state_segments() if by_state else h.segments
+        if len(segs) == 1:  # many orgs: the same facts all along
+            first = segs[0]
+            if first[1].kind not in kinds or not applies(first[1]):
                 continue
-        elif not any(f.kind in kinds for _d, f in segs):
+            f = max(first[0], h.founded_on or EVER)
+            t = _cut(rule, h.removed_on) if h.removed_on is not None else None
+            if t is None or f < t:
+                out.append((h.id, f, t, h.records_from))
+            continue
+        for _d, facts in segs:
+            if facts.kind in kinds:
+                break
+        else:
             continue
         lo = h.founded_on or EVER
         hi = _cut(rule, h.removed_on) if h.removed_on is not None else None
         runs: list[tuple[dt.date, dt.date | None]] = []
         for i, (day, facts) in enumerate(segs):
-            if not rule.applies(facts):
+            if not applies(facts):
                 continue
             end = segs[i + 1][0] if i + 1 < len(segs) else None
             if runs and runs[-1][1] == day:

@@ -50,6 +50,19 @@ def as_date(value: Any) -> dt.date | None:
     return dt.date.fromisoformat(str(value)[:10])
 
 
+def date_reader() -> Any:
+    """``as_date``, remembered: the dates read in bulk share a few thousand distinct days."""
+    memo: dict[Any, dt.date | None] = {None: None}
+
+    def read(value: Any) -> dt.date | None:
+        day = memo.get(value, memo)
+        if day is memo:
+            day = memo[value] = as_date(value)
+        return day  # type: ignore[return-value]
+
+    return read
+
+
 def key_sql(period: PeriodKind | str, col: str) -> str:
     """SQL naming the ``period`` that contains the date column ``col``, to join with the periods
     of ``periods_sql`` on ``period_join()``: on SQLite the key text (see ``span_of``), on

@@ -148,42 +148,49 @@ def _rollups_sqlite(cursor, source: str, scope: tuple[str, list]) -> tuple[int, 
     the counts are added to every ancestor here, compared with the stored rows, and only the
     differences written. Returns (roll-up rows, rows written)."""
     step = STEPLEN
+    # One row per (rule, period, parent) with the three counts; dates as text (no conversion).
+    count = "COUNT(*) FILTER (WHERE r.status = '{}')"
     cursor.execute(
-        f"SELECT r.requirement_id, r.period_key, r.period_start, "  # noqa: S608
-        f"SUBSTR(r.org_path, 1, LENGTH(r.org_path) - {step}), r.status, COUNT(*) FROM {source} r "
-        f"WHERE LENGTH(r.org_path) > {step} AND r.status <> '{NO_RECORDS}' GROUP BY 1, 2, 4, 5"
+        f"SELECT SUBSTR(r.org_path, 1, LENGTH(r.org_path) - {step}), r.requirement_id, r.period_key, "  # noqa: S608
+        f"MIN(r.period_start), {count.format(MET)}, {count.format(NOT_MET)}, {count.format(NOT_DUE)} "
+        f"FROM {source} r WHERE LENGTH(r.org_path) > {step} AND r.status <> '{NO_RECORDS}' GROUP BY 1, 2, 3"
     )
-    slot = STATUS_INDEX
     wanted: dict[tuple[str, int, str, int], list] = {}  # (ancestor path, rule, key, rel depth)
-    for rid, key, start, parent, status, n in cursor.fetchall():
-        depth = len(parent) // step
-        i = slot.get(status)
-        for d in range(1, depth + 1):
-            k = (parent[: d * step], rid, key, depth + 1 - d)
-            cur = wanted.get(k)
+    get = wanted.get
+    chains: dict[str, list[tuple[str, int]]] = {}  # parent path -> (ancestor path, rel depth)
+    for parent, rid, key, start, met, not_met, not_due in cursor.fetchall():
+        chain = chains.get(parent)
+        if chain is None:
+            depth = len(parent) // step
+            chain = chains[parent] = [(parent[: d * step], depth + 1 - d) for d in range(1, depth + 1)]
+        for anc, rel in chain:
+            k = (anc, rid, key, rel)
+            cur = get(k)
             if cur is None:
-                cur = wanted[k] = [0, 0, 0, start]
-            elif start < cur[3]:
-                cur[3] = start
-            if i is not None:
-                cur[i] += n
+                wanted[k] = [met, not_met, not_due, start]
+            else:
+                cur[0] += met
+                cur[1] += not_met
+                cur[2] += not_due
+                if start < cur[3]:
+                    cur[3] = start
     cursor.execute(f"SELECT path, id FROM {T_ORG}")  # noqa: S608
     ids = dict(cursor.fetchall())
     where, params = scope
+    # Stored dates read as text (an expression has no declared type): compared as staged.
     cursor.execute(
         f"SELECT t.id, t.org_id, t.requirement_id, t.period_key, t.rel_depth, t.org_path, "  # noqa: S608
-        f"t.period_start, t.met, t.not_met, t.not_due FROM {T_ROLLUP} t WHERE {where}",
+        f"CAST(t.period_start AS TEXT), t.met, t.not_met, t.not_due FROM {T_ROLLUP} t WHERE {where}",
         params,
     )
     existing = {(r[1], r[2], r[3], r[4]): r for r in cursor.fetchall()}
-    upserts, deletes = [], []
+    upserts = []
     for (path, rid, key, rel), (met, not_met, not_due, start) in wanted.items():
         org_id = ids.get(path)
         if org_id is None:
             continue
         old = existing.pop((org_id, rid, key, rel), None)
-        # A stored date reads back as a date (declared type), the staged one as ISO text.
-        if old is None or (old[5], str(old[6]), *old[7:]) != (path, str(start), met, not_met, not_due):
+        if old is None or old[5:] != (path, start, met, not_met, not_due):
             upserts.append((org_id, rid, key, rel, path, start, met, not_met, not_due))
     deletes = [r[0] for r in existing.values()]
     if upserts:
