@@ -198,6 +198,12 @@ def org_update(*, org: Org, actor: Any, changed_on: dt.date | None = None, **dat
             errors["changed_on"] = "变更日期不能晚于今天"
         elif org.founded_on and on < org.founded_on:
             errors["changed_on"] = "变更日期不能早于成立日期"
+        else:
+            # Each change keeps the values before it: one dated before a later change would
+            # rewrite the history that change recorded.
+            last = org.state_changes.order_by("-changed_on").values_list("changed_on", flat=True).first()
+            if last and on < last:
+                errors["changed_on"] = f"变更日期不能早于上次变更日期（{last:%Y-%m-%d}）"
     if errors:
         raise ValidationError(errors)
     if dated:

@@ -252,3 +252,19 @@ def test_member_status_full_counts_from_full_member_on(county):
     make_member(branch, status=MemberStatus.FULL, joined=now - dt.timedelta(days=365), full_member_on=now)
     engine.recompute_all()
     assert result("ZB-COMMITTEE-MEETING", branch, engine.span_of("month", now).key) is None
+
+
+def test_kind_change_dated_before_the_last_change_is_refused_and_nothing_saved(county):
+    """Each dated change keeps the values before it; one dated before a later change would
+    rewrite the history that change recorded (and the periods before it)."""
+    branch = make_org(county, name="甲支部", kind=OrgKind.BRANCH, founded_on=D(2020, 5, 1))
+    org_services.org_update(org=branch, actor=None, kind=OrgKind.GENERAL_BRANCH, changed_on=D(2024, 7, 1))
+    with pytest.raises(ValidationError) as exc:
+        org_services.org_update(org=branch, actor=None, kind=OrgKind.BRANCH, changed_on=D(2024, 6, 30))
+    assert exc.value.message_dict == {"changed_on": ["变更日期不能早于上次变更日期（2024-07-01）"]}
+    branch.refresh_from_db()
+    assert branch.kind == OrgKind.GENERAL_BRANCH
+    assert list(branch.state_changes.values_list("changed_on", "kind")) == [(D(2024, 7, 1), "branch")]
+    # The same day, or later, is a further change.
+    org_services.org_update(org=branch, actor=None, kind=OrgKind.BRANCH, changed_on=D(2024, 7, 1))
+    assert branch.state_changes.count() == 2
