@@ -69,8 +69,18 @@ def judged_here(action: RequiredAction) -> bool:
     return bool(action.manual or action.ledger)
 
 
+def campaign_actions(campaign: Campaign) -> list[RequiredAction]:
+    """The campaign's required actions with their phases, in order (read once per campaign
+    object: a page reads them for its figures, its judged cells and its deadlines)."""
+    cached = getattr(campaign, "_actions_cache", None)
+    if cached is None:
+        cached = list(campaign.actions.select_related("phase").order_by("order"))
+        campaign._actions_cache = cached  # type: ignore[attr-defined]
+    return cached
+
+
 def outside_actions(campaign: Campaign) -> list[RequiredAction]:
-    return [a for a in campaign.actions.select_related("phase").order_by("order") if judged_here(a)]
+    return [a for a in campaign_actions(campaign) if judged_here(a)]
 
 
 @functools.lru_cache(maxsize=16)

@@ -216,10 +216,7 @@ def _cells(
 
 
 def _action_figures(campaign: Campaign) -> dict[int, ActionFigure]:
-    actions = {
-        a.pk: ActionFigure(a, None)
-        for a in RequiredAction.objects.filter(campaign=campaign).select_related("phase")
-    }
+    actions = {a.pk: ActionFigure(a, None) for a in judging.campaign_actions(campaign)}
     for r in _campaign_rules(campaign):
         fig = actions.get(r.action_id)
         if fig and r.requirement.deadline and (fig.deadline is None or r.requirement.deadline > fig.deadline):
