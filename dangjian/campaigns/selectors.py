@@ -146,9 +146,15 @@ def _campaign_rules(campaign: Campaign) -> list[BatchRule]:
     """The campaign's engine rules with their actions (read once per campaign object)."""
     cached = getattr(campaign, "_rules_cache", None)
     if cached is None:
+        # Only the requirement's deadline is read from here: its JSON rules are left unparsed.
         cached = list(
-            BatchRule.objects.filter(batch__campaign=campaign).select_related(
-                "action", "action__phase", "requirement"
+            BatchRule.objects.filter(batch__campaign=campaign)
+            .select_related("action", "action__phase", "requirement")
+            .defer(
+                "requirement__applies_to",
+                "requirement__counts",
+                "requirement__counting",
+                "requirement__note",
             )
         )
         campaign._rules_cache = cached  # type: ignore[attr-defined]
@@ -412,7 +418,7 @@ def deadlines_soon(
         if due is not None and on <= due <= on + dt.timedelta(days=days):
             out.append((r.action, due))
     outside = judging.outside_actions(campaign)
-    for batch in campaign.batches.order_by("order") if outside else ():
+    for batch in judging.campaign_batches(campaign) if outside else ():
         for action in outside:
             if action.batch_names and batch.name not in action.batch_names:
                 continue

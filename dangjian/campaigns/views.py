@@ -154,6 +154,7 @@ def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
             "activities_base": reverse("activities:list"),
             "publicity": publicity.publicity_counts(user=request.user, campaign=campaign, org=org, on=on),
             "can_edit_batches": policy.allows_path(request.user, Perm.CAMPAIGN_CHANGE, campaign.root.path),
+            "batches": judging.campaign_batches(campaign),
         },
     )
 
