@@ -86,8 +86,9 @@ def campaign_batches(campaign: Campaign) -> list[Batch]:
     cached = getattr(campaign, "_batches_cache", None)
     if cached is None:
         cached = list(
-            campaign.batches.prefetch_related(Prefetch("orgs", queryset=Org.objects.only("id", "path")))
-            .order_by("order")
+            campaign.batches.prefetch_related(
+                Prefetch("orgs", queryset=Org.objects.only("id", "path"))
+            ).order_by("order")
         )
         campaign._batches_cache = cached  # type: ignore[attr-defined]
     return cached

@@ -240,7 +240,7 @@ def progress(
     """Overall, per required action (in order), per phase, per depth below ``org`` and per
     phase at each depth; with ``with_units`` also ``units`` (``unit_progress``), read by the
     same two queries."""
-    action_of = {r.requirement_id: r.action for r in _campaign_rules(campaign)}
+    action_of = {r.requirement_id: r.action_id for r in _campaign_rules(campaign)}
     actions = _action_figures(campaign)
     subtree = compliance.sees_subtree(user=user, org=org)
     units = {c.pk: UnitFigure(c) for c in _children(user=user, org=org)} if with_units and subtree else {}
@@ -248,21 +248,27 @@ def progress(
     depths: dict[int, Figure] = defaultdict(Figure)
     phases: dict[str, Figure] = defaultdict(Figure)
     depth_phases: dict[tuple[int, str], Figure] = defaultdict(Figure)
-    cells = _cells(campaign=campaign, org_ids=[org.pk, *units], on=on, subtree=subtree)
-    for org_id, rid, rel, status, n in cells:
-        action = action_of[rid]
-        if action.pk not in actions:
+    # Summed per (org, action, depth, status) first: the figures add a few dozen sums, not a
+    # few hundred rows.
+    tally: dict[tuple[int, int, int, str], int] = defaultdict(int)
+    for org_id, rid, rel, status, n in _cells(
+        campaign=campaign, org_ids=[org.pk, *units], on=on, subtree=subtree
+    ):
+        tally[(org_id, action_of[rid], rel, status)] += n
+    phase_of = {pk: phase_name(a.action) for pk, a in actions.items()}
+    for (org_id, action_id, rel, status), n in tally.items():
+        if action_id not in actions:
             continue
         if org_id != org.pk:
             unit = units[org_id]
             unit.overall.add(status, n)
-            unit.actions[action.pk].add(status, n)
+            unit.actions[action_id].add(status, n)
             continue
         overall.add(status, n)
-        actions[action.pk].figure.add(status, n)
+        actions[action_id].figure.add(status, n)
         depths[rel].add(status, n)
-        phases[phase_name(action)].add(status, n)
-        depth_phases[(rel, phase_name(action))].add(status, n)
+        phases[phase_of[action_id]].add(status, n)
+        depth_phases[(rel, phase_of[action_id])].add(status, n)
     # Actions judged from a ledger or by confirmation (``judging``), computed on read: one
     # cell each, counted in every figure the engine's cells are.
     outside = judging.cells(campaign=campaign, on=on, scope=judging.read_scope(subtree=subtree, org=org))
