@@ -147,9 +147,10 @@ def _campaign_rules(campaign: Campaign) -> list[BatchRule]:
     cached = getattr(campaign, "_rules_cache", None)
     if cached is None:
         # Only the requirement's deadline is read from here: its JSON rules are left unparsed.
+        # The actions are the campaign's (``judging.campaign_actions``), read once.
         cached = list(
             BatchRule.objects.filter(batch__campaign=campaign)
-            .select_related("action", "action__phase", "requirement")
+            .select_related("requirement")
             .defer(
                 "requirement__applies_to",
                 "requirement__counts",
@@ -157,6 +158,9 @@ def _campaign_rules(campaign: Campaign) -> list[BatchRule]:
                 "requirement__note",
             )
         )
+        actions = {a.pk: a for a in judging.campaign_actions(campaign)}
+        for rule in cached:
+            rule.action = actions[rule.action_id]
         campaign._rules_cache = cached  # type: ignore[attr-defined]
     return cached
 
