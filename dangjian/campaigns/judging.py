@@ -16,11 +16,12 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import Prefetch, Q
 
 from dangjian.core import policy
 from dangjian.core.counters import get_counter
@@ -69,8 +70,32 @@ def judged_here(action: RequiredAction) -> bool:
     return bool(action.manual or action.ledger)
 
 
+def campaign_actions(campaign: Campaign) -> list[RequiredAction]:
+    """The campaign's required actions with their phases, in order (read once per campaign
+    object: a page reads them for its figures, its judged cells and its deadlines)."""
+    cached = getattr(campaign, "_actions_cache", None)
+    if cached is None:
+        cached = list(campaign.actions.select_related("phase").order_by("order"))
+        campaign._actions_cache = cached  # type: ignore[attr-defined]
+    return cached
+
+
+def campaign_batches(campaign: Campaign) -> list[Batch]:
+    """The campaign's batches in order, each with its root orgs (id and path only), read once
+    per campaign object."""
+    cached = getattr(campaign, "_batches_cache", None)
+    if cached is None:
+        cached = list(
+            campaign.batches.prefetch_related(
+                Prefetch("orgs", queryset=Org.objects.only("id", "path"))
+            ).order_by("order")
+        )
+        campaign._batches_cache = cached  # type: ignore[attr-defined]
+    return cached
+
+
 def outside_actions(campaign: Campaign) -> list[RequiredAction]:
-    return [a for a in campaign.actions.select_related("phase").order_by("order") if judged_here(a)]
+    return [a for a in campaign_actions(campaign) if judged_here(a)]
 
 
 @functools.lru_cache(maxsize=16)
@@ -123,7 +148,7 @@ def cells(
     if not actions:
         return []
     out: list[Cell] = []
-    for batch in campaign.batches.prefetch_related("orgs").order_by("order"):
+    for batch in campaign_batches(campaign):
         if batch.starts_on > on:
             continue
         roots = [o.path for o in batch.orgs.all()]
@@ -146,17 +171,23 @@ def cells(
             .only("id", "path", "name", "kind", "sector", "leadership_team", "depth")
             .order_by("path")
         )
+        applying = {action.pk: [o for o in candidates if _applies(action, o)] for action in mine}
+        # One read of the current confirmations of every manual action of the batch.
+        manual = [a for a in mine if a.manual and applying[a.pk]]
+        confirmations: dict[int, dict[int, ActionConfirmation]] = defaultdict(dict)
+        if manual:
+            wanted = {o.pk for a in manual for o in applying[a.pk]}
+            for row in ActionConfirmation.objects.filter(
+                action__in=manual, org_id__in=wanted, withdrawn_at__isnull=True, done_on__lte=on
+            ).select_related("created_by"):
+                confirmations[row.action_id][row.org_id] = row
         for action in mine:
-            orgs = [o for o in candidates if _applies(action, o)]
+            orgs = applying[action.pk]
             if not orgs:
                 continue
             ids = [o.pk for o in orgs]
-            confirmed: dict[int, ActionConfirmation] = {}
-            if action.manual:
-                for row in ActionConfirmation.objects.filter(
-                    action=action, org_id__in=ids, withdrawn_at__isnull=True, done_on__lte=on
-                ).select_related("created_by"):
-                    confirmed[row.org_id] = row
+            mine_ids = set(ids)
+            confirmed = {k: v for k, v in confirmations[action.pk].items() if k in mine_ids}
             counts: dict[int, Any] = {}
             if action.ledger:
                 counter = get_counter(action.ledger["source"])

@@ -146,11 +146,21 @@ def _campaign_rules(campaign: Campaign) -> list[BatchRule]:
     """The campaign's engine rules with their actions (read once per campaign object)."""
     cached = getattr(campaign, "_rules_cache", None)
     if cached is None:
+        # Only the requirement's deadline is read from here: its JSON rules are left unparsed.
+        # The actions are the campaign's (``judging.campaign_actions``), read once.
         cached = list(
-            BatchRule.objects.filter(batch__campaign=campaign).select_related(
-                "action", "action__phase", "requirement"
+            BatchRule.objects.filter(batch__campaign=campaign)
+            .select_related("requirement")
+            .defer(
+                "requirement__applies_to",
+                "requirement__counts",
+                "requirement__counting",
+                "requirement__note",
             )
         )
+        actions = {a.pk: a for a in judging.campaign_actions(campaign)}
+        for rule in cached:
+            rule.action = actions[rule.action_id]
         campaign._rules_cache = cached  # type: ignore[attr-defined]
     return cached
 
@@ -216,10 +226,7 @@ def _cells(
 
 
 def _action_figures(campaign: Campaign) -> dict[int, ActionFigure]:
-    actions = {
-        a.pk: ActionFigure(a, None)
-        for a in RequiredAction.objects.filter(campaign=campaign).select_related("phase")
-    }
+    actions = {a.pk: ActionFigure(a, None) for a in judging.campaign_actions(campaign)}
     for r in _campaign_rules(campaign):
         fig = actions.get(r.action_id)
         if fig and r.requirement.deadline and (fig.deadline is None or r.requirement.deadline > fig.deadline):
@@ -237,7 +244,7 @@ def progress(
     """Overall, per required action (in order), per phase, per depth below ``org`` and per
     phase at each depth; with ``with_units`` also ``units`` (``unit_progress``), read by the
     same two queries."""
-    action_of = {r.requirement_id: r.action for r in _campaign_rules(campaign)}
+    action_of = {r.requirement_id: r.action_id for r in _campaign_rules(campaign)}
     actions = _action_figures(campaign)
     subtree = compliance.sees_subtree(user=user, org=org)
     units = {c.pk: UnitFigure(c) for c in _children(user=user, org=org)} if with_units and subtree else {}
@@ -245,21 +252,27 @@ def progress(
     depths: dict[int, Figure] = defaultdict(Figure)
     phases: dict[str, Figure] = defaultdict(Figure)
     depth_phases: dict[tuple[int, str], Figure] = defaultdict(Figure)
-    cells = _cells(campaign=campaign, org_ids=[org.pk, *units], on=on, subtree=subtree)
-    for org_id, rid, rel, status, n in cells:
-        action = action_of[rid]
-        if action.pk not in actions:
+    # Summed per (org, action, depth, status) first: the figures add a few dozen sums, not a
+    # few hundred rows.
+    tally: dict[tuple[int, int, int, str], int] = defaultdict(int)
+    for org_id, rid, rel, status, n in _cells(
+        campaign=campaign, org_ids=[org.pk, *units], on=on, subtree=subtree
+    ):
+        tally[(org_id, action_of[rid], rel, status)] += n
+    phase_of = {pk: phase_name(a.action) for pk, a in actions.items()}
+    for (org_id, action_id, rel, status), n in tally.items():
+        if action_id not in actions:
             continue
         if org_id != org.pk:
             unit = units[org_id]
             unit.overall.add(status, n)
-            unit.actions[action.pk].add(status, n)
+            unit.actions[action_id].add(status, n)
             continue
         overall.add(status, n)
-        actions[action.pk].figure.add(status, n)
+        actions[action_id].figure.add(status, n)
         depths[rel].add(status, n)
-        phases[phase_name(action)].add(status, n)
-        depth_phases[(rel, phase_name(action))].add(status, n)
+        phases[phase_of[action_id]].add(status, n)
+        depth_phases[(rel, phase_of[action_id])].add(status, n)
     # Actions judged from a ledger or by confirmation (``judging``), computed on read: one
     # cell each, counted in every figure the engine's cells are.
     outside = judging.cells(campaign=campaign, on=on, scope=judging.read_scope(subtree=subtree, org=org))
@@ -415,7 +428,7 @@ def deadlines_soon(
         if due is not None and on <= due <= on + dt.timedelta(days=days):
             out.append((r.action, due))
     outside = judging.outside_actions(campaign)
-    for batch in campaign.batches.order_by("order") if outside else ():
+    for batch in judging.campaign_batches(campaign) if outside else ():
         for action in outside:
             if action.batch_names and batch.name not in action.batch_names:
                 continue
