@@ -132,21 +132,10 @@ def main(args, rest) -> list[dict]:
         ("未完成清单（州委）", f"/campaigns/{campaign}/lagging/", False),
         ("调度表页面（州委）", f"/campaigns/{campaign}/weekly/", False),
     ]
-    port = bench_web.free_port()
-    base = f"http://127.0.0.1:{port}"
-    server = subprocess.Popen(
-        [str(ROOT / ".venv" / "bin" / "gunicorn"), "config.wsgi", "-w", "2", "-b", f"127.0.0.1:{port}",
-         "--log-level", "warning"],
-        cwd=ROOT, env=env, start_new_session=True,
-    )  # fmt: skip
+    server, base, port = bench_web.start_gunicorn(env)
 
     def load(path: str, cookie: str) -> dict:
-        for _ in range(4):  # warm both workers
-            bench_web.fetch(base + path, cookie)
-        return bench_web.run_wrk(
-            base + path, cookie, duration=opts.duration, connections=opts.connections, htmx=False,
-            server_pgid=server.pid,
-        )  # fmt: skip
+        return bench_web.warm_and_load(base, path, cookie, opts=opts, server=server)
 
     web: list[dict] = []
     try:

@@ -122,6 +122,27 @@ def run_wrk(url: str, cookie: str, *, duration: int, connections: int, htmx: boo
     return result
 
 
+def start_gunicorn(env: dict) -> tuple[subprocess.Popen, str, int]:
+    """gunicorn with 2 sync workers on a free port, in its own process group (for CPU counts)."""
+    port = free_port()
+    server = subprocess.Popen(
+        [str(ROOT / ".venv" / "bin" / "gunicorn"), "config.wsgi", "-w", "2", "-b", f"127.0.0.1:{port}",
+         "--log-level", "warning"],
+        cwd=ROOT, env=env, start_new_session=True,
+    )  # fmt: skip
+    return server, f"http://127.0.0.1:{port}", port
+
+
+def warm_and_load(base: str, path: str, cookie: str, *, opts, server: subprocess.Popen) -> dict:
+    """A few requests to warm both workers, then one wrk run of ``path``."""
+    for _ in range(4):
+        fetch(base + path, cookie)
+    return run_wrk(
+        base + path, cookie, duration=opts.duration, connections=opts.connections, htmx=False,
+        server_pgid=server.pid,
+    )  # fmt: skip
+
+
 def main(args, rest) -> list[dict]:
     parser = argparse.ArgumentParser()
     parser.add_argument("--duration", type=int, default=20)
