@@ -19,6 +19,7 @@ from dangjian.feedback import selectors as feedback_selectors
 from dangjian.orgs import selectors as org_selectors
 from dangjian.requirements import selectors as compliance_selectors
 
+from . import selectors as home_selectors
 from .builders.bulletin import BulletinError, bulletin_context, bulletin_render
 
 OVERDUE_SHOWN = 10
@@ -36,26 +37,22 @@ def home(request: HttpRequest) -> HttpResponse:
     """
     if policy.is_self_only(request.user) and request.user.member_id:
         return member_home(request)
+    user = request.user
     today = timezone.localdate()
-    summary = org_selectors.org_scope_summary(user=request.user, on=today)
-    # The page shows a name, a date and a link of these orgs: only those fields are read.
-    overdue = list(
-        org_selectors.org_term_overdue(user=request.user, on=today).only("name", "term_due")[:OVERDUE_SHOWN]
-    )
-    for org in overdue:
-        org.days_overdue = (today - org.term_due).days
-    roots = list(org_selectors.org_roots(user=request.user).only("name")[:5])
-    todo_org, todo_items, todo_count = compliance_selectors.home_todo(user=request.user)
+    summary = home_selectors.scope_figures(user=user)
+    overdue, summary["overdue"] = home_selectors.overdue_orgs(user=user, on=today, limit=OVERDUE_SHOWN)
+    orgs = home_selectors.home_orgs(user=user)
+    todo_items, todo_count = home_selectors.home_todo(user=user, orgs=orgs, on=today)
     context = {
-        "todo_org": todo_org,
+        "todo_org": orgs.todo_root,
         "todo_items": todo_items,
         "todo_count": todo_count,
         "todo_label": compliance_selectors.todo_label(on=today),
         "summary": summary,
         "overdue": overdue,
-        "roots": roots,
+        "roots": orgs.roots,
         "today": today,
-        "feedback_open": feedback_selectors.feedback_open_count(user=request.user),
+        "feedback_open": feedback_selectors.feedback_open_count(user=user),
     }
     return render(request, "reports/home.html", context)
 

@@ -66,18 +66,6 @@ def default_org(*, user: Any) -> Org | None:
     return qs.filter(path=paths[0]).first() if paths else None
 
 
-def home_todo(*, user: Any, limit: int = 5) -> tuple[Org | None, list[dict[str, Any]], int]:
-    """For the 工作台: the user's compliance root, its first ``limit`` open items and how many
-    there are; (None, [], 0) for roles that do not see compliance (党员)."""
-    if not policy.has_perm(user, PERM):
-        return None, [], 0
-    org = default_org(user=user)
-    if org is None:
-        return None, [], 0
-    items = todo(user=user, org=org)
-    return org, items[:limit], len(items)
-
-
 def sees_subtree(*, user: Any, org: Org) -> bool:
     """Whether the user may see figures of ``org``'s descendants (not only the org itself): a
     grant that reaches below its org (``Grant.subtree``) covers ``org``."""
@@ -661,6 +649,12 @@ def todo(*, user: Any, org: Org, on: dt.date | None = None) -> list[dict[str, An
         .prefetch_related("requirement")
         .order_by("period_end", "requirement__order", "org_path")
     )
+    return todo_items(user=user, org=org, rows=rows, on=on)
+
+
+def todo_items(*, user: Any, org: Org, rows: Any, on: dt.date) -> list[dict[str, Any]]:
+    """The to-do entries of open results ``rows`` of ``org`` and its 党小组 (each row with its
+    ``requirement`` and ``org`` name at hand), in the rows' order; reads nothing more."""
     list_url = reverse("activities:create")
     records_allowed: dict[str, bool] = {}
     out = []

@@ -182,7 +182,7 @@ def _queries(client, url: str, params: dict | None = None) -> int:
 # The lagging list reads one query per requirement its page touches: pinned here for one.
 ONE_RULE = {"period": "__year__", "requirement": "JY-THEME-DAY"}
 PINNED = [
-    ("/", {}, 10),
+    ("/", {}, 6),
     ("/compliance/", {}, 6),
     ("/compliance/drill/", {}, 7),
     ("/compliance/lagging/", ONE_RULE, 9),
