@@ -12,11 +12,15 @@ from typing import Any
 
 from django.db.models import Count, Q, Sum, Window
 
+from dangjian.activities import selectors as activity_selectors
+from dangjian.activities.models import Activity
 from dangjian.core import policy
 from dangjian.core.permissions import Perm
+from dangjian.feedback import selectors as feedback_selectors
+from dangjian.feedback.models import Feedback
 from dangjian.orgs import selectors as org_selectors
 from dangjian.orgs.choices import OrgKind
-from dangjian.orgs.models import Org
+from dangjian.orgs.models import Member, Org
 from dangjian.requirements import selectors as compliance_selectors
 from dangjian.requirements.models import ComplianceResult, Status
 
@@ -154,3 +158,45 @@ def home_todo(*, user: Any, orgs: HomeOrgs, on: dt.date) -> tuple[list[dict[str,
         r.org = by_id[r.org_id]
     items = compliance_selectors.todo_items(user=user, org=root, rows=rows, on=on)
     return items[:TODO_SHOWN], len(items)
+
+
+# ---------------------------------------------------------------- a 党员's own page
+
+# What the page shows of the member, and what the attendance and asks read of them.
+MEMBER_FIELDS = (
+    "name",
+    "org",
+    "org_path",
+    "party_group",
+    "status",
+    "joined_on",
+    "id_number_masked",
+    "phone_masked",
+    "org__name",
+    "party_group__name",
+)
+
+
+def my_record(*, user: Any) -> Member:
+    """The user's own member record (``access_member``), with the fields the page shows."""
+    try:
+        return (
+            org_selectors.member_visible(user=user)
+            .select_related("org", "party_group")
+            .only(*MEMBER_FIELDS)
+            .get(pk=int(user.member_id))
+        )
+    except (Member.DoesNotExist, TypeError, ValueError):
+        raise policy.not_found() from None
+
+
+def recent_activities(*, user: Any, limit: int) -> list[Activity]:
+    """The latest activities the user may see (``activity_list``): topic, day and org name."""
+    return list(activity_selectors.activity_list(user=user).only("topic", "held_on", "org__name")[:limit])
+
+
+def my_feedback(*, user: Any, limit: int) -> list[Feedback]:
+    """The latest 投诉建议 the user may see (``feedback_list``): subject and status."""
+    return list(
+        feedback_selectors.feedback_list(user=user).select_related(None).only("subject", "status")[:limit]
+    )

@@ -16,7 +16,6 @@ from dangjian.activities import selectors as activity_selectors
 from dangjian.campaigns import selectors as campaign_selectors
 from dangjian.core import policy
 from dangjian.feedback import selectors as feedback_selectors
-from dangjian.orgs import selectors as org_selectors
 from dangjian.requirements import selectors as compliance_selectors
 
 from . import selectors as home_selectors
@@ -24,6 +23,7 @@ from .builders.bulletin import BulletinError, bulletin_context, bulletin_render
 
 OVERDUE_SHOWN = 10
 RECENT_SHOWN = 5
+FEEDBACK_SHOWN = 3
 
 
 @login_required
@@ -61,7 +61,7 @@ def member_home(request: HttpRequest) -> HttpResponse:
     """A 党员's 工作台: my record, my latest meetings, my attendance this year, what my branch
     asks of me, and my 投诉建议."""
     user = request.user
-    member = org_selectors.access_member(user=user, pk=user.member_id)
+    member = home_selectors.my_record(user=user)
     today = timezone.localdate()
     attended, expected = activity_selectors.member_attendance_between(
         user=user, member=member, start=today.replace(month=1, day=1), end=today
@@ -69,11 +69,11 @@ def member_home(request: HttpRequest) -> HttpResponse:
     context = {
         "member": member,
         "today": today,
-        "recent": list(activity_selectors.activity_list(user=user)[:RECENT_SHOWN]),
+        "recent": home_selectors.recent_activities(user=user, limit=RECENT_SHOWN),
         "year_attended": attended,
         "year_expected": expected,
         "asks": compliance_selectors.member_asks(user=user, member=member, on=today),
-        "feedback": list(feedback_selectors.feedback_list(user=user)[:3]),
+        "feedback": home_selectors.my_feedback(user=user, limit=FEEDBACK_SHOWN),
     }
     return render(request, "reports/member_home.html", context)
 

@@ -10,9 +10,12 @@ from django.utils import timezone
 
 from dangjian.accounts.models import RoleGrant
 from dangjian.accounts.tests.factories import make_user
+from dangjian.activities import selectors as activity_selectors
 from dangjian.activities.models import ActivityKind as K
 from dangjian.core import policy
 from dangjian.core.permissions import Role
+from dangjian.feedback import selectors as feedback_selectors
+from dangjian.feedback.models import Feedback
 from dangjian.orgs import selectors as org_selectors
 from dangjian.orgs.choices import OrgKind
 from dangjian.orgs.models import Org
@@ -121,3 +124,28 @@ def test_home_reads_one_query_per_block(world, django_assert_num_queries):
         selectors.overdue_orgs(user=user, on=today, limit=10)
         orgs = selectors.home_orgs(user=user)
         selectors.home_todo(user=user, orgs=orgs, on=today)
+
+
+def test_member_page_reads_give_what_the_selectors_give(world):
+    me = make_member(world["branch_a1"], name="组员甲")
+    me.party_group = world["group_a1"]
+    me.save(update_fields=["party_group"])
+    user = make_user(Role.MEMBER, world["branch_a1"], member=me)
+    for n in range(4):
+        Feedback.objects.create(created_by=user, category="burden", subject=f"意见{n}", text="…")
+    record(world["branch_a1"], timezone.localdate(), K.ORG_LIFE_MEETING, present=[me], notify=False)
+
+    full = org_selectors.access_member(user=user, pk=me.pk)
+    mine = selectors.my_record(user=user)
+    shown = ("pk", "name", "org_id", "org_path", "status", "joined_on", "id_number_masked", "phone_masked")
+    assert [getattr(mine, f) for f in shown] == [getattr(full, f) for f in shown]
+    assert (mine.org.name, mine.party_group.name) == (full.org.name, "甲县第一支部第一党小组")
+    assert mine.get_status_display() == full.get_status_display()
+    recent = selectors.recent_activities(user=user, limit=5)
+    assert recent and [(a.pk, a.topic, a.held_on, a.org.name) for a in recent] == [
+        (a.pk, a.topic, a.held_on, a.org.name) for a in activity_selectors.activity_list(user=user)[:5]
+    ]
+    feedback = selectors.my_feedback(user=user, limit=3)
+    assert [(f.pk, f.subject, f.get_status_display()) for f in feedback] == [
+        (f.pk, f.subject, f.get_status_display()) for f in feedback_selectors.feedback_list(user=user)[:3]
+    ]
