@@ -751,26 +751,31 @@ def member_asks(*, user: Any, member: Member, on: dt.date | None = None) -> list
     facts = _facts_on(member.org_id, on)
     if facts is None:
         return []
-    out = []
+    asked: list[tuple[Rule, Span]] = []
     for rule in engine.active_rules():
         if not rule.per_member or not rule.applies(facts):
             continue
         current = [s for s in rule.spans(on, on) if s.contains(on)]
-        if not current:
-            continue
-        span = current[0]
-        done = (
-            ActivityKindEntry.objects.filter(
-                kind__in=rule.kinds,
-                is_active=True,
-                org_id=member.org_id,
-                held_on__range=(span.start, span.end),
-                activity__attendances__member=member,
-                activity__attendances__status__in=engine.ATTENDED,
-            )
-            .values("activity_id")
-            .distinct()
-            .count()
+        if current:
+            asked.append((rule, current[0]))
+    if not asked:
+        return []
+    # The member's attended entries of every asked kind over all the asked periods, in one read;
+    # each rule then counts the distinct activities of its kinds in its own period.
+    attended = set(
+        ActivityKindEntry.objects.filter(
+            kind__in=sorted({k for rule, _span in asked for k in rule.kinds}),
+            is_active=True,
+            org_id=member.org_id,
+            held_on__range=(min(s.start for _r, s in asked), max(s.end for _r, s in asked)),
+            activity__attendances__member=member,
+            activity__attendances__status__in=engine.ATTENDED,
+        ).values_list("activity_id", "kind", "held_on")
+    )
+    out = []
+    for rule, span in asked:
+        done = len(
+            {a for a, kind, held_on in attended if kind in rule.kinds and span.start <= held_on <= span.end}
         )
         word = CURRENT_WORD.get(rule.period, "本期")
         if rule.period == PeriodKind.ONCE:

@@ -149,3 +149,24 @@ def test_member_page_reads_give_what_the_selectors_give(world):
     assert [(f.pk, f.subject, f.get_status_display()) for f in feedback] == [
         (f.pk, f.subject, f.get_status_display()) for f in feedback_selectors.feedback_list(user=user)[:3]
     ]
+
+
+def test_member_asks_count_each_rule_in_its_own_period_and_kinds(world):
+    me = make_member(world["branch_b1"], name="党员乙")
+    other = make_member(world["branch_b1"], name="党员丙")
+    today = timezone.localdate()
+    year_start = today.replace(month=1, day=1)
+    record(world["branch_b1"], year_start, K.ORG_LIFE_MEETING, present=[me], notify=False)
+    record(world["branch_b1"], today, K.ORG_LIFE_MEETING, K.HEART_TO_HEART_TALK, present=[me], notify=False)
+    record(
+        world["branch_b1"],
+        year_start - dt.timedelta(days=1),
+        K.HEART_TO_HEART_TALK,
+        present=[me],
+        notify=False,
+    )
+    record(world["branch_b1"], today, K.HEART_TO_HEART_TALK, present=[other], absent=[me], notify=False)
+    user = make_user(Role.MEMBER, world["branch_b1"], member=me)
+    asks = {a["name"]: a for a in compliance_selectors.member_asks(user=user, member=me, on=today)}
+    assert (asks["党员参加组织生活会"]["done"], asks["党员参加组织生活会"]["met"]) == (2, True)
+    assert (asks["谈心谈话"]["done"], asks["谈心谈话"]["due"]) == (1, today.replace(month=12, day=31))
