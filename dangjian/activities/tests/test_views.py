@@ -167,6 +167,11 @@ def test_list_filters_and_query_count(setup, django_assert_max_num_queries):
     html = client.get(reverse("activities:list"), {"kind": "party_lecture"}).content.decode()
     assert "共 1 条" in html
     assert 'value="party_lecture" id="f-kind-party_lecture" autocomplete="off" checked' in html
+    # The chips are cached per choice of kinds: another choice is written with its own checks.
+    html = client.get(reverse("activities:list"), {"kind": "theme_day"}).content.decode()
+    assert 'id="f-kind-theme_day" autocomplete="off" checked' in html
+    assert 'id="f-kind-party_lecture" autocomplete="off" checked' not in html
+    assert 'autocomplete="off" checked' not in client.get(reverse("activities:list")).content.decode()
     record(org, topic="专题党课", kinds=[ActivityKind.SPECIAL_LECTURE], lecturer_name="张书记")
     both = {"kind": ["party_lecture", "special_lecture"]}
     assert "共 2 条" in client.get(reverse("activities:list"), both).content.decode()
