@@ -15,7 +15,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest
 from ninja import Field, Path, Query, Router, Schema, Status
-from pydantic import field_validator, model_validator
+from pydantic import BaseModel, field_validator, model_validator
 
 from dangjian.core import bounds
 from dangjian.core.paging import BadCursor
@@ -29,7 +29,11 @@ router = Router(tags=["组织生活"])
 
 MAX_ID = bounds.MAX_ID
 MAX_LIMIT = 500
-COUNT_CAP = 10_000  # the list's count stops here: no COUNT(*) over a whole prefecture per request
+# The list's count stops here, as the page's does: no COUNT(*) over a whole prefecture per
+# request. Counting to 10,000 walked that many index entries (about 5 ms for a county, most of
+# the request); past the cap the client pages by cursor.
+COUNT_CAP = selectors.LIST_COUNT_CAP
+OFFSET_MAX = 10_000  # deeper than this, the rows are reached by cursor
 PathId = Annotated[int, Path(ge=1, le=MAX_ID)]
 MSG_NO_CHANGE = "您无权修改该组织的组织生活记录"
 MSG_NO_RECORD = "您无权记录组织生活"
@@ -54,6 +58,12 @@ class InputSchema(Schema):
         return data
 
 
+class OutputSchema(BaseModel):
+    """Response bodies: plain pydantic models. The handlers return dicts, and ninja's ``Schema``
+    wraps every object it validates in a getter for ORM attribute access; for a page of fifty
+    rows that cost about 1 ms a request, here spent for nothing."""
+
+
 class ActivityFilters(Schema):
     """Query parameters of GET /activities (the ActivityFilterSet's fields)."""
 
@@ -65,7 +75,7 @@ class ActivityFilters(Schema):
     q: str | None = Field(None, max_length=100, description="议题包含")
     limit: int = Field(50, ge=1, le=MAX_LIMIT, description=f"每页条数，1—{MAX_LIMIT}")
     offset: int = Field(
-        0, ge=0, le=COUNT_CAP, description=f"跳过的条数（至多 {COUNT_CAP}；更后面的记录用 cursor 翻页）"
+        0, ge=0, le=OFFSET_MAX, description=f"跳过的条数（至多 {OFFSET_MAX}；更后面的记录用 cursor 翻页）"
     )
     cursor: str | None = Field(
         None, max_length=80, description="上一页响应中的 next_cursor；给出时忽略 offset"
@@ -80,7 +90,7 @@ class AttendanceIn(InputSchema):
     reason: str = Field("", max_length=200, description="原因（请假、缺席必填）")
 
 
-class AttendanceOut(Schema):
+class AttendanceOut(OutputSchema):
     member_id: int
     member_name: str
     status: str
@@ -88,7 +98,7 @@ class AttendanceOut(Schema):
     reason: str
 
 
-class ActivityOut(Schema):
+class ActivityOut(OutputSchema):
     id: int
     org_id: int
     org_name: str
@@ -114,7 +124,7 @@ class ActivityDetailOut(ActivityOut):
     attendance: list[AttendanceOut]
 
 
-class ActivityPage(Schema):
+class ActivityPage(OutputSchema):
     items: list[ActivityOut]
     count: int = Field(description=f"符合条件的条数，至多数到 {COUNT_CAP}")
     count_capped: bool = Field(description=f"为 true 时实际条数多于 {COUNT_CAP}")

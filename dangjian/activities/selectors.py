@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import hashlib
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Count, Max, Q, QuerySet
 from django.utils import timezone
 
@@ -210,14 +212,29 @@ def recent_window_start(today: dt.date) -> dt.date:
     return dt.date(year, month + 1, day) + dt.timedelta(days=1)
 
 
+# How long the answer of ``scope_is_large`` is kept (in the cache, per scope): it only picks
+# between two plans that give the same rows, and a scope seldom crosses the line.
+SCOPE_SIZE_SECONDS = 600
+
+
 def scope_is_large(*, user: Any, filters: dict[str, Any], perm: str = Perm.ACTIVITY_VIEW) -> bool:
     """Whether the listed scope (the org filter, else the user's grants) holds more than
-    LARGE_SCOPE_ORGS orgs; counts at most that many org rows."""
-    orgs = org_visible(user=user, perm=perm)
+    LARGE_SCOPE_ORGS orgs; counts at most that many org rows, once per scope every
+    SCOPE_SIZE_SECONDS (the count cost as much as the page's own queries)."""
     org = filters.get("org")
-    if org is not None:
-        orgs = orgs.filter(under("path", org.path))
-    return orgs[: LARGE_SCOPE_ORGS + 1].count() > LARGE_SCOPE_ORGS
+    grants = sorted(
+        f"{g.role}:{g.path}:{int(g.subtree)}" for g in policy.user_grants(user) if perm in g.perms
+    )
+    scope = f"{perm}|{LARGE_SCOPE_ORGS}|{org.path if org is not None else ''}|{','.join(grants)}"
+    key = "activities:large:" + hashlib.sha256(scope.encode()).hexdigest()
+    large = cache.get(key)
+    if large is None:
+        orgs = org_visible(user=user, perm=perm)
+        if org is not None:
+            orgs = orgs.filter(under("path", org.path))
+        large = orgs[: LARGE_SCOPE_ORGS + 1].count() > LARGE_SCOPE_ORGS
+        cache.set(key, large, SCOPE_SIZE_SECONDS)
+    return large
 
 
 def activity_page(
@@ -228,9 +245,10 @@ def activity_page(
     size: int,
     count_cap: int = LIST_COUNT_CAP,
     offset: int = 0,
+    fields: tuple[str, ...] | None = None,
 ) -> KeysetPage:
     """One page of ``activity_list``, newest first, by keyset (see ``core.paging``); the rows are
-    dicts of ``LIST_FIELDS``."""
+    dicts of ``fields`` (default ``LIST_FIELDS``)."""
     large = scope_is_large(user=user, filters=filters)
     within = filters.get("org")
     qs = apply_filters(
@@ -238,7 +256,9 @@ def activity_page(
         {**filters, "org": None},
         indexed=not large,
     )
-    return keyset_page(qs, cursor=cursor, size=size, count_cap=count_cap, offset=offset, values=LIST_FIELDS)
+    return keyset_page(
+        qs, cursor=cursor, size=size, count_cap=count_cap, offset=offset, values=fields or LIST_FIELDS
+    )
 
 
 # What a list row holds (the page and the API's list), as ``values()`` dicts: a page of fifty
@@ -255,6 +275,8 @@ LIST_FIELDS = (
     "expected_count",
     "present_count",
 )
+# The page's line shows fewer (each field read is converted on every row).
+PAGE_FIELDS = ("pk", "org__name", "topic", "starts_at", "expected_count", "present_count")
 
 
 def apply_filters(
@@ -297,6 +319,15 @@ def kind_codes_by_activity(*, activity_ids: Iterable[int]) -> dict[int, list[str
     for activity_id, kind in rows.order_by("activity_id", "pk"):
         out[activity_id].append(kind)
     return dict(out)
+
+
+def own_member(*, user: Any) -> Member | None:
+    """The user's own live member record, with only what the participation reads (its id and
+    org path), or None."""
+    member_id = getattr(user, "member_id", None)
+    if not member_id:
+        return None
+    return Member.objects.alive().filter(pk=member_id).only("pk", "org_path").first()
 
 
 def member_by_pk(*, pk: int) -> Member | None:
@@ -368,7 +399,7 @@ def activity_calendar(*, user: Any, org: Org, year: int, month: int) -> list[lis
 
 @dataclass
 class Participation:
-    rows: list[Attendance]
+    rows: list[dict[str, Any]]
     counts: dict[str, int]
     expected: int
     attended: int
@@ -378,24 +409,34 @@ class Participation:
         return round(100 * self.attended / self.expected, 1) if self.expected else None
 
 
+# What a row of a member's history holds, as ``values()`` dicts (the page shows no more).
+PARTICIPATION_FIELDS = (
+    "activity_id",
+    "status",
+    "reason",
+    "activity__topic",
+    "activity__starts_at",
+    "activity__org__name",
+)
+
+
 def member_participation(*, user: Any, member: Member, limit: int = 200) -> Participation:
-    """A member's own attendance history (newest first) and counts by status.
+    """A member's own attendance history (newest first; rows are dicts of
+    ``PARTICIPATION_FIELDS`` plus ``kinds``, the kind labels) and counts by status.
 
     Only the member themself or someone who sees the member's org in full may read it.
     """
     own = getattr(user, "member_id", None) == member.pk
     if not own and not sees_whole(user, Perm.ACTIVITY_VIEW, member.org_path):
         raise policy.not_found()
-    base = Attendance.objects.filter(member=member, activity__deleted_at__isnull=True)
+    base = Attendance.objects.filter(member_id=member.pk, activity__deleted_at__isnull=True)
     counts = {s: 0 for s in AttendanceStatus.values}
     for row in base.values("status").annotate(n=Count("pk")):
         counts[row["status"]] = row["n"]
-    rows = list(
-        base.select_related("activity", "activity__org").order_by("-activity__starts_at", "-pk")[:limit]
-    )
-    kinds = kinds_by_activity(activity_ids=[r.activity_id for r in rows])
+    rows = list(base.order_by("-activity__starts_at", "-pk").values(*PARTICIPATION_FIELDS)[:limit])
+    kinds = kinds_by_activity(activity_ids=[r["activity_id"] for r in rows])
     for r in rows:
-        r.kind_labels = kinds.get(r.activity_id, [])  # type: ignore[attr-defined]  # template helper
+        r["kinds"] = kinds.get(r["activity_id"], [])
     expected = sum(counts.values())
     attended = counts[AttendanceStatus.PRESENT] + counts[AttendanceStatus.ELSEWHERE]
     return Participation(rows=rows, counts=counts, expected=expected, attended=attended)

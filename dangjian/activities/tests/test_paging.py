@@ -77,6 +77,24 @@ def test_large_and_indexed_plans_agree_with_every_filter(tree, many, monkeypatch
 
 
 @pytest.mark.django_db
+def test_scope_size_is_read_once_per_scope(tree, django_assert_num_queries):
+    from django.core.cache import cache
+
+    cache.clear()
+    county = make_user(Role.ORG_ADMIN, tree["county_a"])
+    branch = make_user(Role.BRANCH_SECRETARY, tree["branch_a1"])
+    with django_assert_num_queries(2):  # the grants and the org count
+        assert selectors.scope_is_large(user=county, filters={}) is False
+    with django_assert_num_queries(0):
+        assert selectors.scope_is_large(user=county, filters={}) is False
+    # Another scope (another grant, or an org filter) is counted on its own.
+    with django_assert_num_queries(2):
+        selectors.scope_is_large(user=branch, filters={})
+    with django_assert_num_queries(1):
+        selectors.scope_is_large(user=county, filters={"org": tree["branch_a1"]})
+
+
+@pytest.mark.django_db
 def test_count_stops_at_the_cap(tree, many):
     admin = make_user(Role.ORG_ADMIN, tree["county_a"])
     page = selectors.activity_page(user=admin, filters={}, cursor=None, size=5, count_cap=10)

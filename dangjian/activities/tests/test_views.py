@@ -167,6 +167,11 @@ def test_list_filters_and_query_count(setup, django_assert_max_num_queries):
     html = client.get(reverse("activities:list"), {"kind": "party_lecture"}).content.decode()
     assert "共 1 条" in html
     assert 'value="party_lecture" id="f-kind-party_lecture" autocomplete="off" checked' in html
+    # The chips are cached per choice of kinds: another choice is written with its own checks.
+    html = client.get(reverse("activities:list"), {"kind": "theme_day"}).content.decode()
+    assert 'id="f-kind-theme_day" autocomplete="off" checked' in html
+    assert 'id="f-kind-party_lecture" autocomplete="off" checked' not in html
+    assert 'autocomplete="off" checked' not in client.get(reverse("activities:list")).content.decode()
     record(org, topic="专题党课", kinds=[ActivityKind.SPECIAL_LECTURE], lecturer_name="张书记")
     both = {"kind": ["party_lecture", "special_lecture"]}
     assert "共 2 条" in client.get(reverse("activities:list"), both).content.decode()
@@ -175,11 +180,33 @@ def test_list_filters_and_query_count(setup, django_assert_max_num_queries):
     # "?kind=" (the old 全部类型) still means every kind, on the page and in the export.
     assert "共 14 条" in client.get(reverse("activities:list") + "?kind=").content.decode()
     html = client.get(reverse("activities:list") + "?kind=party_lecture&period=2026").content.decode()
-    assert '&kind=party_lecture">本月</a>' in html  # the period shortcuts keep the chosen kinds
+    assert '&amp;kind=party_lecture">本月</a>' in html  # the period shortcuts keep the chosen kinds
     export = client.get(reverse("activities:export_records") + "?kind=")
     assert export.status_code == 200 and export["Content-Type"].startswith("application/vnd.openxml")
     html = client.get(reverse("activities:list"), {"period": "2026Q5"}).content.decode()
     assert "期间格式应为" in html
+
+
+@pytest.mark.django_db
+def test_list_rows_link_to_their_records_and_show_what_they_were(setup):
+    org, members = setup["org"], setup["members"]
+    when = past(3, hour=19)
+    meeting = record(
+        org,
+        topic="支委会和主题党日",
+        kinds=[ActivityKind.COMMITTEE_MEETING, ActivityKind.THEME_DAY],
+        attendance=present_all(members[:2])
+        + [{"member_id": members[2].pk, "status": "absent", "reason": "无故"}],
+        starts_at=when,
+    )
+    bare = record(org, topic="没有考勤的会", starts_at=past(2))
+    html = setup["client"].get(reverse("activities:list")).content.decode()
+    for activity in (meeting, bare):
+        assert f'href="{reverse("activities:detail", args=[activity.pk])}"' in html
+    assert f"{timezone.localtime(when):%Y-%m-%d %H:%M}" in html
+    assert ">支部委员会会议</span>" in html and ">主题党日</span>" in html
+    assert f"{org.name} · 应到 3 实到 2<" in html
+    assert f"{org.name}<" in html  # no counts for a record without attendance
 
 
 @pytest.mark.django_db
@@ -198,6 +225,20 @@ def test_calendar_and_mine(setup, client):
     client.force_login(member_user)
     html = client.get(reverse("activities:mine")).content.decode()
     assert "日历上的会" in html and 'id="mine-expected">1<' in html
+    activity = Activity.objects.get()
+    assert f'href="{reverse("activities:detail", args=[activity.pk])}"' in html
+    assert '<span class="badge bg-green-lt">出席</span>' in html
+    assert f"{timezone.localtime(when):%Y-%m-%d %H:%M} · {org.name} · 主题党日<" in html
+    left = record(
+        org,
+        topic="请假的会",
+        attendance=[{"member_id": members[2].pk, "status": "leave", "reason": "出差"}],
+        starts_at=past(2),
+    )
+    html = client.get(reverse("activities:mine")).content.decode()
+    assert '<span class="badge bg-yellow-lt">请假</span>' in html and " · 主题党日 · 出差<" in html
+    assert f'href="{reverse("activities:detail", args=[left.pk])}"' in html
+    assert 'id="mine-expected">2<' in html
     # A 党员 cannot record.
     assert client.get(reverse("activities:create")).status_code == 403
     assert client.get(reverse("activities:absences")).status_code == 403
