@@ -14,7 +14,7 @@ from ninja import Field, Query, Router, Schema
 from ninja.errors import ValidationError
 from pydantic import field_validator
 
-from dangjian.orgs.schemas import DEFAULT_LIMIT, MAX_ID, MAX_LIMIT, PageParams, paginate
+from dangjian.orgs.schemas import DEFAULT_LIMIT, MAX_ID, MAX_LIMIT, OutRow, PageParams, paginate
 
 from . import selectors
 from .models import ComplianceResult, Status
@@ -62,7 +62,7 @@ class LaggingQuery(RollupQuery):
     requirement: str | None = Field(None, max_length=64, description="要求编码")
 
 
-class ResultOut(Schema):
+class ResultOut(OutRow):
     requirement: str = Field(description="要求编码（供程序使用；给人看的是 requirement_name 和 citation）")
     requirement_name: str
     citation: str = Field(description="依据：文件名称和条款")
