@@ -129,18 +129,22 @@ def _user(request: HttpRequest) -> Any:
     return request.auth  # type: ignore[attr-defined]  # set by the API's auth
 
 
+STATUS_LABELS = {value: str(label) for value, label in Status.choices}
+
+
 def _result(r: ComplianceResult) -> dict[str, Any]:
+    """A row of the result lists (``selectors.results`` and ``lagging``: ``org_name`` annotated)."""
     return {
         "requirement": r.requirement.code,
         "requirement_name": r.requirement.name,
         "citation": selectors.citation(r.requirement.source_title, r.requirement.article),
         "org_id": r.org_id,
-        "org_name": r.org.name,
+        "org_name": r.org_name,
         "period": r.period_key,
         "period_start": r.period_start,
         "period_end": r.period_end,
         "status": r.status,
-        "status_display": r.get_status_display(),
+        "status_display": STATUS_LABELS.get(r.status, r.status),
         "count": r.count,
         "required": r.required,
         "explanation": r.explanation,

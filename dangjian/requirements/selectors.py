@@ -16,7 +16,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, F, Q, QuerySet, Sum
 from django.urls import reverse
 
 from dangjian.activities import selectors as activity_selectors
@@ -488,8 +488,10 @@ def drill(
     return {"org": org, "window": window, "figures": figures, "rows": rows, "requirement": requirement}
 
 
-# What the lists show of a result (its org only by name; requirements, a handful, are fetched
-# once per page instead of joined to every row).
+# What the lists show of a result (its org only by name, annotated as ``org_name`` rather than a
+# joined Org instance per row; requirements, a handful, are fetched once per page instead of
+# joined to every row).
+ORG_NAME = F("org__name")
 RESULT_FIELDS = (
     "requirement",
     "org",
@@ -530,8 +532,8 @@ class LaggingRows:
             ComplianceResult.objects.filter(
                 self.where, requirement_id=rid, period_key__in=keys, status=Status.NOT_MET
             )
-            .select_related("org")
-            .only(*RESULT_FIELDS, "org__name")
+            .only(*RESULT_FIELDS)
+            .annotate(org_name=ORG_NAME)
             .order_by("org_path", "period_start", "pk")
         )
 
@@ -647,8 +649,8 @@ def results(
             continue
         ordered = (
             qs.filter(after)
-            .select_related("org")
-            .only(*RESULT_FIELDS, "org__name")
+            .only(*RESULT_FIELDS)
+            .annotate(org_name=ORG_NAME)
             .prefetch_related("requirement")
             .order_by("org_path", "requirement__order", "period_start", "pk")
         )

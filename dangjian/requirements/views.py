@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET
 
 from dangjian.core import policy
 
-from . import selectors
+from . import engine, selectors
 from .engine import Span
 from .models import Requirement
 
@@ -55,7 +55,10 @@ def _context(request: HttpRequest, **extra) -> dict:
         "window": window,
         "window_label": selectors.window_label(window),
         "period_error": error,
-        "period_choices": selectors.period_choices(),
+        # The picker's options depend on the day only: the template caches them under the day
+        # and the chosen window, and calls the function on a miss.
+        "period_choices": selectors.period_choices,
+        "period_choices_day": engine.today().isoformat(),
         **extra,
     }
 
@@ -89,7 +92,7 @@ def lagging(request: HttpRequest) -> HttpResponse:
             "result": r,
             "org_id": r.org_id,
             "org_url": org_url(r.org_id),
-            "org_name": r.org.name,
+            "org_name": r.org_name,
             "requirement_name": r.requirement.name,
             "period": f"{r.period_start.isoformat()} 至 {r.period_end.isoformat()}",
             "explanation": r.explanation,
