@@ -12,6 +12,8 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import reduce
+from operator import or_
 from typing import Any
 from urllib.parse import urlencode
 
@@ -514,8 +516,12 @@ class LaggingRows:
     ``count()`` is the 未达标 figure of the dashboard (the org's own results plus its
     ComplianceRollup rows, no COUNT over the results); a slice reads, requirement by
     requirement, one range of the (requirement, period, org path) index: one query per
-    requirement the slice touches, and one for the requirements themselves.
+    requirement the slice touches, and one for the requirements themselves. When the
+    requirements a slice touches hold few rows in all (``MERGE_ROWS``: a branch's list, where
+    each requirement has a row or two), one query reads all of them.
     """
+
+    MERGE_ROWS = 200
 
     def __init__(self, where: Q, parts: list[tuple[int, list[str], int]]) -> None:
         self.where = where  # the org, or its subtree
@@ -527,11 +533,9 @@ class LaggingRows:
     def __len__(self) -> int:
         return self.count()
 
-    def _rows(self, rid: int, keys: list[str]) -> QuerySet[ComplianceResult]:
+    def _rows(self, cells: Q) -> QuerySet[ComplianceResult]:
         return (
-            ComplianceResult.objects.filter(
-                self.where, requirement_id=rid, period_key__in=keys, status=Status.NOT_MET
-            )
+            ComplianceResult.objects.filter(self.where, cells, status=Status.NOT_MET)
             .only(*RESULT_FIELDS)
             .annotate(org_name=ORG_NAME)
             .order_by("org_path", "period_start", "pk")
@@ -541,13 +545,24 @@ class LaggingRows:
         if not isinstance(key, slice) or key.step not in (None, 1):
             raise TypeError("LaggingRows reads slices only")
         start, stop = key.start or 0, self.count() if key.stop is None else key.stop
-        out: list[ComplianceResult] = []
+        touched = []  # (requirement, its period keys, its row count, the rows [lo, hi) wanted)
         for rid, keys, n in self.parts:
             if stop <= 0:
                 break
             if start < n:
-                out += self._rows(rid, keys)[start : min(stop, n)]
+                touched.append((rid, keys, n, start, min(stop, n)))
             start, stop = max(start - n, 0), stop - n
+        out: list[ComplianceResult] = []
+        if len(touched) > 1 and sum(n for _r, _k, n, _lo, _hi in touched) <= self.MERGE_ROWS:
+            cells = reduce(or_, (Q(requirement_id=rid, period_key__in=keys) for rid, keys, *_ in touched))
+            by_rule: dict[int, list[ComplianceResult]] = defaultdict(list)
+            for r in self._rows(cells):  # in path order: split by requirement, each keeps it
+                by_rule[r.requirement_id].append(r)
+            for rid, _keys, n, lo, hi in touched:
+                out += by_rule[rid][:n][lo:hi]
+        else:
+            for rid, keys, _n, lo, hi in touched:
+                out += self._rows(Q(requirement_id=rid, period_key__in=keys))[lo:hi]
         if out:  # one read for the page's requirements
             reqs = Requirement.objects.in_bulk({r.requirement_id for r in out})
             for r in out:

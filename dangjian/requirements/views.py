@@ -49,6 +49,12 @@ def _id_url(name: str) -> Callable[[int], str]:
     return lambda pk: f"{head}/{pk}/{tail}"
 
 
+def _digest(shown: object) -> str:
+    """A cache key for a fragment from everything it shows (``repr`` of plain values): equal
+    figures and names give the same HTML, any change gives a new key, so nothing is invalidated."""
+    return hashlib.md5(repr(shown).encode(), usedforsecurity=False).hexdigest()
+
+
 def _context(request: HttpRequest, **extra) -> dict:
     window, error = extra.pop("window_and_error")
     return {
@@ -100,11 +106,19 @@ def lagging(request: HttpRequest) -> HttpResponse:
         }
         for r, url in zip(page.object_list, urls, strict=True)
     ]
+    # The rows are cached under all they show, like the drill-down's table.
+    rows_key = _digest([[v for k, v in row.items() if k != "result"] for row in rows])
     return render(
         request,
         "requirements/lagging.html",
         _context(
-            request, window_and_error=(window, error), org=org, requirement=requirement, page=page, rows=rows
+            request,
+            window_and_error=(window, error),
+            org=org,
+            requirement=requirement,
+            page=page,
+            rows=rows,
+            rows_key=rows_key,
         ),
         status=400 if error else 200,
     )
@@ -138,7 +152,7 @@ def drill(request: HttpRequest) -> HttpResponse:
         [f.rule.name for f in data["figures"]],
         [row.signature() for row in data["rows"]],
     )
-    data["table_key"] = hashlib.md5(repr(shown).encode(), usedforsecurity=False).hexdigest()
+    data["table_key"] = _digest(shown)
     return render(
         request,
         "requirements/drill.html",
