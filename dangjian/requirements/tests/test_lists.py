@@ -210,6 +210,8 @@ PINNED = [
     ("/compliance/", {}, 6),
     ("/compliance/drill/", {}, 7),
     ("/compliance/lagging/", ONE_RULE, 9),
+    # Every requirement, a handful of rows each: one read for all of them.
+    ("/compliance/lagging/", {"period": "__year__"}, 8),
     ("/compliance/todo/", {}, 6),
     ("/api/v1/compliance/results", {}, 5),
     ("/api/v1/compliance/lagging", ONE_RULE, 9),
