@@ -324,14 +324,8 @@ def member_list(
         values=MEMBER_LIST_FIELDS,
     )
     mobility = selectors.open_mobility_directions(member_ids=[m["pk"] for m in rows])
-    items = [
-        _member_dict(
-            m,
-            mobility.get(m["pk"]),
-            personal=selectors.pii_visible(user=user, org_path=m["org_path"], member_id=m["pk"]),
-        )
-        for m in rows
-    ]
+    personal = selectors.pii_visible_for(user=user)
+    items = [_member_dict(m, mobility.get(m["pk"]), personal=personal(m["org_path"], m["pk"])) for m in rows]
     return {"items": items, "count": count}
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from django.core.paginator import Page, Paginator
@@ -217,9 +218,21 @@ def member_can_view_pii(*, user: Any, member: Member) -> bool:
 
 def pii_visible(*, user: Any, org_path: str, member_id: int) -> bool:
     """Whether ``user`` may see the full personal data of the member ``member_id`` at ``org_path``."""
-    if policy.has_perm_for_path(user, Perm.MEMBER_VIEW_PII, org_path):
-        return True
-    return bool(getattr(user, "member_id", None)) and user.member_id == member_id
+    return pii_visible_for(user=user)(org_path, member_id)
+
+
+def pii_visible_for(*, user: Any) -> Callable[[str, int], bool]:
+    """``pii_visible`` of ``user`` as a function of (org path, member id), for a page of members:
+    the grant answer is worked out once per org, not once per member."""
+    own = getattr(user, "member_id", None)
+    by_path: dict[str, bool] = {}
+
+    def visible(org_path: str, member_id: int) -> bool:
+        if org_path not in by_path:
+            by_path[org_path] = policy.has_perm_for_path(user, Perm.MEMBER_VIEW_PII, org_path)
+        return by_path[org_path] or (bool(own) and own == member_id)
+
+    return visible
 
 
 def member_pii(*, user: Any, member: Member, purpose: str = "view") -> dict[str, str]:

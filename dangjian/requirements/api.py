@@ -14,7 +14,7 @@ from ninja import Field, Query, Router, Schema
 from ninja.errors import ValidationError
 from pydantic import field_validator
 
-from dangjian.orgs.schemas import DEFAULT_LIMIT, MAX_ID, MAX_LIMIT, PageParams, paginate
+from dangjian.orgs.schemas import DEFAULT_LIMIT, MAX_ID, MAX_LIMIT, OutRow, PageParams, paginate
 
 from . import selectors
 from .models import ComplianceResult, Status
@@ -62,7 +62,7 @@ class LaggingQuery(RollupQuery):
     requirement: str | None = Field(None, max_length=64, description="要求编码")
 
 
-class ResultOut(Schema):
+class ResultOut(OutRow):
     requirement: str = Field(description="要求编码（供程序使用；给人看的是 requirement_name 和 citation）")
     requirement_name: str
     citation: str = Field(description="依据：文件名称和条款")
@@ -129,18 +129,22 @@ def _user(request: HttpRequest) -> Any:
     return request.auth  # type: ignore[attr-defined]  # set by the API's auth
 
 
+STATUS_LABELS = {value: str(label) for value, label in Status.choices}
+
+
 def _result(r: ComplianceResult) -> dict[str, Any]:
+    """A row of the result lists (``selectors.results`` and ``lagging``: ``org_name`` annotated)."""
     return {
         "requirement": r.requirement.code,
         "requirement_name": r.requirement.name,
         "citation": selectors.citation(r.requirement.source_title, r.requirement.article),
         "org_id": r.org_id,
-        "org_name": r.org.name,
+        "org_name": r.org_name,
         "period": r.period_key,
         "period_start": r.period_start,
         "period_end": r.period_end,
         "status": r.status,
-        "status_display": r.get_status_display(),
+        "status_display": STATUS_LABELS.get(r.status, r.status),
         "count": r.count,
         "required": r.required,
         "explanation": r.explanation,

@@ -12,11 +12,13 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import reduce
+from operator import or_
 from typing import Any
 from urllib.parse import urlencode
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Q, QuerySet, prefetch_related_objects
+from django.db.models import Count, F, Q, QuerySet, Sum
 from django.urls import reverse
 
 from dangjian.activities import selectors as activity_selectors
@@ -59,11 +61,12 @@ def default_org(*, user: Any) -> Org | None:
     """The user's scope root for compliance: the highest org a grant covers."""
     require_view(user=user)
     grants = [g for g in policy.user_grants(user) if PERM in g.perms]
-    qs = compliance_orgs(user=user)
+    alive = Org.objects.filter(deleted_at__isnull=True)
     if any(g.path is None for g in grants):
-        return qs.filter(depth=1).order_by("path").first()
+        return alive.filter(depth=1).order_by("path").first()
     paths = sorted((g.path for g in grants if g.path), key=lambda p: (len(p), p))
-    return qs.filter(path=paths[0]).first() if paths else None
+    # A grant's own org is in its scope: no need to test the scope on the row.
+    return alive.filter(path=paths[0]).first() if paths else None
 
 
 def sees_subtree(*, user: Any, org: Org) -> bool:
@@ -288,9 +291,11 @@ def _window_rules(window: Span, on: dt.date, only: Requirement | None = None) ->
 
 
 def _tally_orgs(
-    orgs: list[Org], figures: list[RequirementFigure], *, with_subtree: bool
+    orgs: list[Org], figures: list[RequirementFigure], *, with_subtree: bool, depths: bool = True
 ) -> tuple[dict[tuple[int, int], Tally], dict[tuple[int, int], Tally]]:
-    """({(org, rule): subtree tally}, {(rel depth, rule): tally}) for ``orgs`` (two queries)."""
+    """({(org, rule): subtree tally}, {(rel depth, rule): tally}) for ``orgs`` (two queries).
+    Without ``depths`` the second is left empty and the database sums the rollup rows of an
+    org's levels (a drill-down of 20 orgs reads a few hundred rows instead of a thousand)."""
     by_org: dict[tuple[int, int], Tally] = defaultdict(Tally)
     by_depth: dict[tuple[int, int], Tally] = defaultdict(Tally)
     wanted = {(f.rule.id, s.key) for f in figures for s in f.spans}
@@ -298,14 +303,26 @@ def _tally_orgs(
     org_ids = [o.pk for o in orgs]
     if not org_ids or not keys:
         return by_org, by_depth
-    own = ComplianceResult.objects.filter(org_id__in=org_ids, period_key__in=keys).values_list(
-        "org_id", "requirement_id", "period_key", "status"
+    own = (
+        ComplianceResult.objects.filter(org_id__in=org_ids, period_key__in=keys)
+        .values_list("org_id", "requirement_id", "period_key", "status")
+        .order_by()  # not the model's order: it joins the requirements to sort
     )
     for org_id, rid, key, status in own:
         if (rid, key) in wanted:
             by_org[(org_id, rid)].add_status(status)
             by_depth[(0, rid)].add_status(status)
-    if with_subtree:
+    if with_subtree and not depths:
+        summed = (
+            ComplianceRollup.objects.filter(org_id__in=org_ids, period_key__in=keys)
+            .values_list("org_id", "requirement_id", "period_key")
+            .annotate(Sum("met"), Sum("not_met"), Sum("not_due"))
+            .order_by()
+        )
+        for org_id, rid, key, met, not_met, not_due in summed:
+            if (rid, key) in wanted:
+                by_org[(org_id, rid)].add(met, not_met, not_due)
+    elif with_subtree:
         rolls = ComplianceRollup.objects.filter(org_id__in=org_ids, period_key__in=keys).values_list(
             "org_id", "requirement_id", "period_key", "rel_depth", "met", "not_met", "not_due"
         )
@@ -404,6 +421,37 @@ def _cn(n: int) -> str:
     return "一二三四五六七八九十"[n - 1] if 1 <= n <= 10 else str(n)
 
 
+@dataclass
+class DrillRow:
+    """A child org of the drill-down table and its subtree tally per requirement (in the
+    figures' order). ``signature`` is everything the row shows, for a cache key."""
+
+    org: Org
+    names: list[str]  # the requirements' names, one per tally
+    tallies: list[Tally]
+    total: Tally
+    links: dict[str, str] = field(default_factory=dict)  # the view's hrefs, by name
+
+    @property
+    def org_id(self) -> int:
+        return self.org.pk
+
+    @property
+    def name(self) -> str:
+        return self.org.name
+
+    @property
+    def cells(self) -> list[dict[str, Any]]:
+        return [{"name": n, **t.shown()} for n, t in zip(self.names, self.tallies, strict=True)]
+
+    @property
+    def total_shown(self) -> dict[str, Any]:
+        return self.total.shown()
+
+    def signature(self) -> tuple[Any, ...]:
+        return (self.org.pk, self.org.name, *((t.met, t.not_met, t.not_due) for t in self.tallies))
+
+
 def drill(
     *, user: Any, org: Org, window: Span, requirement: Requirement | None = None, on: dt.date | None = None
 ) -> dict[str, Any]:
@@ -416,24 +464,24 @@ def drill(
         else []
     )
     children = [c for c in children if policy.has_perm_for_path(user, PERM, c.path)]
-    by_org, _ = _tally_orgs(children, figures, with_subtree=True)
+    by_org, _ = _tally_orgs(children, figures, with_subtree=True, depths=False)
+    names = [f.rule.name for f in figures]
+    empty = Tally()
     rows = []
     for child in children:
-        cells = []
+        tallies = [by_org.get((child.pk, f.rule.id), empty) for f in figures]
         total = Tally()
-        for f in figures:
-            t = by_org.get((child.pk, f.rule.id), Tally())
+        for t in tallies:
             total.add(t.met, t.not_met, t.not_due)
-            cells.append({"rule": f.rule, "name": f.rule.name, **t.shown()})
         if total.applicable:
-            rows.append(
-                {"org": child, "org_id": child.pk, "name": child.name, "cells": cells, "total": total.shown()}
-            )
+            rows.append(DrillRow(org=child, names=names, tallies=tallies, total=total))
     return {"org": org, "window": window, "figures": figures, "rows": rows, "requirement": requirement}
 
 
-# What the lists show of a result (its org only by name; requirements, a handful, are fetched
-# once per page instead of joined to every row).
+# What the lists show of a result (its org only by name, annotated as ``org_name`` rather than a
+# joined Org instance per row; requirements, a handful, are fetched once per page instead of
+# joined to every row).
+ORG_NAME = F("org__name")
 RESULT_FIELDS = (
     "requirement",
     "org",
@@ -456,30 +504,57 @@ class LaggingRows:
     ``count()`` is the 未达标 figure of the dashboard (the org's own results plus its
     ComplianceRollup rows, no COUNT over the results); a slice reads, requirement by
     requirement, one range of the (requirement, period, org path) index: one query per
-    requirement the slice touches, and one for the requirements themselves.
+    requirement the slice touches, and one for the requirements themselves. When the
+    requirements a slice touches hold few rows in all (``MERGE_ROWS``: a branch's list, where
+    each requirement has a row or two), one query reads all of them.
     """
 
-    def __init__(self, parts: list[tuple[QuerySet[ComplianceResult], int]]) -> None:
-        self.parts = parts  # per requirement: its rows, and how many there are
+    MERGE_ROWS = 200
+
+    def __init__(self, where: Q, parts: list[tuple[int, list[str], int]]) -> None:
+        self.where = where  # the org, or its subtree
+        self.parts = parts  # per requirement: its id, its period keys, and how many rows
 
     def count(self) -> int:
-        return sum(n for _qs, n in self.parts)
+        return sum(n for _rid, _keys, n in self.parts)
 
     def __len__(self) -> int:
         return self.count()
+
+    def _rows(self, cells: Q) -> QuerySet[ComplianceResult]:
+        return (
+            ComplianceResult.objects.filter(self.where, cells, status=Status.NOT_MET)
+            .only(*RESULT_FIELDS)
+            .annotate(org_name=ORG_NAME)
+            .order_by("org_path", "period_start", "pk")
+        )
 
     def __getitem__(self, key: slice) -> list[ComplianceResult]:
         if not isinstance(key, slice) or key.step not in (None, 1):
             raise TypeError("LaggingRows reads slices only")
         start, stop = key.start or 0, self.count() if key.stop is None else key.stop
-        out: list[ComplianceResult] = []
-        for qs, n in self.parts:
+        touched = []  # (requirement, its period keys, its row count, the rows [lo, hi) wanted)
+        for rid, keys, n in self.parts:
             if stop <= 0:
                 break
             if start < n:
-                out += qs[start : min(stop, n)]
+                touched.append((rid, keys, n, start, min(stop, n)))
             start, stop = max(start - n, 0), stop - n
-        prefetch_related_objects(out, "requirement")  # one read for the page's requirements
+        out: list[ComplianceResult] = []
+        if len(touched) > 1 and sum(n for _r, _k, n, _lo, _hi in touched) <= self.MERGE_ROWS:
+            cells = reduce(or_, (Q(requirement_id=rid, period_key__in=keys) for rid, keys, *_ in touched))
+            by_rule: dict[int, list[ComplianceResult]] = defaultdict(list)
+            for r in self._rows(cells):  # in path order: split by requirement, each keeps it
+                by_rule[r.requirement_id].append(r)
+            for rid, _keys, n, lo, hi in touched:
+                out += by_rule[rid][:n][lo:hi]
+        else:
+            for rid, keys, _n, lo, hi in touched:
+                out += self._rows(Q(requirement_id=rid, period_key__in=keys))[lo:hi]
+        if out:  # one read for the page's requirements
+            reqs = Requirement.objects.in_bulk({r.requirement_id for r in out})
+            for r in out:
+                r.requirement = reqs[r.requirement_id]
         return out
 
 
@@ -493,25 +568,14 @@ def lagging(
     on = on or engine.today()
     figures = _window_rules(window, on, only=requirement)
     subtree = sees_subtree(user=user, org=org)
-    by_org, _ = _tally_orgs([org], figures, with_subtree=subtree)
+    by_org, _ = _tally_orgs([org], figures, with_subtree=subtree, depths=False)
     where = policy.subtree_q("org_path", org.path) if subtree else Q(org_id=org.pk)
     parts = []
     for f in figures:
         n = by_org.get((org.pk, f.rule.id), Tally()).not_met
         if n:
-            qs = (
-                ComplianceResult.objects.filter(
-                    where,
-                    requirement_id=f.rule.id,
-                    period_key__in=[s.key for s in f.spans],
-                    status=Status.NOT_MET,
-                )
-                .select_related("org")
-                .only(*RESULT_FIELDS, "org__name")
-                .order_by("org_path", "period_start", "pk")
-            )
-            parts.append((qs, n))
-    return LaggingRows(parts)
+            parts.append((f.rule.id, [s.key for s in f.spans], n))
+    return LaggingRows(where, parts)
 
 
 RESULTS_COUNT_CAP = 10_000
@@ -588,8 +652,8 @@ def results(
             continue
         ordered = (
             qs.filter(after)
-            .select_related("org")
-            .only(*RESULT_FIELDS, "org__name")
+            .only(*RESULT_FIELDS)
+            .annotate(org_name=ORG_NAME)
             .prefetch_related("requirement")
             .order_by("org_path", "requirement__order", "period_start", "pk")
         )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
+import hashlib
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET
 
 from dangjian.core import policy
 
-from . import selectors
+from . import engine, selectors
 from .engine import Span
 from .models import Requirement
 
@@ -40,13 +40,22 @@ def _requirement(request: HttpRequest) -> Requirement | None:
     return selectors.access_requirement(code_or_id=raw) if raw else None
 
 
+def _digest(shown: object) -> str:
+    """A cache key for a fragment from everything it shows (``repr`` of plain values): equal
+    figures and names give the same HTML, any change gives a new key, so nothing is invalidated."""
+    return hashlib.md5(repr(shown).encode(), usedforsecurity=False).hexdigest()
+
+
 def _context(request: HttpRequest, **extra) -> dict:
     window, error = extra.pop("window_and_error")
     return {
         "window": window,
         "window_label": selectors.window_label(window),
         "period_error": error,
-        "period_choices": selectors.period_choices(),
+        # The picker's options depend on the day only: the template caches them under the day
+        # and the chosen window, and calls the function on a miss.
+        "period_choices": selectors.period_choices,
+        "period_choices_day": engine.today().isoformat(),
         **extra,
     }
 
@@ -78,7 +87,7 @@ def lagging(request: HttpRequest) -> HttpResponse:
         {
             "result": r,
             "org_id": r.org_id,
-            "org_name": r.org.name,
+            "org_name": r.org_name,
             "requirement_name": r.requirement.name,
             "period": f"{r.period_start.isoformat()} 至 {r.period_end.isoformat()}",
             "explanation": r.explanation,
@@ -86,11 +95,20 @@ def lagging(request: HttpRequest) -> HttpResponse:
         }
         for r, url in zip(page.object_list, urls, strict=True)
     ]
+    # The rows are cached under all they show, like the drill-down's table (their links to the
+    # orgs are reversed only when the rows are rendered).
+    rows_key = _digest([[v for k, v in row.items() if k != "result"] for row in rows])
     return render(
         request,
         "requirements/lagging.html",
         _context(
-            request, window_and_error=(window, error), org=org, requirement=requirement, page=page, rows=rows
+            request,
+            window_and_error=(window, error),
+            org=org,
+            requirement=requirement,
+            page=page,
+            rows=rows,
+            rows_key=rows_key,
         ),
         status=400 if error else 200,
     )
@@ -103,10 +121,28 @@ def drill(request: HttpRequest) -> HttpResponse:
     window, error = _window(request)
     requirement = _requirement(request)
     data = selectors.drill(user=request.user, org=org, window=window, requirement=requirement)
-    for row in data["rows"]:  # the links of a row share one query string
-        params = {"org": row["org_id"], "period": window.key}
-        row["query"] = urlencode(params | ({"requirement": requirement.pk} if requirement else {}))
-        row["overview_query"] = urlencode(params)
+    # The links of a row share one query string (ids and a period key need no quoting).
+    drill_url, dashboard_url, lagging_url = (
+        reverse(f"compliance:{name}") for name in ("drill", "dashboard", "lagging")
+    )
+    tail = f"&requirement={requirement.pk}" if requirement else ""
+    for row in data["rows"]:
+        overview = f"org={row.org_id}&period={window.key}"
+        row.links = {
+            "drill": f"{drill_url}?{overview}{tail}",
+            "overview": f"{dashboard_url}?{overview}",
+            "lagging": f"{lagging_url}?{overview}{tail}",
+        }
+    # The table (about 250 cells) is cached under everything it shows: the same figures of the
+    # same orgs render to the same HTML, and any change of a figure is a new key.
+    shown = (
+        drill_url,
+        window.key,
+        requirement.pk if requirement else None,
+        [f.rule.name for f in data["figures"]],
+        [row.signature() for row in data["rows"]],
+    )
+    data["table_key"] = _digest(shown)
     return render(
         request,
         "requirements/drill.html",

@@ -105,11 +105,32 @@ def test_lagging_lists_reasons_within_scope(client, data):
 def test_drill_by_child(client, data):
     client.force_login(data["users"]["city"])
     response = client.get(reverse("compliance:drill"), {"org": data["city"].pk, "period": data["month"].key})
-    names = [row["org"].name for row in response.context["data"]["rows"]]
+    names = [row.org.name for row in response.context["data"]["rows"]]
     assert names == ["甲县委", "乙县委"]
     client.force_login(data["users"]["supervisor"])  # grant on 乙县第一支部 only, no subtree
     response = client.get(reverse("compliance:drill"), {"org": data["branch_b1"].pk})
     assert response.status_code == 200 and response.context["data"]["rows"] == []
+
+
+def test_drill_table_shows_new_figures_and_renamed_orgs_at_once(client, data):
+    """The drill-down table is cached under all it shows: a recomputed figure or a renamed org
+    is a new table, never the cached one."""
+    client.force_login(data["users"]["city"])
+    params = {"org": data["city"].pk, "period": data["month"].key}
+
+    def theme_cell(html: str, org_name: str) -> str:
+        row = html.split(f">{org_name}</a>", 1)[1].split("</tr>", 1)[0]
+        return row.split('data-label="主题党日"', 1)[1].split("</td>", 1)[0]
+
+    before = theme_cell(client.get(reverse("compliance:drill"), params).content.decode(), "乙县委")
+    assert "0/" in before  # nothing held in 乙县 yet
+    record(data["branch_b1"], data["month"].start, K.THEME_DAY, notify=False)
+    engine.recompute_all()
+    html = client.get(reverse("compliance:drill"), params).content.decode()
+    assert theme_cell(html, "乙县委") != before and "1/" in theme_cell(html, "乙县委")
+    data["county_b"].name = "乙县委（新）"
+    data["county_b"].save(update_fields=["name"])
+    assert ">乙县委（新）</a>" in client.get(reverse("compliance:drill"), params).content.decode()
 
 
 def test_todo_lists_current_period_and_clears_when_held(client, data):
