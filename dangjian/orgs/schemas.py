@@ -10,10 +10,11 @@ import datetime as dt
 from typing import Annotated, Any
 
 from django.db.models import QuerySet
-from ninja import Field, Schema
+from ninja import Field
 from pydantic import field_validator, model_validator
 
 from dangjian.core import bounds
+from dangjian.core.api import Schema
 
 from .choices import (
     Education,
