@@ -14,10 +14,11 @@ from typing import Annotated, Any
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest
-from ninja import Field, Path, Query, Router, Schema, Status
+from ninja import Field, Path, Query, Router, Status
 from pydantic import field_validator, model_validator
 
 from dangjian.core import bounds
+from dangjian.core.api import Schema
 from dangjian.core.paging import BadCursor
 from dangjian.core.permissions import Perm
 
