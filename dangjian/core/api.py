@@ -15,12 +15,14 @@ Conventions kept here for every router (see docs/api.md):
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import logging
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.serializers.json import DjangoJSONEncoder
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.urls import URLPattern, path
 from django.views.decorators.csrf import csrf_exempt
@@ -29,6 +31,7 @@ from ninja import Schema as NinjaSchema
 from ninja.errors import AuthenticationError, AuthorizationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.renderers import JSONRenderer
+from ninja.responses import NinjaJSONEncoder
 from pydantic import ModelWrapValidatorHandler, ValidationInfo, model_validator
 
 logger = logging.getLogger("dangjian.api")
@@ -216,9 +219,24 @@ STANDARD_ERRORS = {
 }
 
 
+class DateFirstJSONEncoder(NinjaJSONEncoder):
+    """ninja's encoder, with dates and datetimes (most of what an answer holds besides strings
+    and numbers) written before the checks for models, URLs, addresses and enums that can never
+    match them. The text is the same."""
+
+    def default(self, o: Any) -> Any:
+        kind = type(o)
+        if kind is dt.date:
+            return o.isoformat()
+        if kind is dt.datetime:
+            return DjangoJSONEncoder.default(self, o)
+        return super().default(o)
+
+
 class ReadableJSONRenderer(JSONRenderer):
     """UTF-8 JSON with Chinese text as is, so curl output stays readable."""
 
+    encoder_class = DateFirstJSONEncoder
     json_dumps_params = {"ensure_ascii": False}
 
 
