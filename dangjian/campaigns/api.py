@@ -12,10 +12,11 @@ from typing import Annotated, Any
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Field, Path, Query, Router, Schema, Status
+from ninja import Field, Path, Query, Router, Status
 from pydantic import field_validator
 
 from dangjian.core import policy
+from dangjian.core.api import Schema
 from dangjian.core.bounds import MAX_ID, PARTY_FOUNDED
 from dangjian.core.permissions import Perm
 from dangjian.orgs import selectors as org_selectors

@@ -15,19 +15,24 @@ Conventions kept here for every router (see docs/api.md):
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import logging
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.serializers.json import DjangoJSONEncoder
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.urls import URLPattern, path
 from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI
+from ninja import Schema as NinjaSchema
 from ninja.errors import AuthenticationError, AuthorizationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.renderers import JSONRenderer
+from ninja.responses import NinjaJSONEncoder
+from pydantic import ModelWrapValidatorHandler, ValidationInfo, model_validator
 
 logger = logging.getLogger("dangjian.api")
 
@@ -48,6 +53,31 @@ FIELD_ALIASES = {
     "recorder": "recorder_id",
     "lecturer": "lecturer_id",
 }
+
+
+# ---------------------------------------------------------------- schemas
+
+
+class Schema(NinjaSchema):
+    """The base of every request and response schema: ninja's ``Schema``, read natively when the
+    value is a plain dict.
+
+    ninja wraps each value it validates in a ``DjangoGetter`` so that a model instance's related
+    managers, methods and file fields read as data, and pydantic then fetches every field
+    through that wrapper: about 2 ms for a page of 50 members, a quarter of the request. The
+    views build their answers as dicts of plain values, and request bodies and query strings
+    arrive as dicts, which pydantic reads itself with the same result. Anything else (a model
+    instance, a dict subclass) and schemas with ``resolve_*`` methods keep ninja's way.
+    """
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _run_root_validator(
+        cls, values: Any, handler: ModelWrapValidatorHandler[Any], info: ValidationInfo
+    ) -> Any:
+        if type(values) is dict and not cls._ninja_resolvers:
+            return handler(values)
+        return super()._run_root_validator(values, handler, info)
 
 
 # ---------------------------------------------------------------- validation messages
@@ -189,9 +219,24 @@ STANDARD_ERRORS = {
 }
 
 
+class DateFirstJSONEncoder(NinjaJSONEncoder):
+    """ninja's encoder, with dates and datetimes (most of what an answer holds besides strings
+    and numbers) written before the checks for models, URLs, addresses and enums that can never
+    match them. The text is the same."""
+
+    def default(self, o: Any) -> Any:
+        kind = type(o)
+        if kind is dt.date:
+            return o.isoformat()
+        if kind is dt.datetime:
+            return DjangoJSONEncoder.default(self, o)
+        return super().default(o)
+
+
 class ReadableJSONRenderer(JSONRenderer):
     """UTF-8 JSON with Chinese text as is, so curl output stays readable."""
 
+    encoder_class = DateFirstJSONEncoder
     json_dumps_params = {"ensure_ascii": False}
 
 

@@ -12,9 +12,10 @@ from typing import Annotated, Any, Literal
 
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
-from ninja import Field, Path, Query, Router, Schema, Status
+from ninja import Field, Path, Query, Router, Status
 
 from dangjian.core import policy
+from dangjian.core.api import Schema
 from dangjian.core.permissions import Perm
 from dangjian.orgs.schemas import InputSchema
 

@@ -10,10 +10,11 @@ import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router
 from ninja.errors import ValidationError
 from pydantic import field_validator
 
+from dangjian.core.api import Schema
 from dangjian.orgs.schemas import DEFAULT_LIMIT, MAX_ID, MAX_LIMIT, OutRow, PageParams, paginate
 
 from . import selectors

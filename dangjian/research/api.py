@@ -9,9 +9,10 @@ from typing import Annotated, Any
 
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
-from ninja import Field, Path, Query, Router, Schema, Status
+from ninja import Field, Path, Query, Router, Status
 
 from dangjian.core import policy
+from dangjian.core.api import Schema
 from dangjian.core.permissions import Perm
 from dangjian.orgs.schemas import InputSchema
 from dangjian.rectification.api import query_error, user_of
