@@ -137,6 +137,9 @@ def weekly_plan_file(
     )
     audit(actor=actor, verb="campaign.weekly_plan_file", target=plan, org_path=org.path,
           week=week_label(week_start), items=len(items))  # fmt: skip
+    from .oversight import figures_changed
+
+    figures_changed(campaign_ids=[campaign.pk])  # 上下一般粗 compares the plans' items
     return plan
 
 
