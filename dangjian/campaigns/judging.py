@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import time
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -70,28 +71,50 @@ def judged_here(action: RequiredAction) -> bool:
     return bool(action.manual or action.ledger)
 
 
+CONFIG_SECONDS = 300
+_config: dict[int, tuple[tuple[Any, Any], float, dict[str, Any]]] = {}
+
+
+def campaign_config(campaign: Campaign, name: str, load: Callable[[], Any]) -> Any:
+    """A read of the campaign's set-up (its actions, batches, engine rules), kept on the
+    campaign object and for ``CONFIG_SECONDS`` in the process, keyed by the campaign row's
+    timestamps: every change of the set-up goes through a service that saves the campaign
+    (``services.batch_update``), which every page reads afresh. Treat the value as read-only."""
+    attr = f"_{name}_cache"
+    cached = campaign.__dict__.get(attr)
+    if cached is not None:
+        return cached
+    stamp = (campaign.created_at, campaign.updated_at)
+    now = time.monotonic()
+    entry = _config.get(campaign.pk)
+    if entry is None or entry[0] != stamp or entry[1] < now:
+        entry = (stamp, now + CONFIG_SECONDS, {})
+        _config[campaign.pk] = entry
+    if name not in entry[2]:
+        entry[2][name] = load()
+    setattr(campaign, attr, entry[2][name])
+    return entry[2][name]
+
+
 def campaign_actions(campaign: Campaign) -> list[RequiredAction]:
-    """The campaign's required actions with their phases, in order (read once per campaign
-    object: a page reads them for its figures, its judged cells and its deadlines)."""
-    cached = getattr(campaign, "_actions_cache", None)
-    if cached is None:
-        cached = list(campaign.actions.select_related("phase").order_by("order"))
-        campaign._actions_cache = cached  # type: ignore[attr-defined]
-    return cached
+    """The campaign's required actions with their phases, in order (``campaign_config``: a
+    page reads them for its figures, its judged cells and its deadlines)."""
+    return campaign_config(
+        campaign, "actions", lambda: list(campaign.actions.select_related("phase").order_by("order"))
+    )
 
 
 def campaign_batches(campaign: Campaign) -> list[Batch]:
-    """The campaign's batches in order, each with its root orgs (id and path only), read once
-    per campaign object."""
-    cached = getattr(campaign, "_batches_cache", None)
-    if cached is None:
-        cached = list(
+    """The campaign's batches in order, each with its root orgs (id and path only)."""
+    return campaign_config(
+        campaign,
+        "batches",
+        lambda: list(
             campaign.batches.prefetch_related(
                 Prefetch("orgs", queryset=Org.objects.only("id", "path"))
             ).order_by("order")
-        )
-        campaign._batches_cache = cached  # type: ignore[attr-defined]
-    return cached
+        ),
+    )
 
 
 def outside_actions(campaign: Campaign) -> list[RequiredAction]:
