@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -106,15 +106,17 @@ def campaign_start_view(request: HttpRequest) -> HttpResponse:
 def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
     campaign, org, on, error = _context(request, pk)
     data = selectors.progress(user=request.user, campaign=campaign, org=org, on=on, with_units=True)
-    base = reverse("campaigns:lagging", args=[campaign.pk]) + f"?org={org.pk}&on={on.isoformat()}"
-    units = data["units"]
-    confirm_base = (
-        reverse("campaigns:confirmations", args=[campaign.pk]) + f"?org={org.pk}&on={on.isoformat()}"
-    )
-    action_rows = [
-        (a, f"{confirm_base if judging.judged_here(a.action) else base}&action={a.action.pk}")
-        for a in data["actions"]
-    ]
+    on_iso = on.isoformat()
+    # One URL reversed: the campaign's pages lie below its dashboard (``urls``), and the
+    # tables repeat these links per cell.
+    dashboard_base = reverse("campaigns:dashboard", args=[campaign.pk])
+    lagging_base = f"{dashboard_base}lagging/"
+    confirm_base = f"{dashboard_base}confirmations/"
+    base = f"{lagging_base}?org={org.pk}&on={on_iso}"
+    confirm = f"{confirm_base}?org={org.pk}&on={on_iso}"
+    drill = {
+        a.action.pk: confirm_base if judging.judged_here(a.action) else lagging_base for a in data["actions"]
+    }
     week_start = monday_of(on)
     phase_names = [name for name, _fig in data["phases"]]
     return render(
@@ -126,31 +128,23 @@ def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
             "on": on,
             "date_error": error,
             "data": data,
-            "action_rows": action_rows,
+            "action_rows": _action_rows(data["actions"], base, confirm),
+            "phase_rows": _phase_rows(data["phases"], base),
             "phase_names": phase_names,
-            "depths": [
-                (
-                    d,
-                    selectors.depth_label(d),
-                    fig,
-                    list(zip(phase_names, data["depth_phases"].get(d, []), strict=True)),
-                )
-                for d, fig in data["depths"]
-            ],
-            "units": _unit_rows(campaign, on, units, data["actions"]),
+            "depth_rows": _depth_rows(data, phase_names, base),
+            "unit_rows": _unit_rows(
+                data["units"], data["actions"], drill, lagging_base, dashboard_base, on_iso
+            ),
             "counts": oversight.dashboard_counts(user=request.user, campaign=campaign, org=org, on=on),
             "week": week_label(week_start),
             "soon": [
-                (action, due, f"{confirm_base if judging.judged_here(action) else base}&action={action.pk}")
+                (action, due, f"{confirm if judging.judged_here(action) else base}&action={action.pk}")
                 for action, due in selectors.deadlines_soon(campaign=campaign, on=on)
             ],
             "lagging_url": base,
             "subtree": compliance.sees_subtree(user=request.user, org=org),
-            # Reversed once: the tables repeat them per cell.
-            "on_iso": on.isoformat(),
-            "lagging_base": reverse("campaigns:lagging", args=[campaign.pk]),
-            "dashboard_base": reverse("campaigns:dashboard", args=[campaign.pk]),
-            "todo_base": reverse("campaigns:todo", args=[campaign.pk]),
+            "on_iso": on_iso,
+            "here": dashboard_base,
             "activities_base": reverse("activities:list"),
             "publicity": publicity.publicity_counts(user=request.user, campaign=campaign, org=org, on=on),
             "can_edit_batches": policy.allows_path(request.user, Perm.CAMPAIGN_CHANGE, campaign.root.path),
@@ -159,38 +153,92 @@ def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _unit_rows(campaign, on: dt.date, units, actions) -> list[dict]:
-    """The 下级单位 table, each figure with the link to the results behind it (built here, not
-    in the template: a prefecture has a dozen units × every action)."""
-    lagging = reverse("campaigns:lagging", args=[campaign.pk])
-    confirmations = reverse("campaigns:confirmations", args=[campaign.pk])
-    dashboard = reverse("campaigns:dashboard", args=[campaign.pk])
-    drill = {a.action.pk: confirmations if judging.judged_here(a.action) else lagging for a in actions}
+# The dashboard's figure tables are built here as HTML, every value escaped: a dozen units ×
+# every action, and every figure a link, is most of the page's template work otherwise.
+_EMPTY_ROW = '<tr><td class="text-secondary">暂无数据。</td></tr>'
+
+
+def _link(url: str, text: object, css: str = "") -> str:
+    cls = f' class="{css}"' if css else ""
+    return f'<a{cls} href="{escape(url)}">{escape(text)}</a>'
+
+
+def _action_rows(actions, base: str, confirm: str) -> str:
+    rows = []
+    for a in actions:
+        action, fig = a.action, a.figure
+        drill = f"{confirm if judging.judged_here(action) else base}&action={action.pk}"
+        due = a.deadline.isoformat() if a.deadline else f"{action.get_period_display()} {action.times} 次"
+        rows.append(
+            "<tr>"
+            f'<td class="cell-title">{escape(action.name)}</td>'
+            f'<td data-label="环节">{escape(action.phase.name if action.phase else "贯穿始终")}</td>'
+            f'<td data-label="截止">{escape(due)}</td>'
+            f'<td class="text-end" data-label="适用">{_link(drill + "&status=all", fig.applicable)}</td>'
+            f'<td class="text-end" data-label="完成">{_link(drill + "&status=met", fig.met)}</td>'
+            f'<td class="text-end" data-label="未完成">'
+            f"{_link(drill + '&status=not_met', fig.not_met, 'text-danger' if fig.not_met else 'text-secondary')}</td>"
+            f'<td class="text-end" data-label="未到期">{_link(drill + "&status=not_due", fig.not_due, "text-secondary")}</td>'
+            f'<td class="text-end" data-label="完成率">{fig.rate_text}</td>'
+            "</tr>"
+        )
+    return mark_safe("\n".join(rows))  # noqa: S308 - every value escaped above
+
+
+def _phase_rows(phases, base: str) -> str:
+    rows = []
+    for name, fig in phases:
+        q = f"{base}&phase={quote(name, safe='/')}"
+        rows.append(
+            f"<tr><td>{escape(name)}</td>"
+            f'<td class="text-end">{_link(q + "&status=met", fig.met)}/{_link(q + "&status=all", fig.applicable)}</td>'
+            f'<td class="text-end">{fig.rate_text}</td></tr>'
+        )
+    return mark_safe("".join(rows) or _EMPTY_ROW)  # noqa: S308 - every value escaped above
+
+
+def _depth_rows(data: dict, phase_names: list[str], base: str) -> str:
+    """The 上热中温下冷 table: per depth below the org, its figure and its rate per phase."""
+    rows = []
+    quoted = [quote(name, safe="/") for name in phase_names]
+    for d, fig in data["depths"]:
+        q = f"{base}&depth={d}"
+        cells = []
+        for name, pf in zip(quoted, data["depth_phases"].get(d, []), strict=True):
+            inner = _link(f"{q}&phase={name}&status=all", pf.rate_text) if pf.applicable else "—"
+            cells.append(f'<td class="text-end">{inner}</td>')
+        rows.append(
+            f"<tr><td>{selectors.depth_label(d)}</td>"
+            f'<td class="text-end">{_link(q + "&status=met", fig.met)}/{fig.judged}</td>'
+            f'<td class="text-end">{_link(q + "&status=not_due", fig.not_due, "text-secondary")}</td>'
+            f'<td class="text-end" data-depth-rate>{fig.rate_text}</td>' + "".join(cells) + "</tr>"
+        )
+    return mark_safe("\n".join(rows) or _EMPTY_ROW)  # noqa: S308 - every value escaped above
+
+
+def _unit_rows(units, actions, drill: dict[int, str], lagging: str, dashboard: str, on_iso: str) -> str:
+    """The 下级单位 table, each figure with the link to the results behind it."""
     rows = []
     for u in units:
-        q = f"?org={u.org.pk}&on={on.isoformat()}"
-        # The cells as HTML (escaped here): a dozen units × every action is most of the page's
-        # template work otherwise.
+        q = f"?org={u.org.pk}&on={on_iso}"
+        fig = u.overall
         cells = []
         for a in actions:
-            fig = u.actions.get(a.action.pk)
-            if fig is None:
+            cell = u.actions.get(a.action.pk)
+            if cell is None:
                 cells.append('<td class="text-end">—</td>')
                 continue
-            url = escape(f"{drill[a.action.pk]}{q}&action={a.action.pk}&status=all")
-            cells.append(f'<td class="text-end"><a href="{url}">{escape(fig.rate_text)}</a></td>')
+            url = f"{drill[a.action.pk]}{q}&action={a.action.pk}&status=all"
+            cells.append(f'<td class="text-end">{_link(url, cell.rate_text)}</td>')
         rows.append(
-            {
-                "name": u.org.name,
-                "url": dashboard + q,
-                "figure": u.overall,
-                "met_url": f"{lagging}{q}&status=met",
-                "not_met_url": f"{lagging}{q}&status=not_met",
-                "not_due_url": f"{lagging}{q}&status=not_due",
-                "cells": mark_safe("".join(cells)),  # noqa: S308 - every value escaped above
-            }
+            "<tr>"
+            f'<td class="text-nowrap">{_link(dashboard + q, u.org.name)}</td>'
+            f'<td class="text-end">{_link(f"{lagging}{q}&status=met", fig.met)}</td>'
+            f'<td class="text-end">{_link(f"{lagging}{q}&status=not_met", fig.not_met, "text-danger")}</td>'
+            f'<td class="text-end">{_link(f"{lagging}{q}&status=not_due", fig.not_due, "text-secondary")}</td>'
+            f'<td class="text-end" data-unit-rate>{fig.rate_text}</td>' + "".join(cells) + "</tr>"
         )
-    return rows
+    return mark_safe("\n".join(rows))  # noqa: S308 - every value escaped above
 
 
 STATUS_LABELS = {**selectors.STATUS_FILTERS, "all": "全部"}

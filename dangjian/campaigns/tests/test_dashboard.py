@@ -384,3 +384,24 @@ def test_records_announce_changes_to_the_campaigns_above(tree, running):
     assert Campaign.objects.get(pk=elsewhere.pk).figures_version == versions[elsewhere.pk]
     oversight.on_org_tree_changed(org_ids=[tree["second"].pk])
     assert Campaign.objects.get(pk=elsewhere.pk).figures_version == versions[elsewhere.pk] + 1
+
+
+def test_dashboard_links_are_the_campaign_pages(client, tree, running):
+    """The dashboard writes its links from its own URL: each is the page's reversed URL."""
+    client.force_login(make_user(Role.ORG_ADMIN, tree["city"], username="c1"))
+    html = _html(client, reverse("campaigns:dashboard", args=[running.pk]))
+    hrefs = {h.split("?")[0] for h in re.findall(r'href="([^"]+)"', html)}
+    batch = running.batches.get()
+    for name in (
+        "lagging",
+        "todo",
+        "idle",
+        "uniform",
+        "burden",
+        "weekly",
+        "publicity",
+        "confirmations",
+        "materials",
+    ):
+        assert reverse(f"campaigns:{name}", args=[running.pk]) in hrefs, name
+    assert reverse("campaigns:batch_edit", args=[running.pk, batch.pk]) in hrefs
