@@ -164,9 +164,11 @@ def cells(
     on: dt.date,
     scope: Q,
     actions: Iterable[RequiredAction] | None = None,
+    confirmers: bool = True,
 ) -> list[Cell]:
     """Every (action, batch, org) cell of the actions judged here, for the orgs matching
-    ``scope`` (a filter on Org), in batches begun by ``on``."""
+    ``scope`` (a filter on Org), in batches begun by ``on``. Without ``confirmers`` the
+    confirmations' ``created_by`` is not read with them (figures only)."""
     actions = list(outside_actions(campaign) if actions is None else actions)
     if not actions:
         return []
@@ -177,17 +179,19 @@ def cells(
         roots = [o.path for o in batch.orgs.all()]
         if not roots:
             continue
-        within = Q(pk__in=[])
-        for path in roots:
+        within = policy.subtree_q("path", roots[0])
+        for path in roots[1:]:
             within |= policy.subtree_q("path", path)
         until = min(on, batch.ends_on)
         mine = [a for a in actions if not a.batch_names or batch.name in a.batch_names]
         if not mine:
             continue
         # One read of the orgs any of these actions may apply to; each action keeps its own.
-        any_q = Q(pk__in=[])
-        for action in mine:
-            any_q |= _applies_q(action)
+        # Actions of the same scope (the usual case) add one condition, not one each.
+        scopes = {_scope_key(a): a for a in mine}
+        any_q: Q | None = None
+        for action in scopes.values():
+            any_q = _applies_q(action) if any_q is None else any_q | _applies_q(action)
         candidates = list(
             Org.objects.alive()
             .filter(any_q, within, scope)
@@ -200,34 +204,45 @@ def cells(
         confirmations: dict[int, dict[int, ActionConfirmation]] = defaultdict(dict)
         if manual:
             wanted = {o.pk for a in manual for o in applying[a.pk]}
-            for row in ActionConfirmation.objects.filter(
-                action__in=manual, org_id__in=wanted, withdrawn_at__isnull=True, done_on__lte=on
-            ).select_related("created_by"):
+            rows = ActionConfirmation.objects.filter(
+                action_id__in=[a.pk for a in manual],
+                org_id__in=wanted,
+                withdrawn_at__isnull=True,
+                done_on__lte=on,
+            )
+            for row in rows.select_related("created_by") if confirmers else rows:
                 confirmations[row.action_id][row.org_id] = row
         for action in mine:
             orgs = applying[action.pk]
             if not orgs:
                 continue
-            ids = [o.pk for o in orgs]
-            mine_ids = set(ids)
-            confirmed = {k: v for k, v in confirmations[action.pk].items() if k in mine_ids}
+            confirmed = confirmations[action.pk]
             counts: dict[int, Any] = {}
             if action.ledger:
                 counter = get_counter(action.ledger["source"])
                 if counter is not None:
-                    counts = {k: dict(v) for k, v in counter.count(ids, batch.starts_on, until).items()}
+                    counts = {
+                        k: dict(v)
+                        for k, v in counter.count([o.pk for o in orgs], batch.starts_on, until).items()
+                    }
             deadline = action_deadline(action, batch, campaign.template) or batch.ends_on
+            late = deadline < on
             for org in orgs:
                 got = counts.get(org.pk, {}) if action.ledger else None
                 met = (org.pk in confirmed) or (got is not None and _ledger_met(action, got))
                 if met:
                     status = Status.MET
-                elif deadline < on:
+                elif late:
                     status = Status.NOT_MET
                 else:
                     status = Status.NOT_DUE
                 out.append(Cell(action, batch, org, deadline, status, confirmed.get(org.pk), got))
     return out
+
+
+def _scope_key(action: RequiredAction) -> str:
+    a = action.applies_to or {}
+    return repr((sorted(a.get("kinds") or []), a.get("leadership_team"), a.get("sectors")))
 
 
 def read_scope(*, subtree: bool, org: Org) -> Q:

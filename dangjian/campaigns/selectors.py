@@ -276,7 +276,9 @@ def progress(
         depth_phases[(rel, phase_of[action_id])].add(status, n)
     # Actions judged from a ledger or by confirmation (``judging``), computed on read: one
     # cell each, counted in every figure the engine's cells are.
-    outside = judging.cells(campaign=campaign, on=on, scope=judging.read_scope(subtree=subtree, org=org))
+    outside = judging.cells(
+        campaign=campaign, on=on, scope=judging.read_scope(subtree=subtree, org=org), confirmers=False
+    )
     base = len(org.path) // STEPLEN
     unit_of = {u.org.path: u for u in units.values()}
     unit_len = len(org.path) + STEPLEN
