@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from django.db import connections
 from django.db.models import Prefetch, Q
 
 from dangjian.core import policy
@@ -192,11 +193,12 @@ def cells(
         any_q: Q | None = None
         for action in scopes.values():
             any_q = _applies_q(action) if any_q is None else any_q | _applies_q(action)
-        candidates = list(
-            Org.objects.alive()
-            .filter(any_q, within, scope)
-            .only("id", "path", "name", "kind", "sector", "leadership_team", "depth")
-            .order_by("path")
+        where = Q(any_q, within, scope)
+        candidates = _read(
+            Org,
+            _ORG_FIELDS,
+            lambda where=where: Org.objects.alive().filter(where).order_by("path"),
+            key=("orgs", repr(where)),
         )
         applying = {action.pk: [o for o in candidates if _applies(action, o)] for action in mine}
         # One read of the current confirmations of every manual action of the batch.
@@ -204,13 +206,22 @@ def cells(
         confirmations: dict[int, dict[int, ActionConfirmation]] = defaultdict(dict)
         if manual:
             wanted = {o.pk for a in manual for o in applying[a.pk]}
-            rows = ActionConfirmation.objects.filter(
-                action_id__in=[a.pk for a in manual],
-                org_id__in=wanted,
+            q = Q(
+                action_id__in=sorted(a.pk for a in manual),
+                org_id__in=sorted(wanted),
                 withdrawn_at__isnull=True,
                 done_on__lte=on,
             )
-            for row in rows.select_related("created_by") if confirmers else rows:
+            if confirmers:
+                rows = list(ActionConfirmation.objects.filter(q).select_related("created_by"))
+            else:
+                rows = _read(
+                    ActionConfirmation,
+                    _CONFIRMATION_FIELDS,
+                    lambda q=q: ActionConfirmation.objects.filter(q),
+                    key=("confirmations", repr(q)),
+                )
+            for row in rows:
                 confirmations[row.action_id][row.org_id] = row
         for action in mine:
             orgs = applying[action.pk]
@@ -238,6 +249,35 @@ def cells(
                     status = Status.NOT_DUE
                 out.append(Cell(action, batch, org, deadline, status, confirmed.get(org.pk), got))
     return out
+
+
+_ORG_FIELDS = ("id", "path", "name", "kind", "sector", "leadership_team", "depth")
+# Values the database driver returns as they are (no converter of the ORM's needed); the
+# others load when read.
+_CONFIRMATION_FIELDS = ("id", "action_id", "org_id", "done_on")
+_SQL: dict[tuple[str, ...], tuple[str, tuple[Any, ...]]] = {}
+_SQL_KEEP = 256
+
+
+def _read(
+    model: Any, fields: tuple[str, ...], build: Callable[[], Any], *, key: tuple[str, ...]
+) -> list[Any]:
+    """``model`` rows (only ``fields`` loaded) of the queryset ``build`` makes. The statement is
+    built once per process for each ``key`` (the reprs of its conditions, values included) and
+    then run as it is: for the dashboard's few small reads, building them through the ORM cost
+    more than running them."""
+    # ``from_db`` takes the values in the model's field order.
+    names = [f.attname for f in model._meta.concrete_fields if f.attname in fields]
+    hit = _SQL.get(key)
+    if hit is None:
+        if len(_SQL) >= _SQL_KEEP:
+            _SQL.clear()
+        sql, params = build().values_list(*names).query.sql_with_params()
+        hit = _SQL[key] = (sql, tuple(params))
+    db = model.objects.db
+    with connections[db].cursor() as cursor:
+        cursor.execute(*hit)
+        return [model.from_db(db, names, row) for row in cursor.fetchall()]
 
 
 def _scope_key(action: RequiredAction) -> str:
