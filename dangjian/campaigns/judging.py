@@ -194,7 +194,7 @@ def cells(
         for action in scopes.values():
             any_q = _applies_q(action) if any_q is None else any_q | _applies_q(action)
         where = Q(any_q, within, scope)
-        candidates = _read(
+        candidates = read_rows(
             Org,
             _ORG_FIELDS,
             lambda where=where: Org.objects.alive().filter(where).order_by("path"),
@@ -215,7 +215,7 @@ def cells(
             if confirmers:
                 rows = list(ActionConfirmation.objects.filter(q).select_related("created_by"))
             else:
-                rows = _read(
+                rows = read_rows(
                     ActionConfirmation,
                     _CONFIRMATION_FIELDS,
                     lambda q=q: ActionConfirmation.objects.filter(q),
@@ -259,7 +259,7 @@ _SQL: dict[tuple[str, ...], tuple[str, tuple[Any, ...]]] = {}
 _SQL_KEEP = 256
 
 
-def _read(
+def read_rows(
     model: Any, fields: tuple[str, ...], build: Callable[[], Any], *, key: tuple[str, ...]
 ) -> list[Any]:
     """``model`` rows (only ``fields`` loaded) of the queryset ``build`` makes. The statement is

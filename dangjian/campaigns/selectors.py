@@ -340,14 +340,14 @@ class UnitFigure:
 
 
 def _children(*, user: Any, org: Org) -> list[Org]:
-    return [
-        c
-        for c in Org.objects.alive()
-        .filter(policy.subtree_q("path", org.path), depth=org.depth + 1)
-        .only("pk", "path", "depth", "name")
-        .order_by("path")
-        if policy.allows_path(user, PERM, c.path)
-    ]
+    where = Q(policy.subtree_q("path", org.path), depth=org.depth + 1)
+    children = judging.read_rows(
+        Org,
+        ("id", "path", "depth", "name"),
+        lambda: Org.objects.alive().filter(where).order_by("path"),
+        key=("children", repr(where)),
+    )
+    return [c for c in children if policy.allows_path(user, PERM, c.path)]
 
 
 def unit_progress(*, user: Any, campaign: Campaign, org: Org, on: dt.date) -> list[UnitFigure]:

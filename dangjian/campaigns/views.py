@@ -159,8 +159,9 @@ _EMPTY_ROW = '<tr><td class="text-secondary">暂无数据。</td></tr>'
 
 
 def _link(url: str, text: object, css: str = "") -> str:
+    """A link to ``url`` (a path and query built here from numbers and fixed parts)."""
     cls = f' class="{css}"' if css else ""
-    return f'<a{cls} href="{escape(url)}">{escape(text)}</a>'
+    return f'<a{cls} href="{url.replace("&", "&amp;")}">{escape(text)}</a>'
 
 
 def _action_rows(actions, base: str, confirm: str) -> str:
