@@ -22,7 +22,6 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import connections
 from django.db.models import Prefetch, Q
 
 from dangjian.core import policy
@@ -30,6 +29,7 @@ from dangjian.core.counters import get_counter
 from dangjian.orgs.models import Org
 from dangjian.requirements.models import Status
 
+from . import reads
 from .models import ActionConfirmation, Batch, Campaign, RequiredAction
 from .templates import BatchSpec, TemplateError, get_template
 
@@ -194,7 +194,7 @@ def cells(
         for action in scopes.values():
             any_q = _applies_q(action) if any_q is None else any_q | _applies_q(action)
         where = Q(any_q, within, scope)
-        candidates = read_rows(
+        candidates = reads.read_rows(
             Org,
             _ORG_FIELDS,
             lambda where=where: Org.objects.alive().filter(where).order_by("path"),
@@ -215,7 +215,7 @@ def cells(
             if confirmers:
                 rows = list(ActionConfirmation.objects.filter(q).select_related("created_by"))
             else:
-                rows = read_rows(
+                rows = reads.read_rows(
                     ActionConfirmation,
                     _CONFIRMATION_FIELDS,
                     lambda q=q: ActionConfirmation.objects.filter(q),
@@ -255,29 +255,6 @@ _ORG_FIELDS = ("id", "path", "name", "kind", "sector", "leadership_team", "depth
 # Values the database driver returns as they are (no converter of the ORM's needed); the
 # others load when read.
 _CONFIRMATION_FIELDS = ("id", "action_id", "org_id", "done_on")
-_SQL: dict[tuple[str, ...], tuple[str, tuple[Any, ...]]] = {}
-_SQL_KEEP = 256
-
-
-def read_rows(
-    model: Any, fields: tuple[str, ...], build: Callable[[], Any], *, key: tuple[str, ...]
-) -> list[Any]:
-    """``model`` rows (only ``fields`` loaded) of the queryset ``build`` makes. The statement is
-    built once per process for each ``key`` (the reprs of its conditions, values included) and
-    then run as it is: for the dashboard's few small reads, building them through the ORM cost
-    more than running them."""
-    # ``from_db`` takes the values in the model's field order.
-    names = [f.attname for f in model._meta.concrete_fields if f.attname in fields]
-    hit = _SQL.get(key)
-    if hit is None:
-        if len(_SQL) >= _SQL_KEEP:
-            _SQL.clear()
-        sql, params = build().values_list(*names).query.sql_with_params()
-        hit = _SQL[key] = (sql, tuple(params))
-    db = model.objects.db
-    with connections[db].cursor() as cursor:
-        cursor.execute(*hit)
-        return [model.from_db(db, names, row) for row in cursor.fetchall()]
 
 
 def _scope_key(action: RequiredAction) -> str:

@@ -22,6 +22,7 @@ from dangjian.core.permissions import Perm
 from dangjian.orgs.models import Org
 from dangjian.requirements import selectors as compliance
 
+from . import reads
 from .models import Campaign, Publicity, PublicityLevel
 
 LINK_SCHEMES = ("http://", "https://")
@@ -48,10 +49,14 @@ def publicity_counts(*, user: Any, campaign: Campaign, org: Org, on: dt.date | N
     """Reports by media level for ``org`` (as the campaign figures read it), published on or
     before ``on``: ``{"central", "province", "city", "county", "central_province", "total"}``.
     The dashboard and the 通报 print ``central_province`` as "中央、省级媒体宣传报道 N 条次"."""
-    qs = Publicity.objects.filter(_scope(user=user, campaign=campaign, org=org))
+    where = _scope(user=user, campaign=campaign, org=org)
     if on is not None:
-        qs = qs.filter(published_on__lte=on)
-    by_level = {r["level"]: r["n"] for r in qs.order_by().values("level").annotate(n=Count("pk"))}
+        where &= Q(published_on__lte=on)
+    rows = reads.read_values(
+        lambda: Publicity.objects.filter(where).order_by().values_list("level").annotate(n=Count("pk")),
+        key=("publicity", repr(where)),
+    )
+    by_level = dict(rows)
     out = {level: by_level.get(level, 0) for level in PublicityLevel.values}
     out["central_province"] = out[PublicityLevel.CENTRAL] + out[PublicityLevel.PROVINCE]
     out["total"] = sum(by_level.values())

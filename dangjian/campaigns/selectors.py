@@ -30,7 +30,7 @@ from dangjian.requirements import selectors as compliance
 from dangjian.requirements.engine.periods import parse_span
 from dangjian.requirements.models import ComplianceResult, ComplianceRollup, Status
 
-from . import judging
+from . import judging, reads
 from .models import Batch, BatchRule, Campaign, RequiredAction, WeeklyPlan
 
 PERM = compliance.PERM
@@ -341,7 +341,7 @@ class UnitFigure:
 
 def _children(*, user: Any, org: Org) -> list[Org]:
     where = Q(policy.subtree_q("path", org.path), depth=org.depth + 1)
-    children = judging.read_rows(
+    children = reads.read_rows(
         Org,
         ("id", "path", "depth", "name"),
         lambda: Org.objects.alive().filter(where).order_by("path"),
