@@ -29,7 +29,6 @@ from dangjian.core.counters import get_counter
 from dangjian.orgs.models import Org
 from dangjian.requirements.models import Status
 
-from . import reads
 from .models import ActionConfirmation, Batch, Campaign, RequiredAction
 from .templates import BatchSpec, TemplateError, get_template
 
@@ -194,12 +193,7 @@ def cells(
         for action in scopes.values():
             any_q = _applies_q(action) if any_q is None else any_q | _applies_q(action)
         where = Q(any_q, within, scope)
-        candidates = reads.read_rows(
-            Org,
-            _ORG_FIELDS,
-            lambda where=where: Org.objects.alive().filter(where).order_by("path"),
-            key=("orgs", repr(where)),
-        )
+        candidates = list(Org.objects.alive().filter(where).only(*_ORG_FIELDS).order_by("path"))
         applying = {action.pk: [o for o in candidates if _applies(action, o)] for action in mine}
         # One read of the current confirmations of every manual action of the batch.
         manual = [a for a in mine if a.manual and applying[a.pk]]
@@ -212,15 +206,8 @@ def cells(
                 withdrawn_at__isnull=True,
                 done_on__lte=on,
             )
-            if confirmers:
-                rows = list(ActionConfirmation.objects.filter(q).select_related("created_by"))
-            else:
-                rows = reads.read_rows(
-                    ActionConfirmation,
-                    _CONFIRMATION_FIELDS,
-                    lambda q=q: ActionConfirmation.objects.filter(q),
-                    key=("confirmations", repr(q)),
-                )
+            rows = ActionConfirmation.objects.filter(q)
+            rows = rows.select_related("created_by") if confirmers else rows.only(*_CONFIRMATION_FIELDS)
             for row in rows:
                 confirmations[row.action_id][row.org_id] = row
         for action in mine:
@@ -252,8 +239,6 @@ def cells(
 
 
 _ORG_FIELDS = ("id", "path", "name", "kind", "sector", "leadership_team", "depth")
-# Values the database driver returns as they are (no converter of the ORM's needed); the
-# others load when read.
 _CONFIRMATION_FIELDS = ("id", "action_id", "org_id", "done_on")
 
 

@@ -22,7 +22,6 @@ from dangjian.core.permissions import Perm
 from dangjian.orgs.models import Org
 from dangjian.requirements import selectors as compliance
 
-from . import reads
 from .models import Campaign, Publicity, PublicityLevel
 
 LINK_SCHEMES = ("http://", "https://")
@@ -52,10 +51,7 @@ def publicity_counts(*, user: Any, campaign: Campaign, org: Org, on: dt.date | N
     where = _scope(user=user, campaign=campaign, org=org)
     if on is not None:
         where &= Q(published_on__lte=on)
-    rows = reads.read_values(
-        lambda: Publicity.objects.filter(where).order_by().values_list("level").annotate(n=Count("pk")),
-        key=("publicity", repr(where)),
-    )
+    rows = Publicity.objects.filter(where).order_by().values_list("level").annotate(n=Count("pk"))
     by_level = dict(rows)
     out = {level: by_level.get(level, 0) for level in PublicityLevel.values}
     out["central_province"] = out[PublicityLevel.CENTRAL] + out[PublicityLevel.PROVINCE]

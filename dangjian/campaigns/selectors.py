@@ -20,7 +20,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import connection
 from django.db.models import Q, QuerySet
 from django.db.models.functions import Length
 
@@ -30,7 +29,7 @@ from dangjian.requirements import selectors as compliance
 from dangjian.requirements.engine.periods import parse_span
 from dangjian.requirements.models import ComplianceResult, ComplianceRollup, Status
 
-from . import judging, reads
+from . import judging
 from .models import Batch, BatchRule, Campaign, RequiredAction, WeeklyPlan
 
 PERM = compliance.PERM
@@ -194,16 +193,6 @@ def _period_end(key: str) -> dt.date:
     return span.end
 
 
-_RESULTS = connection.ops.quote_name(ComplianceResult._meta.db_table)
-_ROLLUPS = connection.ops.quote_name(ComplianceRollup._meta.db_table)
-
-
-def _fetch(sql: str, params: list[Any]) -> list[tuple]:
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall()
-
-
 def _cells(
     *, campaign: Campaign, org_ids: list[int], on: dt.date, subtree: bool
 ) -> Iterator[tuple[int, int, int, str, int]]:
@@ -213,23 +202,20 @@ def _cells(
     rule_ids = [r.requirement_id for r in _campaign_rules(campaign)]
     if not org_ids or not rule_ids:
         return
-    # Plain SQL: the dashboard reads these on every view, and building the two statements
-    # through the ORM cost more than running them.
-    orgs, rules = ", ".join(["%s"] * len(org_ids)), ", ".join(["%s"] * len(rule_ids))
-    day = connection.ops.adapt_datefield_value(on)
-    own = _fetch(
-        f"SELECT org_id, requirement_id, period_key, status FROM {_RESULTS} WHERE org_id IN ({orgs})"  # noqa: S608 - placeholders only
-        f" AND requirement_id IN ({rules}) AND period_start <= %s AND status <> %s",
-        [*org_ids, *rule_ids, day, Status.NO_RECORDS.value],
+    own = (
+        ComplianceResult.objects.filter(org_id__in=org_ids, requirement_id__in=rule_ids, period_start__lte=on)
+        .exclude(status=Status.NO_RECORDS)
+        .order_by()
+        .values_list("org_id", "requirement_id", "period_key", "status")
     )
     for org_id, rid, key, status in own:
         yield org_id, rid, 0, _status_on(status, _period_end(key), on), 1
     if not subtree:
         return
-    rolls = _fetch(
-        f"SELECT org_id, requirement_id, period_key, rel_depth, met, not_met, not_due FROM {_ROLLUPS}"  # noqa: S608 - placeholders only
-        f" WHERE org_id IN ({orgs}) AND requirement_id IN ({rules}) AND period_start <= %s",
-        [*org_ids, *rule_ids, day],
+    rolls = (
+        ComplianceRollup.objects.filter(org_id__in=org_ids, requirement_id__in=rule_ids, period_start__lte=on)
+        .order_by()
+        .values_list("org_id", "requirement_id", "period_key", "rel_depth", "met", "not_met", "not_due")
     )
     for org_id, rid, key, rel, met, not_met, not_due in rolls:
         if met:
@@ -340,14 +326,14 @@ class UnitFigure:
 
 
 def _children(*, user: Any, org: Org) -> list[Org]:
-    where = Q(policy.subtree_q("path", org.path), depth=org.depth + 1)
-    children = reads.read_rows(
-        Org,
-        ("id", "path", "depth", "name"),
-        lambda: Org.objects.alive().filter(where).order_by("path"),
-        key=("children", repr(where)),
-    )
-    return [c for c in children if policy.allows_path(user, PERM, c.path)]
+    return [
+        c
+        for c in Org.objects.alive()
+        .filter(policy.subtree_q("path", org.path), depth=org.depth + 1)
+        .only("pk", "path", "depth", "name")
+        .order_by("path")
+        if policy.allows_path(user, PERM, c.path)
+    ]
 
 
 def unit_progress(*, user: Any, campaign: Campaign, org: Org, on: dt.date) -> list[UnitFigure]:

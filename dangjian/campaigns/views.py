@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -12,8 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import escape
-from django.utils.safestring import mark_safe
+from django.utils.functional import cached_property
 from django.views.decorators.http import require_GET
 
 from dangjian.core import policy
@@ -105,20 +104,9 @@ def campaign_start_view(request: HttpRequest) -> HttpResponse:
 @require_GET
 def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
     campaign, org, on, error = _context(request, pk)
-    data = selectors.progress(user=request.user, campaign=campaign, org=org, on=on, with_units=True)
+    subtree = compliance.sees_subtree(user=request.user, org=org)
     on_iso = on.isoformat()
-    # One URL reversed: the campaign's pages lie below its dashboard (``urls``), and the
-    # tables repeat these links per cell.
     dashboard_base = reverse("campaigns:dashboard", args=[campaign.pk])
-    lagging_base = f"{dashboard_base}lagging/"
-    confirm_base = f"{dashboard_base}confirmations/"
-    base = f"{lagging_base}?org={org.pk}&on={on_iso}"
-    confirm = f"{confirm_base}?org={org.pk}&on={on_iso}"
-    drill = {
-        a.action.pk: confirm_base if judging.judged_here(a.action) else lagging_base for a in data["actions"]
-    }
-    week_start = monday_of(on)
-    phase_names = [name for name, _fig in data["phases"]]
     return render(
         request,
         "campaigns/dashboard.html",
@@ -127,119 +115,125 @@ def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
             "org": org,
             "on": on,
             "date_error": error,
-            "data": data,
-            "action_rows": _action_rows(data["actions"], base, confirm),
-            "phase_rows": _phase_rows(data["phases"], base),
-            "phase_names": phase_names,
-            "depth_rows": _depth_rows(data, phase_names, base),
-            "unit_rows": _unit_rows(
-                data["units"], data["actions"], drill, lagging_base, dashboard_base, on_iso
-            ),
+            # The figures, computed only when the template's cached fragment is missing.
+            "figures": DashboardFigures(user=request.user, campaign=campaign, org=org, on=on),
+            "figures_key": figures_key(campaign=campaign, org=org, on=on, subtree=subtree),
+            "figures_seconds": FIGURES_SECONDS,
             "counts": oversight.dashboard_counts(user=request.user, campaign=campaign, org=org, on=on),
-            "week": week_label(week_start),
-            "soon": [
-                (action, due, f"{confirm if judging.judged_here(action) else base}&action={action.pk}")
-                for action, due in selectors.deadlines_soon(campaign=campaign, on=on)
-            ],
-            "lagging_url": base,
-            "subtree": compliance.sees_subtree(user=request.user, org=org),
+            "week": week_label(monday_of(on)),
+            "lagging_url": f"{dashboard_base}lagging/?org={org.pk}&on={on_iso}",
+            "subtree": subtree,
             "on_iso": on_iso,
             "here": dashboard_base,
             "activities_base": reverse("activities:list"),
-            "publicity": publicity.publicity_counts(user=request.user, campaign=campaign, org=org, on=on),
             "can_edit_batches": policy.allows_path(request.user, Perm.CAMPAIGN_CHANGE, campaign.root.path),
-            "batches": judging.campaign_batches(campaign),
+            "batches": lambda: judging.campaign_batches(campaign),
         },
     )
 
 
-# The dashboard's figure tables are built here as HTML, every value escaped: a dozen units ×
-# every action, and every figure a link, is most of the page's template work otherwise.
-_EMPTY_ROW = '<tr><td class="text-secondary">暂无数据。</td></tr>'
+FIGURES_SECONDS = 600  # a safety net: every change the figures read moves ``figures_version``
 
 
-def _link(url: str, text: object, css: str = "") -> str:
-    """A link to ``url`` (a path and query built here from numbers and fixed parts)."""
-    cls = f' class="{css}"' if css else ""
-    return f'<a{cls} href="{url.replace("&", "&amp;")}">{escape(text)}</a>'
-
-
-def _action_rows(actions, base: str, confirm: str) -> str:
-    rows = []
-    for a in actions:
-        action, fig = a.action, a.figure
-        drill = f"{confirm if judging.judged_here(action) else base}&action={action.pk}"
-        due = a.deadline.isoformat() if a.deadline else f"{action.get_period_display()} {action.times} 次"
-        rows.append(
-            "<tr>"
-            f'<td class="cell-title">{escape(action.name)}</td>'
-            f'<td data-label="环节">{escape(action.phase.name if action.phase else "贯穿始终")}</td>'
-            f'<td data-label="截止">{escape(due)}</td>'
-            f'<td class="text-end" data-label="适用">{_link(drill + "&status=all", fig.applicable)}</td>'
-            f'<td class="text-end" data-label="完成">{_link(drill + "&status=met", fig.met)}</td>'
-            f'<td class="text-end" data-label="未完成">'
-            f"{_link(drill + '&status=not_met', fig.not_met, 'text-danger' if fig.not_met else 'text-secondary')}</td>"
-            f'<td class="text-end" data-label="未到期">{_link(drill + "&status=not_due", fig.not_due, "text-secondary")}</td>'
-            f'<td class="text-end" data-label="完成率">{fig.rate_text}</td>'
-            "</tr>"
+def figures_key(*, campaign, org, on: dt.date, subtree: bool) -> str:
+    """The key of the dashboard's cached figures: the campaign (its row's timestamps: a new
+    campaign of a reused id, an edited set-up), its ``figures_version`` (moved by every record,
+    member, org, plan, confirmation, report and ledger change the figures read: see
+    ``oversight.figures_changed``), the org, the day, and whether the user sees the org's
+    subtree — the only way the figures depend on the user: a grant that reaches below the org
+    covers every org under it, so the units, the results and the reports read are then the
+    same for everyone."""
+    return ":".join(
+        str(part)
+        for part in (
+            campaign.pk,
+            campaign.created_at.timestamp(),
+            campaign.updated_at.timestamp(),
+            campaign.figures_version,
+            org.pk,
+            on.isoformat(),
+            int(subtree),
         )
-    return mark_safe("\n".join(rows))  # noqa: S308 - every value escaped above
+    )
 
 
-def _phase_rows(phases, base: str) -> str:
-    rows = []
-    for name, fig in phases:
-        q = f"{base}&phase={quote(name, safe='/')}"
-        rows.append(
-            f"<tr><td>{escape(name)}</td>"
-            f'<td class="text-end">{_link(q + "&status=met", fig.met)}/{_link(q + "&status=all", fig.applicable)}</td>'
-            f'<td class="text-end">{fig.rate_text}</td></tr>'
+class DashboardFigures:
+    """The dashboard's figures and the rows of its tables, each computed on first read."""
+
+    def __init__(self, *, user, campaign, org, on: dt.date) -> None:
+        self.user, self.campaign, self.org, self.on = user, campaign, org, on
+        base = reverse("campaigns:dashboard", args=[campaign.pk])
+        self.lagging_base, self.confirm_base = f"{base}lagging/", f"{base}confirmations/"
+        self.dashboard_base = base
+        query = f"?org={org.pk}&on={on.isoformat()}"
+        self.lagging_url, self.confirm_url = self.lagging_base + query, self.confirm_base + query
+
+    @cached_property
+    def data(self) -> dict:
+        return selectors.progress(
+            user=self.user, campaign=self.campaign, org=self.org, on=self.on, with_units=True
         )
-    return mark_safe("".join(rows) or _EMPTY_ROW)  # noqa: S308 - every value escaped above
 
+    def _drill(self, action) -> str:
+        return f"{self.confirm_url if judging.judged_here(action) else self.lagging_url}&action={action.pk}"
 
-def _depth_rows(data: dict, phase_names: list[str], base: str) -> str:
-    """The 上热中温下冷 table: per depth below the org, its figure and its rate per phase."""
-    rows = []
-    quoted = [quote(name, safe="/") for name in phase_names]
-    for d, fig in data["depths"]:
-        q = f"{base}&depth={d}"
-        cells = []
-        for name, pf in zip(quoted, data["depth_phases"].get(d, []), strict=True):
-            inner = _link(f"{q}&phase={name}&status=all", pf.rate_text) if pf.applicable else "—"
-            cells.append(f'<td class="text-end">{inner}</td>')
-        rows.append(
-            f"<tr><td>{selectors.depth_label(d)}</td>"
-            f'<td class="text-end">{_link(q + "&status=met", fig.met)}/{fig.judged}</td>'
-            f'<td class="text-end">{_link(q + "&status=not_due", fig.not_due, "text-secondary")}</td>'
-            f'<td class="text-end" data-depth-rate>{fig.rate_text}</td>' + "".join(cells) + "</tr>"
-        )
-    return mark_safe("\n".join(rows) or _EMPTY_ROW)  # noqa: S308 - every value escaped above
+    @cached_property
+    def actions(self) -> list[tuple]:
+        """(action figure, link to the results behind it) in order."""
+        return [(a, self._drill(a.action)) for a in self.data["actions"]]
 
+    @cached_property
+    def phase_names(self) -> list[str]:
+        return [name for name, _fig in self.data["phases"]]
 
-def _unit_rows(units, actions, drill: dict[int, str], lagging: str, dashboard: str, on_iso: str) -> str:
-    """The 下级单位 table, each figure with the link to the results behind it."""
-    rows = []
-    for u in units:
-        q = f"?org={u.org.pk}&on={on_iso}"
-        fig = u.overall
-        cells = []
-        for a in actions:
-            cell = u.actions.get(a.action.pk)
-            if cell is None:
-                cells.append('<td class="text-end">—</td>')
-                continue
-            url = f"{drill[a.action.pk]}{q}&action={a.action.pk}&status=all"
-            cells.append(f'<td class="text-end">{_link(url, cell.rate_text)}</td>')
-        rows.append(
-            "<tr>"
-            f'<td class="text-nowrap">{_link(dashboard + q, u.org.name)}</td>'
-            f'<td class="text-end">{_link(f"{lagging}{q}&status=met", fig.met)}</td>'
-            f'<td class="text-end">{_link(f"{lagging}{q}&status=not_met", fig.not_met, "text-danger")}</td>'
-            f'<td class="text-end">{_link(f"{lagging}{q}&status=not_due", fig.not_due, "text-secondary")}</td>'
-            f'<td class="text-end" data-unit-rate>{fig.rate_text}</td>' + "".join(cells) + "</tr>"
-        )
-    return mark_safe("\n".join(rows))  # noqa: S308 - every value escaped above
+    @cached_property
+    def depths(self) -> list[tuple]:
+        """The 上热中温下冷 table: per depth below the org, its label, figure and figure per phase."""
+        return [
+            (
+                d,
+                selectors.depth_label(d),
+                fig,
+                list(zip(self.phase_names, self.data["depth_phases"].get(d, []), strict=True)),
+            )
+            for d, fig in self.data["depths"]
+        ]
+
+    @cached_property
+    def units(self) -> list[dict]:
+        """The 下级单位 table: each unit with its figure and, per action, its figure (or None)
+        and the link to the results behind it."""
+        on_iso = self.on.isoformat()
+        actions = self.data["actions"]
+        rows = []
+        for u in self.data["units"]:
+            q = f"?org={u.org.pk}&on={on_iso}"
+            cells = []
+            for a in actions:
+                fig = u.actions.get(a.action.pk)
+                drill = self.confirm_base if judging.judged_here(a.action) else self.lagging_base
+                cells.append((fig, f"{drill}{q}&action={a.action.pk}&status=all"))
+            rows.append(
+                {
+                    "org": u.org,
+                    "url": self.dashboard_base + q,
+                    "lagging": self.lagging_base + q,
+                    "figure": u.overall,
+                    "cells": cells,
+                }
+            )
+        return rows
+
+    @cached_property
+    def soon(self) -> list[tuple]:
+        return [
+            (action, due, self._drill(action))
+            for action, due in selectors.deadlines_soon(campaign=self.campaign, on=self.on)
+        ]
+
+    @cached_property
+    def publicity(self) -> dict:
+        return publicity.publicity_counts(user=self.user, campaign=self.campaign, org=self.org, on=self.on)
 
 
 STATUS_LABELS = {**selectors.STATUS_FILTERS, "all": "全部"}
