@@ -28,8 +28,8 @@ class Campaign(TimestampedModel):
     root = models.ForeignKey(Org, verbose_name="牵头党组织", on_delete=models.PROTECT, related_name="+")
     starts_on = models.DateField("开始日期")
     ends_on = models.DateField("结束日期")
-    # Bumped by every change the dashboard's oversight figures read (``oversight.figures_changed``):
-    # a stored ``OversightFigures`` row of another version is out of date.
+    # Bumped by every change the dashboard's figures read (``figures.figures_changed``): its
+    # cached figures and stored ``OversightFigures`` rows of another version are out of date.
     figures_version = models.PositiveIntegerField("看板数据版本", default=0, editable=False)
 
     class Meta:

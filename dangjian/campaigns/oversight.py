@@ -5,7 +5,7 @@ Every function is scoped like ``selectors``: the chosen org comes from ``selecto
 and its subtree is read only when the user's grant covers it. The dashboard shows the counts of
 the slower reads stored in the database (``OversightFigures``, one row per org, scope and day,
 shared by every server process): recomputed when the campaign's ``figures_version`` moved
-(``figures_changed``: records, members, the org tree, weekly plans, the campaign's rules) and
+(``figures.figures_changed``) and
 the row is older than ``CACHE_SECONDS``, or when it is older than ``MAX_AGE_SECONDS``. Their own
 pages always read afresh.
 """
@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import Length
 from django.urls import reverse
 from django.utils import timezone
@@ -38,7 +38,6 @@ COPY_WINDOW_DAYS = 30
 CACHE_SECONDS = 300  # a change shows on the dashboard within this
 MAX_AGE_SECONDS = 3600  # recomputed at least this often, even when no change was announced
 KEEP_DAYS = 2  # stored figures computed longer ago are dropped when another is stored
-BUMP_ALL_ABOVE = 500  # a change touching more orgs marks every campaign
 _PUNCT = re.compile(r"[\W_]+", re.UNICODE)
 
 
@@ -224,35 +223,6 @@ def dashboard_counts(*, user: Any, campaign: Campaign, org: Org, on: dt.date) ->
     except IntegrityError:  # another process stored the same figures first
         pass
     return data
-
-
-def figures_changed(*, campaign_ids: Any = None, org_ids: Any = None) -> None:
-    """Mark the stored dashboard figures out of date: of ``campaign_ids``, or of the campaigns
-    whose subtree holds one of ``org_ids``, or (neither given) of every campaign."""
-    campaigns = Campaign.objects.all()
-    if campaign_ids is not None:
-        campaigns = campaigns.filter(pk__in=list(campaign_ids))
-    elif org_ids is not None:
-        ids = list(org_ids)
-        if not ids:
-            return
-        if len(ids) <= BUMP_ALL_ABOVE:
-            paths = Org.objects.filter(pk__in=ids).values_list("path", flat=True)
-            above = {p[: d * STEPLEN] for p in paths for d in range(1, len(p) // STEPLEN + 1)}
-            campaigns = campaigns.filter(root__path__in=sorted(above))
-    campaigns.update(figures_version=F("figures_version") + 1)
-
-
-def on_activities_changed(*, changes: dict[int, Any], removed_members: Any = ()) -> None:
-    figures_changed(org_ids=changes)
-
-
-def on_members_changed(*, org_ids: Any, since: dt.date | None = None) -> None:
-    figures_changed(org_ids=org_ids)
-
-
-def on_org_tree_changed(*, org_ids: Any, since: dt.date | None = None) -> None:
-    figures_changed()  # a moved subtree leaves one campaign and joins another
 
 
 # ---------------------------------------------------------------- burden (DESIGN decision 7)

@@ -22,6 +22,7 @@ from dangjian.core.permissions import Perm
 from dangjian.orgs.models import Org
 from dangjian.requirements import selectors as compliance
 
+from .figures import figures_changed
 from .models import Campaign, Publicity, PublicityLevel
 
 LINK_SCHEMES = ("http://", "https://")
@@ -124,4 +125,5 @@ def publicity_create(
         raise
     item.save()
     audit(actor=actor, verb="campaign.publicity_create", target=item, org_path=org.path, level=level)
+    figures_changed(campaign_ids=[campaign.pk])
     return item

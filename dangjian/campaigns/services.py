@@ -142,7 +142,7 @@ def _recompute_after_commit(rule_ids: list[int], campaign: Campaign | None = Non
     def run() -> None:
         engine.recompute_all(rule_ids=ids)
         if pk is not None:
-            from .oversight import figures_changed
+            from .figures import figures_changed
 
             figures_changed(campaign_ids=[pk])
 

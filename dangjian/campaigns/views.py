@@ -139,7 +139,7 @@ def figures_key(*, campaign, org, on: dt.date, subtree: bool) -> str:
     """The key of the dashboard's cached figures: the campaign (its row's timestamps: a new
     campaign of a reused id, an edited set-up), its ``figures_version`` (moved by every record,
     member, org, plan, confirmation, report and ledger change the figures read: see
-    ``oversight.figures_changed``), the org, the day, and whether the user sees the org's
+    ``figures.figures_changed``), the org, the day, and whether the user sees the org's
     subtree — the only way the figures depend on the user: a grant that reaches below the org
     covers every org under it, so the units, the results and the reports read are then the
     same for everyone."""

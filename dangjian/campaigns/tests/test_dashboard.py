@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from dangjian.accounts.tests.factories import make_user
 from dangjian.activities.models import ActivityKind as K
-from dangjian.campaigns import oversight, selectors
+from dangjian.campaigns import figures, oversight, selectors
 from dangjian.campaigns.models import Campaign, OversightFigures
 from dangjian.campaigns.services import BatchDates, campaign_start
 from dangjian.campaigns.tests.outside import judge_outside, lead_counties
@@ -374,15 +374,15 @@ def test_records_announce_changes_to_the_campaigns_above(tree, running):
     holds its org, not the others."""
     from dangjian.core import events
 
-    assert oversight.on_activities_changed in events._subscribers["activities_changed"]
+    assert figures.on_activities_changed in events._subscribers["activities_changed"]
     other = make_org(None, name="另一市委")
     with TestCase.captureOnCommitCallbacks(execute=True):
         elsewhere = campaign_start(template="xjp-thought-2023", root=other)
     versions = dict(Campaign.objects.values_list("pk", "figures_version"))
-    oversight.on_activities_changed(changes={tree["second"].pk: [timezone.localdate()]})
+    figures.on_activities_changed(changes={tree["second"].pk: [timezone.localdate()]})
     assert Campaign.objects.get(pk=running.pk).figures_version == versions[running.pk] + 1
     assert Campaign.objects.get(pk=elsewhere.pk).figures_version == versions[elsewhere.pk]
-    oversight.on_org_tree_changed(org_ids=[tree["second"].pk])
+    figures.on_org_tree_changed(org_ids=[tree["second"].pk])
     assert Campaign.objects.get(pk=elsewhere.pk).figures_version == versions[elsewhere.pk] + 1
 
 
