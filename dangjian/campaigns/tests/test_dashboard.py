@@ -359,13 +359,13 @@ def test_oversight_figures_are_stored_once_and_follow_changes(client, tree, runn
     items = [ItemInput("组织党员集中学习党章", "书记", monday)]
     weekly_plan_file(campaign=running, org=tree["county_a"], week_start=monday, items=items, actor=None)
     weekly_plan_file(campaign=running, org=tree["general"], week_start=monday, items=items, actor=None)
-    assert Campaign.objects.get(pk=running.pk).figures_version == version + 2
+    assert Campaign.objects.get(pk=running.pk).figures_version == version + 3  # units, two plans
     assert _counts_shown(client, running) == (1, idle)
-    assert OversightFigures.objects.get(pk=stored.pk).version == version + 2
+    assert OversightFigures.objects.get(pk=stored.pk).version == version + 3
 
     # A stored row of another version, younger than the interval, is shown as it is.
     OversightFigures.objects.filter(pk=stored.pk).update(data={**stored.data, "copied_plans": 7})
-    Campaign.objects.filter(pk=running.pk).update(figures_version=version + 3)
+    Campaign.objects.filter(pk=running.pk).update(figures_version=version + 4)
     assert _counts_shown(client, running)[0] == 7
 
 
