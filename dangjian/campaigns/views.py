@@ -106,7 +106,6 @@ def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
     campaign, org, on, error = _context(request, pk)
     subtree = compliance.sees_subtree(user=request.user, org=org)
     on_iso = on.isoformat()
-    dashboard_base = reverse("campaigns:dashboard", args=[campaign.pk])
     return render(
         request,
         "campaigns/dashboard.html",
@@ -121,10 +120,9 @@ def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
             "figures_seconds": FIGURES_SECONDS,
             "counts": oversight.dashboard_counts(user=request.user, campaign=campaign, org=org, on=on),
             "week": week_label(monday_of(on)),
-            "lagging_url": f"{dashboard_base}lagging/?org={org.pk}&on={on_iso}",
+            "lagging_url": reverse("campaigns:lagging", args=[campaign.pk]) + f"?org={org.pk}&on={on_iso}",
             "subtree": subtree,
             "on_iso": on_iso,
-            "here": dashboard_base,
             "activities_base": reverse("activities:list"),
             "can_edit_batches": policy.allows_path(request.user, Perm.CAMPAIGN_CHANGE, campaign.root.path),
             "batches": lambda: judging.campaign_batches(campaign),
@@ -162,9 +160,9 @@ class DashboardFigures:
 
     def __init__(self, *, user, campaign, org, on: dt.date) -> None:
         self.user, self.campaign, self.org, self.on = user, campaign, org, on
-        base = reverse("campaigns:dashboard", args=[campaign.pk])
-        self.lagging_base, self.confirm_base = f"{base}lagging/", f"{base}confirmations/"
-        self.dashboard_base = base
+        self.dashboard_base = reverse("campaigns:dashboard", args=[campaign.pk])
+        self.lagging_base = reverse("campaigns:lagging", args=[campaign.pk])
+        self.confirm_base = reverse("campaigns:confirmations", args=[campaign.pk])
         query = f"?org={org.pk}&on={on.isoformat()}"
         self.lagging_url, self.confirm_url = self.lagging_base + query, self.confirm_base + query
 
