@@ -8,8 +8,9 @@ current ``ActionConfirmation`` of the org made on or before that day; with both,
 the deadline has passed, 未到期 before.
 
 Figures are computed when read (a handful of queries over the few orgs such actions apply to:
-县处级以上领导班子), so an approved case or a submitted report shows at once, with nothing to
-keep in step.
+县处级以上领导班子). The dashboard caches what it shows; the ledger apps announce their changes
+(``ledger_changed``) and the confirmations here move the campaign's figures version
+(``figures``), so an approved case or a submitted report shows on its next view.
 """
 
 from __future__ import annotations
