@@ -13,7 +13,11 @@ Measured:
   the drill list and the 调度表 page are loaded the same way (no target);
 - in-process: the bulletin (.docx) for the root < 5 s; the weekly 调度表 for the root < 1 s;
   the dashboard's reads; the incremental update after one campaign record < 20 ms (the engine
-  updates the campaign's results and the roll-ups of the ancestors, which the dashboard reads).
+  updates the campaign's results and the roll-ups of the ancestors, which the dashboard reads);
+  the CPU milliseconds of one dashboard request through the whole stack (Django's test client,
+  logged in as the root's 党务管理员), warm, after a change and with its stored oversight
+  counts dropped, beside the ok view's (the host's load moves wall-clock figures far more than
+  CPU).
 
 Options after ``bench/run.py campaigns``: ``--duration 5``, ``--connections 8``, ``--fresh``.
 """
@@ -97,9 +101,9 @@ def _prepare(fresh: bool) -> tuple[int, dict]:
     return campaign, info
 
 
-def _worker(env: dict, campaign: int) -> list[dict]:
+def _worker(env: dict, campaign: int, mode: str = "--worker", *extra: str) -> list[dict]:
     done = subprocess.run(
-        [bench_demo.PY, str(Path(__file__).resolve()), "--worker", str(campaign)],
+        [bench_demo.PY, str(Path(__file__).resolve()), mode, str(campaign), *extra],
         cwd=ROOT, env={**env, "DJANGO_SETTINGS_MODULE": "config.settings"}, capture_output=True, text=True,
         timeout=3600, check=False,
     )  # fmt: skip
@@ -127,6 +131,7 @@ def main(args, rest) -> list[dict]:
         cwd=ROOT, env=env, capture_output=True, text=True, check=True,
     )  # fmt: skip
     account = json.loads(setup.stdout.strip().splitlines()[-1])["roles"]["州委党务管理员"]
+    rows += _worker(env, campaign, "--inprocess", account["username"])
     pages = [
         ("主题教育看板（州委）", f"/campaigns/{campaign}/", True),
         ("未完成清单（州委）", f"/campaigns/{campaign}/lagging/", False),
@@ -252,10 +257,10 @@ def worker(campaign_id: int) -> None:
     stats, _ = _timed(lambda: selectors.unit_progress(user=user, campaign=campaign, org=root, on=on), 20)
     emit({"name": "dashboard read: per unit (root)", **stats})
     stats, idle = _timed(lambda: oversight.idle_units(user=user, campaign=campaign, org=root, on=on), 3)
-    emit({"name": "units without activity in 14 days (root, cached 5 min on the dashboard)", **stats,
+    emit({"name": "units without activity in 14 days (root, stored for the dashboard)", **stats,
           "units": len(idle)})  # fmt: skip
     stats, copies = _timed(lambda: oversight.copied_records(user=user, campaign=campaign, org=root, on=on), 3)
-    emit({"name": "上下一般粗 records (root, cached 5 min on the dashboard)", **stats, "copies": len(copies)})
+    emit({"name": "上下一般粗 records (root, stored for the dashboard)", **stats, "copies": len(copies)})
 
     def bulletin() -> int:
         context = bulletin_context(user=user, campaign=campaign, org=root, on=on)
@@ -315,8 +320,61 @@ def worker(campaign_id: int) -> None:
         compliance_on_activity_change(org_id=org_id, dates=[day])
 
 
+def inprocess(campaign_id: int, username: str, runs: int = 40) -> None:
+    """CPU per request of the dashboard through middleware, session and auth: warm (its figures
+    cached), after a change (the campaign's figures version moved: the figures recomputed, the
+    stored oversight counts still served), and with the stored oversight counts dropped too (as
+    on the first view of a day); beside the ok view's."""
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from django.core.cache import cache
+    from django.db.models import F
+    from django.test import Client
+
+    from dangjian.accounts.models import User
+    from dangjian.campaigns.models import Campaign, OversightFigures
+
+    client = Client(HTTP_HOST="127.0.0.1")
+    client.force_login(User.objects.get(username=username))
+
+    def cpu(path: str, n: int, before=None) -> list[float]:
+        out = []
+        for _ in range(n):
+            if before is not None:
+                before()
+            started = time.process_time()
+            assert client.get(path).status_code == 200, path
+            out.append((time.process_time() - started) * 1000)
+        return out
+
+    def changed() -> None:
+        Campaign.objects.filter(pk=campaign_id).update(figures_version=F("figures_version") + 1)
+
+    def dropped() -> None:
+        OversightFigures.objects.filter(campaign_id=campaign_id).delete()
+        cache.clear()
+
+    path = f"/campaigns/{campaign_id}/"
+    cpu(path, 3)
+    cpu("/healthz/", 3)
+    ok = cpu("/healthz/", runs)
+    warm = cpu(path, runs)
+    recomputed = cpu(path, 10, before=changed)
+    cold = cpu(path, 3, before=dropped)
+    emit({"name": "dashboard request in-process CPU (root, warm)", "cpu_median_ms": round(statistics.median(warm), 2),
+          "cpu_min_ms": round(min(warm), 2), "runs": runs, "ok_view_cpu_median_ms": round(statistics.median(ok), 2)})  # fmt: skip
+    emit({"name": "dashboard request in-process CPU (root, after a change: figures recomputed)",
+          "cpu_median_ms": round(statistics.median(recomputed), 1), "runs": len(recomputed)})  # fmt: skip
+    emit({"name": "dashboard request in-process CPU (root, oversight counts recomputed too)",
+          "cpu_median_ms": round(statistics.median(cold), 1), "runs": len(cold)})  # fmt: skip
+
+
 if __name__ == "__main__":
     if len(sys.argv) > 2 and sys.argv[1] == "--worker":
         worker(int(sys.argv[2]))
+    elif len(sys.argv) > 3 and sys.argv[1] == "--inprocess":
+        inprocess(int(sys.argv[2]), sys.argv[3])
     else:
         print(json.dumps(main(None, sys.argv[1:]), ensure_ascii=False, indent=1))

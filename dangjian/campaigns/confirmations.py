@@ -23,6 +23,7 @@ from dangjian.core.permissions import Perm
 from dangjian.orgs.models import Org
 
 from . import judging
+from .figures import figures_changed
 from .models import ActionConfirmation, Campaign, RequiredAction
 
 
@@ -103,6 +104,7 @@ def confirmation_create(
         action=action.code,
         done_on=str(day),
     )
+    figures_changed(campaign_ids=[campaign.pk])
     return row
 
 
@@ -128,4 +130,5 @@ def confirmation_withdraw(
         action=row.action.code,
         note=text,
     )
+    figures_changed(campaign_ids=[row.action.campaign_id])
     return row

@@ -8,16 +8,18 @@ current ``ActionConfirmation`` of the org made on or before that day; with both,
 the deadline has passed, 未到期 before.
 
 Figures are computed when read (a handful of queries over the few orgs such actions apply to:
-县处级以上领导班子), so an approved case or a submitted report shows at once, with nothing to
-keep in step.
+县处级以上领导班子). The dashboard caches what it shows; the ledger apps announce their changes
+(``ledger_changed``) and the confirmations here move the campaign's figures version
+(``figures``), so an approved case or a submitted report shows on its next view.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import functools
+import time
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -70,28 +72,50 @@ def judged_here(action: RequiredAction) -> bool:
     return bool(action.manual or action.ledger)
 
 
+CONFIG_SECONDS = 300
+_config: dict[int, tuple[tuple[Any, Any], float, dict[str, Any]]] = {}
+
+
+def campaign_config(campaign: Campaign, name: str, load: Callable[[], Any]) -> Any:
+    """A read of the campaign's set-up (its actions, batches, engine rules), kept on the
+    campaign object and for ``CONFIG_SECONDS`` in the process, keyed by the campaign row's
+    timestamps: every change of the set-up goes through a service that saves the campaign
+    (``services.batch_update``), which every page reads afresh. Treat the value as read-only."""
+    attr = f"_{name}_cache"
+    cached = campaign.__dict__.get(attr)
+    if cached is not None:
+        return cached
+    stamp = (campaign.created_at, campaign.updated_at)
+    now = time.monotonic()
+    entry = _config.get(campaign.pk)
+    if entry is None or entry[0] != stamp or entry[1] < now:
+        entry = (stamp, now + CONFIG_SECONDS, {})
+        _config[campaign.pk] = entry
+    if name not in entry[2]:
+        entry[2][name] = load()
+    setattr(campaign, attr, entry[2][name])
+    return entry[2][name]
+
+
 def campaign_actions(campaign: Campaign) -> list[RequiredAction]:
-    """The campaign's required actions with their phases, in order (read once per campaign
-    object: a page reads them for its figures, its judged cells and its deadlines)."""
-    cached = getattr(campaign, "_actions_cache", None)
-    if cached is None:
-        cached = list(campaign.actions.select_related("phase").order_by("order"))
-        campaign._actions_cache = cached  # type: ignore[attr-defined]
-    return cached
+    """The campaign's required actions with their phases, in order (``campaign_config``: a
+    page reads them for its figures, its judged cells and its deadlines)."""
+    return campaign_config(
+        campaign, "actions", lambda: list(campaign.actions.select_related("phase").order_by("order"))
+    )
 
 
 def campaign_batches(campaign: Campaign) -> list[Batch]:
-    """The campaign's batches in order, each with its root orgs (id and path only), read once
-    per campaign object."""
-    cached = getattr(campaign, "_batches_cache", None)
-    if cached is None:
-        cached = list(
+    """The campaign's batches in order, each with its root orgs (id and path only)."""
+    return campaign_config(
+        campaign,
+        "batches",
+        lambda: list(
             campaign.batches.prefetch_related(
                 Prefetch("orgs", queryset=Org.objects.only("id", "path"))
             ).order_by("order")
-        )
-        campaign._batches_cache = cached  # type: ignore[attr-defined]
-    return cached
+        ),
+    )
 
 
 def outside_actions(campaign: Campaign) -> list[RequiredAction]:
@@ -141,9 +165,11 @@ def cells(
     on: dt.date,
     scope: Q,
     actions: Iterable[RequiredAction] | None = None,
+    confirmers: bool = True,
 ) -> list[Cell]:
     """Every (action, batch, org) cell of the actions judged here, for the orgs matching
-    ``scope`` (a filter on Org), in batches begun by ``on``."""
+    ``scope`` (a filter on Org), in batches begun by ``on``. Without ``confirmers`` the
+    confirmations' ``created_by`` is not read with them (figures only)."""
     actions = list(outside_actions(campaign) if actions is None else actions)
     if not actions:
         return []
@@ -154,57 +180,72 @@ def cells(
         roots = [o.path for o in batch.orgs.all()]
         if not roots:
             continue
-        within = Q(pk__in=[])
-        for path in roots:
+        within = policy.subtree_q("path", roots[0])
+        for path in roots[1:]:
             within |= policy.subtree_q("path", path)
         until = min(on, batch.ends_on)
         mine = [a for a in actions if not a.batch_names or batch.name in a.batch_names]
         if not mine:
             continue
         # One read of the orgs any of these actions may apply to; each action keeps its own.
-        any_q = Q(pk__in=[])
-        for action in mine:
-            any_q |= _applies_q(action)
-        candidates = list(
-            Org.objects.alive()
-            .filter(any_q, within, scope)
-            .only("id", "path", "name", "kind", "sector", "leadership_team", "depth")
-            .order_by("path")
-        )
+        # Actions of the same scope (the usual case) add one condition, not one each.
+        scopes = {_scope_key(a): a for a in mine}
+        any_q: Q | None = None
+        for action in scopes.values():
+            any_q = _applies_q(action) if any_q is None else any_q | _applies_q(action)
+        where = Q(any_q, within, scope)
+        candidates = list(Org.objects.alive().filter(where).only(*_ORG_FIELDS).order_by("path"))
         applying = {action.pk: [o for o in candidates if _applies(action, o)] for action in mine}
         # One read of the current confirmations of every manual action of the batch.
         manual = [a for a in mine if a.manual and applying[a.pk]]
         confirmations: dict[int, dict[int, ActionConfirmation]] = defaultdict(dict)
         if manual:
             wanted = {o.pk for a in manual for o in applying[a.pk]}
-            for row in ActionConfirmation.objects.filter(
-                action__in=manual, org_id__in=wanted, withdrawn_at__isnull=True, done_on__lte=on
-            ).select_related("created_by"):
+            q = Q(
+                action_id__in=sorted(a.pk for a in manual),
+                org_id__in=sorted(wanted),
+                withdrawn_at__isnull=True,
+                done_on__lte=on,
+            )
+            rows = ActionConfirmation.objects.filter(q)
+            rows = rows.select_related("created_by") if confirmers else rows.only(*_CONFIRMATION_FIELDS)
+            for row in rows:
                 confirmations[row.action_id][row.org_id] = row
         for action in mine:
             orgs = applying[action.pk]
             if not orgs:
                 continue
-            ids = [o.pk for o in orgs]
-            mine_ids = set(ids)
-            confirmed = {k: v for k, v in confirmations[action.pk].items() if k in mine_ids}
+            confirmed = confirmations[action.pk]
             counts: dict[int, Any] = {}
             if action.ledger:
                 counter = get_counter(action.ledger["source"])
                 if counter is not None:
-                    counts = {k: dict(v) for k, v in counter.count(ids, batch.starts_on, until).items()}
+                    counts = {
+                        k: dict(v)
+                        for k, v in counter.count([o.pk for o in orgs], batch.starts_on, until).items()
+                    }
             deadline = action_deadline(action, batch, campaign.template) or batch.ends_on
+            late = deadline < on
             for org in orgs:
                 got = counts.get(org.pk, {}) if action.ledger else None
                 met = (org.pk in confirmed) or (got is not None and _ledger_met(action, got))
                 if met:
                     status = Status.MET
-                elif deadline < on:
+                elif late:
                     status = Status.NOT_MET
                 else:
                     status = Status.NOT_DUE
                 out.append(Cell(action, batch, org, deadline, status, confirmed.get(org.pk), got))
     return out
+
+
+_ORG_FIELDS = ("id", "path", "name", "kind", "sector", "leadership_team", "depth")
+_CONFIRMATION_FIELDS = ("id", "action_id", "org_id", "done_on")
+
+
+def _scope_key(action: RequiredAction) -> str:
+    a = action.applies_to or {}
+    return repr((sorted(a.get("kinds") or []), a.get("leadership_team"), a.get("sectors")))
 
 
 def read_scope(*, subtree: bool, org: Org) -> Q:

@@ -28,6 +28,9 @@ class Campaign(TimestampedModel):
     root = models.ForeignKey(Org, verbose_name="牵头党组织", on_delete=models.PROTECT, related_name="+")
     starts_on = models.DateField("开始日期")
     ends_on = models.DateField("结束日期")
+    # Bumped by every change the dashboard's figures read (``figures.figures_changed``): its
+    # cached figures and stored ``OversightFigures`` rows of another version are out of date.
+    figures_version = models.PositiveIntegerField("看板数据版本", default=0, editable=False)
 
     class Meta:
         verbose_name = "主题教育"
@@ -401,3 +404,36 @@ class SelfStudy(TimestampedModel):
 
     def __str__(self) -> str:
         return f"{self.member} {self.get_kind_display()}"
+
+
+class OversightFigures(models.Model):
+    """The dashboard's slower figures (units without campaign activity, 上下一般粗 copies) of
+    one org on one day, stored once for every server process (``oversight.dashboard_counts``).
+
+    Derived data: ``version`` is the campaign's ``figures_version`` it was computed at."""
+
+    campaign = models.ForeignKey(
+        Campaign, verbose_name="主题教育", on_delete=models.CASCADE, related_name="+"
+    )
+    org = models.ForeignKey(
+        Org, verbose_name="组织", on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
+    subtree = models.BooleanField("含下级")
+    on = models.DateField("截至日期")
+    version = models.PositiveIntegerField("数据版本")
+    computed_at = models.DateTimeField("计算时间")
+    data = models.JSONField("数字", default=dict)
+
+    class Meta:
+        verbose_name = "看板督导数字"
+        verbose_name_plural = "看板督导数字"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "org", "subtree", "on"],
+                name="oversight_figures_unique",
+                violation_error_message="看板督导数字重复",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.campaign_id} {self.org_id} {self.on}"

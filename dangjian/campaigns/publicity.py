@@ -22,6 +22,7 @@ from dangjian.core.permissions import Perm
 from dangjian.orgs.models import Org
 from dangjian.requirements import selectors as compliance
 
+from .figures import figures_changed
 from .models import Campaign, Publicity, PublicityLevel
 
 LINK_SCHEMES = ("http://", "https://")
@@ -48,10 +49,11 @@ def publicity_counts(*, user: Any, campaign: Campaign, org: Org, on: dt.date | N
     """Reports by media level for ``org`` (as the campaign figures read it), published on or
     before ``on``: ``{"central", "province", "city", "county", "central_province", "total"}``.
     The dashboard and the 通报 print ``central_province`` as "中央、省级媒体宣传报道 N 条次"."""
-    qs = Publicity.objects.filter(_scope(user=user, campaign=campaign, org=org))
+    where = _scope(user=user, campaign=campaign, org=org)
     if on is not None:
-        qs = qs.filter(published_on__lte=on)
-    by_level = {r["level"]: r["n"] for r in qs.order_by().values("level").annotate(n=Count("pk"))}
+        where &= Q(published_on__lte=on)
+    rows = Publicity.objects.filter(where).order_by().values_list("level").annotate(n=Count("pk"))
+    by_level = dict(rows)
     out = {level: by_level.get(level, 0) for level in PublicityLevel.values}
     out["central_province"] = out[PublicityLevel.CENTRAL] + out[PublicityLevel.PROVINCE]
     out["total"] = sum(by_level.values())
@@ -123,4 +125,5 @@ def publicity_create(
         raise
     item.save()
     audit(actor=actor, verb="campaign.publicity_create", target=item, org_path=org.path, level=level)
+    figures_changed(campaign_ids=[campaign.pk])
     return item

@@ -143,12 +143,12 @@ class ActionFigure:
 
 
 def _campaign_rules(campaign: Campaign) -> list[BatchRule]:
-    """The campaign's engine rules with their actions (read once per campaign object)."""
-    cached = getattr(campaign, "_rules_cache", None)
-    if cached is None:
+    """The campaign's engine rules with their actions (``judging.campaign_config``)."""
+
+    def load() -> list[BatchRule]:
         # Only the requirement's deadline is read from here: its JSON rules are left unparsed.
         # The actions are the campaign's (``judging.campaign_actions``), read once.
-        cached = list(
+        rules = list(
             BatchRule.objects.filter(batch__campaign=campaign)
             .select_related("requirement")
             .defer(
@@ -159,10 +159,11 @@ def _campaign_rules(campaign: Campaign) -> list[BatchRule]:
             )
         )
         actions = {a.pk: a for a in judging.campaign_actions(campaign)}
-        for rule in cached:
+        for rule in rules:
             rule.action = actions[rule.action_id]
-        campaign._rules_cache = cached  # type: ignore[attr-defined]
-    return cached
+        return rules
+
+    return judging.campaign_config(campaign, "rules", load)
 
 
 def rule_actions(campaign: Campaign) -> dict[int, int]:
@@ -275,7 +276,9 @@ def progress(
         depth_phases[(rel, phase_of[action_id])].add(status, n)
     # Actions judged from a ledger or by confirmation (``judging``), computed on read: one
     # cell each, counted in every figure the engine's cells are.
-    outside = judging.cells(campaign=campaign, on=on, scope=judging.read_scope(subtree=subtree, org=org))
+    outside = judging.cells(
+        campaign=campaign, on=on, scope=judging.read_scope(subtree=subtree, org=org), confirmers=False
+    )
     base = len(org.path) // STEPLEN
     unit_of = {u.org.path: u for u in units.values()}
     unit_len = len(org.path) + STEPLEN

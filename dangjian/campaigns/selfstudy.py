@@ -25,6 +25,7 @@ from dangjian.core.ledger import check_date, clean_text, raise_if, who
 from dangjian.orgs.choices import Sector
 from dangjian.orgs.models import Member, Org
 
+from .figures import figures_changed
 from .models import Campaign, SelfStudy, SelfStudyKind, StudyMaterial
 
 THREE_NEW_SECTORS = (Sector.PRIVATE_ENTERPRISE, Sector.SOCIAL_ORG)
@@ -115,6 +116,7 @@ def material_send(
     ]
     for row in rows:
         audit(actor=actor, verb="campaign.material_send", target=row, org_path=row.org_path, title=text)
+    figures_changed(campaign_ids=[campaign.pk])
     return rows
 
 
@@ -173,6 +175,7 @@ def self_study_record(
         created_by=who(actor),
     )
     audit(actor=actor, verb="campaign.self_study", target=row, org_path=row.org_path, kind=kind)
+    figures_changed(campaign_ids=[campaign.pk])  # the record's own event moves it again after commit
     return row
 
 

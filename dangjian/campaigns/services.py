@@ -133,10 +133,21 @@ def _batch_orgs(batches: Iterable[Batch]) -> list[tuple[str, dt.date, dt.date, l
     return [(b.name, b.starts_on, b.ends_on, [(o.pk, o.path, o.name) for o in b.orgs.all()]) for b in batches]
 
 
-def _recompute_after_commit(rule_ids: list[int]) -> None:
+def _recompute_after_commit(rule_ids: list[int], campaign: Campaign | None = None) -> None:
+    """The engine rebuilds the rules' results after commit; then the campaign's stored
+    dashboard figures, which read those results, are out of date."""
     ids = list(rule_ids)
+    pk = campaign.pk if campaign is not None else None
+
+    def run() -> None:
+        engine.recompute_all(rule_ids=ids)
+        if pk is not None:
+            from .figures import figures_changed
+
+            figures_changed(campaign_ids=[pk])
+
     if ids:
-        transaction.on_commit(lambda: engine.recompute_all(rule_ids=ids))
+        transaction.on_commit(run)
 
 
 @transaction.atomic
@@ -210,7 +221,7 @@ def campaign_start(
         template=tpl.code,
         batches=[f"{b.name}:{b.starts_on}:{b.ends_on}" for b in chosen],
     )
-    _recompute_after_commit(rule_ids)
+    _recompute_after_commit(rule_ids, campaign)
     return campaign
 
 
@@ -258,7 +269,7 @@ def batch_update(
         old=old,
         new={"starts_on": str(starts_on), "ends_on": str(ends_on), "orgs": [o.pk for o in orgs]},
     )
-    _recompute_after_commit(rule_ids)
+    _recompute_after_commit(rule_ids, campaign)
     return batch
 
 

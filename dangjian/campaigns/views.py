@@ -12,8 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import escape
-from django.utils.safestring import mark_safe
+from django.utils.functional import cached_property
 from django.views.decorators.http import require_GET
 
 from dangjian.core import policy
@@ -105,18 +104,8 @@ def campaign_start_view(request: HttpRequest) -> HttpResponse:
 @require_GET
 def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
     campaign, org, on, error = _context(request, pk)
-    data = selectors.progress(user=request.user, campaign=campaign, org=org, on=on, with_units=True)
-    base = reverse("campaigns:lagging", args=[campaign.pk]) + f"?org={org.pk}&on={on.isoformat()}"
-    units = data["units"]
-    confirm_base = (
-        reverse("campaigns:confirmations", args=[campaign.pk]) + f"?org={org.pk}&on={on.isoformat()}"
-    )
-    action_rows = [
-        (a, f"{confirm_base if judging.judged_here(a.action) else base}&action={a.action.pk}")
-        for a in data["actions"]
-    ]
-    week_start = monday_of(on)
-    phase_names = [name for name, _fig in data["phases"]]
+    subtree = compliance.sees_subtree(user=request.user, org=org)
+    on_iso = on.isoformat()
     return render(
         request,
         "campaigns/dashboard.html",
@@ -125,72 +114,124 @@ def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
             "org": org,
             "on": on,
             "date_error": error,
-            "data": data,
-            "action_rows": action_rows,
-            "phase_names": phase_names,
-            "depths": [
-                (
-                    d,
-                    selectors.depth_label(d),
-                    fig,
-                    list(zip(phase_names, data["depth_phases"].get(d, []), strict=True)),
-                )
-                for d, fig in data["depths"]
-            ],
-            "units": _unit_rows(campaign, on, units, data["actions"]),
+            # The figures, computed only when the template's cached fragment is missing.
+            "figures": DashboardFigures(user=request.user, campaign=campaign, org=org, on=on),
+            "figures_key": figures_key(campaign=campaign, org=org, on=on, subtree=subtree),
+            "figures_seconds": FIGURES_SECONDS,
             "counts": oversight.dashboard_counts(user=request.user, campaign=campaign, org=org, on=on),
-            "week": week_label(week_start),
-            "soon": [
-                (action, due, f"{confirm_base if judging.judged_here(action) else base}&action={action.pk}")
-                for action, due in selectors.deadlines_soon(campaign=campaign, on=on)
-            ],
-            "lagging_url": base,
-            "subtree": compliance.sees_subtree(user=request.user, org=org),
-            # Reversed once: the tables repeat them per cell.
-            "on_iso": on.isoformat(),
-            "lagging_base": reverse("campaigns:lagging", args=[campaign.pk]),
-            "dashboard_base": reverse("campaigns:dashboard", args=[campaign.pk]),
-            "todo_base": reverse("campaigns:todo", args=[campaign.pk]),
+            "week": week_label(monday_of(on)),
+            "lagging_url": reverse("campaigns:lagging", args=[campaign.pk]) + f"?org={org.pk}&on={on_iso}",
+            "subtree": subtree,
+            "on_iso": on_iso,
             "activities_base": reverse("activities:list"),
-            "publicity": publicity.publicity_counts(user=request.user, campaign=campaign, org=org, on=on),
             "can_edit_batches": policy.allows_path(request.user, Perm.CAMPAIGN_CHANGE, campaign.root.path),
-            "batches": judging.campaign_batches(campaign),
+            "batches": lambda: judging.campaign_batches(campaign),
         },
     )
 
 
-def _unit_rows(campaign, on: dt.date, units, actions) -> list[dict]:
-    """The 下级单位 table, each figure with the link to the results behind it (built here, not
-    in the template: a prefecture has a dozen units × every action)."""
-    lagging = reverse("campaigns:lagging", args=[campaign.pk])
-    confirmations = reverse("campaigns:confirmations", args=[campaign.pk])
-    dashboard = reverse("campaigns:dashboard", args=[campaign.pk])
-    drill = {a.action.pk: confirmations if judging.judged_here(a.action) else lagging for a in actions}
-    rows = []
-    for u in units:
-        q = f"?org={u.org.pk}&on={on.isoformat()}"
-        # The cells as HTML (escaped here): a dozen units × every action is most of the page's
-        # template work otherwise.
-        cells = []
-        for a in actions:
-            fig = u.actions.get(a.action.pk)
-            if fig is None:
-                cells.append('<td class="text-end">—</td>')
-                continue
-            url = escape(f"{drill[a.action.pk]}{q}&action={a.action.pk}&status=all")
-            cells.append(f'<td class="text-end"><a href="{url}">{escape(fig.rate_text)}</a></td>')
-        rows.append(
-            {
-                "name": u.org.name,
-                "url": dashboard + q,
-                "figure": u.overall,
-                "met_url": f"{lagging}{q}&status=met",
-                "not_met_url": f"{lagging}{q}&status=not_met",
-                "not_due_url": f"{lagging}{q}&status=not_due",
-                "cells": mark_safe("".join(cells)),  # noqa: S308 - every value escaped above
-            }
+FIGURES_SECONDS = 600  # a safety net: every change the figures read moves ``figures_version``
+
+
+def figures_key(*, campaign, org, on: dt.date, subtree: bool) -> str:
+    """The key of the dashboard's cached figures: the campaign (its row's timestamps: a new
+    campaign of a reused id, an edited set-up), its ``figures_version`` (moved by every record,
+    member, org, plan, confirmation, report and ledger change the figures read: see
+    ``figures.figures_changed``), the org, the day, and whether the user sees the org's
+    subtree — the only way the figures depend on the user: a grant that reaches below the org
+    covers every org under it, so the units, the results and the reports read are then the
+    same for everyone."""
+    return ":".join(
+        str(part)
+        for part in (
+            campaign.pk,
+            campaign.created_at.timestamp(),
+            campaign.updated_at.timestamp(),
+            campaign.figures_version,
+            org.pk,
+            on.isoformat(),
+            int(subtree),
         )
-    return rows
+    )
+
+
+class DashboardFigures:
+    """The dashboard's figures and the rows of its tables, each computed on first read."""
+
+    def __init__(self, *, user, campaign, org, on: dt.date) -> None:
+        self.user, self.campaign, self.org, self.on = user, campaign, org, on
+        self.dashboard_base = reverse("campaigns:dashboard", args=[campaign.pk])
+        self.lagging_base = reverse("campaigns:lagging", args=[campaign.pk])
+        self.confirm_base = reverse("campaigns:confirmations", args=[campaign.pk])
+        query = f"?org={org.pk}&on={on.isoformat()}"
+        self.lagging_url, self.confirm_url = self.lagging_base + query, self.confirm_base + query
+
+    @cached_property
+    def data(self) -> dict:
+        return selectors.progress(
+            user=self.user, campaign=self.campaign, org=self.org, on=self.on, with_units=True
+        )
+
+    def _drill(self, action) -> str:
+        return f"{self.confirm_url if judging.judged_here(action) else self.lagging_url}&action={action.pk}"
+
+    @cached_property
+    def actions(self) -> list[tuple]:
+        """(action figure, link to the results behind it) in order."""
+        return [(a, self._drill(a.action)) for a in self.data["actions"]]
+
+    @cached_property
+    def phase_names(self) -> list[str]:
+        return [name for name, _fig in self.data["phases"]]
+
+    @cached_property
+    def depths(self) -> list[tuple]:
+        """The 上热中温下冷 table: per depth below the org, its label, figure and figure per phase."""
+        return [
+            (
+                d,
+                selectors.depth_label(d),
+                fig,
+                list(zip(self.phase_names, self.data["depth_phases"].get(d, []), strict=True)),
+            )
+            for d, fig in self.data["depths"]
+        ]
+
+    @cached_property
+    def units(self) -> list[dict]:
+        """The 下级单位 table: each unit with its figure and, per action, its figure (or None)
+        and the link to the results behind it."""
+        on_iso = self.on.isoformat()
+        actions = self.data["actions"]
+        rows = []
+        for u in self.data["units"]:
+            q = f"?org={u.org.pk}&on={on_iso}"
+            cells = []
+            for a in actions:
+                fig = u.actions.get(a.action.pk)
+                drill = self.confirm_base if judging.judged_here(a.action) else self.lagging_base
+                cells.append((fig, f"{drill}{q}&action={a.action.pk}&status=all"))
+            rows.append(
+                {
+                    "org": u.org,
+                    "url": self.dashboard_base + q,
+                    "lagging": self.lagging_base + q,
+                    "figure": u.overall,
+                    "cells": cells,
+                }
+            )
+        return rows
+
+    @cached_property
+    def soon(self) -> list[tuple]:
+        return [
+            (action, due, self._drill(action))
+            for action, due in selectors.deadlines_soon(campaign=self.campaign, on=self.on)
+        ]
+
+    @cached_property
+    def publicity(self) -> dict:
+        return publicity.publicity_counts(user=self.user, campaign=self.campaign, org=self.org, on=self.on)
 
 
 STATUS_LABELS = {**selectors.STATUS_FILTERS, "all": "全部"}

@@ -21,6 +21,7 @@ from django.utils import timezone
 from dangjian.core.audit import audit
 from dangjian.orgs.models import Org
 
+from .figures import figures_changed
 from .models import Campaign, RequiredAction, WeeklyPlan, WeeklyPlanItem, WeeklyUnit
 from .services import CampaignError
 
@@ -98,6 +99,7 @@ def weekly_units_set(*, campaign: Campaign, orgs: Sequence[Org], actor: Any) -> 
     WeeklyUnit.objects.bulk_create([WeeklyUnit(campaign=campaign, org=o) for o in orgs if o.pk not in have])
     audit(actor=actor, verb="campaign.weekly_units", target=campaign, org_path=campaign.root.path,
           orgs=[o.pk for o in orgs])  # fmt: skip
+    figures_changed(campaign_ids=[campaign.pk])
 
 
 @transaction.atomic
@@ -137,6 +139,7 @@ def weekly_plan_file(
     )
     audit(actor=actor, verb="campaign.weekly_plan_file", target=plan, org_path=org.path,
           week=week_label(week_start), items=len(items))  # fmt: skip
+    figures_changed(campaign_ids=[campaign.pk])  # 上下一般粗 compares the plans' items
     return plan
 
 
@@ -167,6 +170,7 @@ def weekly_plan_close(*, plan: WeeklyPlan, results: Mapping[int, tuple[bool, str
     plan.save(update_fields=["closed_at", "updated_at"])
     audit(actor=actor, verb="campaign.weekly_plan_close", target=plan, org_path=plan.org_path,
           done=sum(1 for i in items if i.done), not_done=sum(1 for i in items if not i.done))  # fmt: skip
+    figures_changed(campaign_ids=[plan.campaign_id])
     return plan
 
 

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
+from dangjian.core import events
 from dangjian.core.audit import audit
 from dangjian.core.ledger import PATH_STEP, can_review, clean_text, raise_if, who
 from dangjian.core.permissions import Perm
@@ -119,4 +120,5 @@ def case_review(*, case: TypicalCase, actor: Any, approve: bool, comment: str = 
     _event(
         case, CaseEventKind.APPROVE if approve else CaseEventKind.RETURN, actor, step=step, comment=comment
     )
+    events.emit("ledger_changed", org_ids={case.org_id})
     return case

@@ -13,7 +13,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 
-from dangjian.core import uploads
+from dangjian.core import events, uploads
 from dangjian.core.audit import audit
 from dangjian.core.ledger import check_date, check_files, clean_text, raise_if, who
 from dangjian.orgs.models import Org
@@ -68,6 +68,7 @@ def topic_create(
         org=org, org_path=org.path, parent_topic=parent_topic, created_by=who(actor), **values
     )
     _audit(topic, "topic_create", actor)
+    events.emit("ledger_changed", org_ids={org.pk})
     return topic
 
 
@@ -133,6 +134,7 @@ def report_submit(
     topic.status = TopicStatus.REPORTED
     topic.save(update_fields=["status", "updated_at"])
     _audit(topic, "report_submit", actor)
+    events.emit("ledger_changed", org_ids={topic.org_id})
     return report
 
 

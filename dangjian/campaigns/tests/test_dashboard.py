@@ -9,14 +9,14 @@ import re
 from collections import Counter
 
 import pytest
-from django.core.cache import cache
 from django.test import TestCase
 from django.urls import reverse
 from django.utils import timezone
 
 from dangjian.accounts.tests.factories import make_user
 from dangjian.activities.models import ActivityKind as K
-from dangjian.campaigns import oversight, selectors
+from dangjian.campaigns import figures, oversight, selectors
+from dangjian.campaigns.models import Campaign, OversightFigures
 from dangjian.campaigns.services import BatchDates, campaign_start
 from dangjian.campaigns.tests.outside import judge_outside, lead_counties
 from dangjian.campaigns.weekly import ItemInput, monday_of, weekly_plan_file, weekly_units_set
@@ -27,11 +27,6 @@ from dangjian.requirements.models import ComplianceResult, Status
 from dangjian.requirements.tests.factories import record
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _clear_cache():
-    cache.clear()
 
 
 @pytest.fixture
@@ -324,3 +319,89 @@ def test_ledger_and_manual_actions_drill_to_their_cells(client, tree, judged):
     # 宣传报道: the line counts central and provincial reports, and all levels.
     line = html.split('id="publicity-line"')[1].split("</span>")[0]
     assert "<strong>2</strong>" in line and "各级共 3 条次" in line
+
+
+def _counts_shown(client, campaign) -> tuple[int, int]:
+    html = _html(client, reverse("campaigns:dashboard", args=[campaign.pk]))
+    plans = re.search(r"data-copied-plans>(\d+)<", html).group(1)
+    idle = re.search(r"data-idle-count>(\d+)<", html).group(1)
+    return int(plans), int(idle)
+
+
+def test_oversight_figures_are_stored_once_and_follow_changes(client, tree, running):
+    """The slower counts are computed once and stored for every server process; a weekly plan
+    marks them out of date, and they are recomputed once the stored row is older than the
+    refresh interval (never while the data has not changed)."""
+    today = timezone.localdate()
+    monday = monday_of(today)
+    client.force_login(make_user(Role.ORG_ADMIN, tree["city"], username="c1"))
+    version = Campaign.objects.get(pk=running.pk).figures_version  # moved by the start's rules
+    plans, idle = _counts_shown(client, running)
+    assert (
+        plans == 0
+        and idle
+        == oversight.idle_units(user=Operator(), campaign=running, org=tree["city"], on=today).count()
+    )
+    stored = OversightFigures.objects.get(campaign=running, org=tree["city"], on=today)
+    assert stored.subtree and stored.version == version
+    assert stored.data["idle_count"] == idle
+
+    # Unchanged data: an hour-old row of the current version is still served as it is.
+    OversightFigures.objects.filter(pk=stored.pk).update(
+        computed_at=timezone.now() - dt.timedelta(seconds=oversight.MAX_AGE_SECONDS - 60),
+        data={**stored.data, "idle_count": 12345},
+    )
+    assert _counts_shown(client, running)[1] == 12345
+
+    # A copied plan: the campaign's figures version moves; shown once the row is older than
+    # the refresh interval.
+    weekly_units_set(campaign=running, orgs=[tree["county_a"], tree["general"]], actor=None)
+    items = [ItemInput("组织党员集中学习党章", "书记", monday)]
+    weekly_plan_file(campaign=running, org=tree["county_a"], week_start=monday, items=items, actor=None)
+    weekly_plan_file(campaign=running, org=tree["general"], week_start=monday, items=items, actor=None)
+    assert Campaign.objects.get(pk=running.pk).figures_version == version + 3  # units, two plans
+    assert _counts_shown(client, running) == (1, idle)
+    assert OversightFigures.objects.get(pk=stored.pk).version == version + 3
+
+    # A stored row of another version, younger than the interval, is shown as it is.
+    OversightFigures.objects.filter(pk=stored.pk).update(data={**stored.data, "copied_plans": 7})
+    Campaign.objects.filter(pk=running.pk).update(figures_version=version + 4)
+    assert _counts_shown(client, running)[0] == 7
+
+
+def test_records_announce_changes_to_the_campaigns_above(tree, running):
+    """A recorded activity (the ``activities_changed`` event) marks the campaigns whose subtree
+    holds its org, not the others."""
+    from dangjian.core import events
+
+    assert figures.on_activities_changed in events._subscribers["activities_changed"]
+    other = make_org(None, name="另一市委")
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        elsewhere = campaign_start(template="xjp-thought-2023", root=other)
+    versions = dict(Campaign.objects.values_list("pk", "figures_version"))
+    figures.on_activities_changed(changes={tree["second"].pk: [timezone.localdate()]})
+    assert Campaign.objects.get(pk=running.pk).figures_version == versions[running.pk] + 1
+    assert Campaign.objects.get(pk=elsewhere.pk).figures_version == versions[elsewhere.pk]
+    figures.on_org_tree_changed(org_ids=[tree["second"].pk])
+    assert Campaign.objects.get(pk=elsewhere.pk).figures_version == versions[elsewhere.pk] + 1
+
+
+def test_dashboard_links_are_the_campaign_pages(client, tree, running):
+    """The dashboard writes its links from its own URL: each is the page's reversed URL."""
+    client.force_login(make_user(Role.ORG_ADMIN, tree["city"], username="c1"))
+    html = _html(client, reverse("campaigns:dashboard", args=[running.pk]))
+    hrefs = {h.split("?")[0] for h in re.findall(r'href="([^"]+)"', html)}
+    batch = running.batches.get()
+    for name in (
+        "lagging",
+        "todo",
+        "idle",
+        "uniform",
+        "burden",
+        "weekly",
+        "publicity",
+        "confirmations",
+        "materials",
+    ):
+        assert reverse(f"campaigns:{name}", args=[running.pk]) in hrefs, name
+    assert reverse("campaigns:batch_edit", args=[running.pk, batch.pk]) in hrefs
