@@ -11,6 +11,8 @@ subscribes in its ``AppConfig.ready``. Events and their keyword arguments:
                                          changed, in these orgs (from the day ``since``, or any day)
   org_tree_changed(org_ids, since=None)  orgs created/moved/edited/removed (ids of the moved
                                          subtrees' roots; a dated change gives ``since``)
+  ledger_changed(org_ids)                typical cases reviewed, research topics or reports
+                                         filed in these orgs (ledger counts read by campaigns)
 """
 
 from __future__ import annotations
