@@ -50,19 +50,6 @@ def as_date(value: Any) -> dt.date | None:
     return dt.date.fromisoformat(str(value)[:10])
 
 
-def date_reader() -> Any:
-    """``as_date``, remembered: the dates read in bulk share a few thousand distinct days."""
-    memo: dict[Any, dt.date | None] = {None: None}
-
-    def read(value: Any) -> dt.date | None:
-        day = memo.get(value, memo)
-        if day is memo:
-            day = memo[value] = as_date(value)
-        return day  # type: ignore[return-value]
-
-    return read
-
-
 def key_sql(period: PeriodKind | str, col: str) -> str:
     """SQL naming the ``period`` that contains the date column ``col``, to join with the periods
     of ``periods_sql`` on ``period_join()``: on SQLite the key text (see ``span_of``), on
@@ -85,6 +72,12 @@ def key_sql(period: PeriodKind | str, col: str) -> str:
         PeriodKind.HALF_YEAR: f"substr({col}, 1, 4) || CASE WHEN substr({col}, 6, 2) <= '06' THEN 'H1' ELSE 'H2' END",
         PeriodKind.YEAR: f"substr({col}, 1, 4)",
     }[PeriodKind(period)]
+
+
+def unindexed(col: str) -> str:
+    """``col`` in a condition SQLite must not use an index for (a full scan in table order is
+    cheaper than visiting most rows through an index); PostgreSQL plans by its statistics."""
+    return col if pg() else f"+{col}"
 
 
 def period_join() -> str:
@@ -144,8 +137,8 @@ def intervals_sql(rows: list[tuple[int, dt.date, dt.date | None, dt.date | None]
             "CAST(%s AS date[])) AS x(o, f, t, rf)",
             [[r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows], [r[3] for r in rows]],
         )
-    iso = _iso_memo()
-    data = json.dumps([[r[0], iso(r[1]), iso(r[2]), iso(r[3])] for r in rows])
+    iso = _IsoMemo()
+    data = json.dumps([[r[0], iso[r[1]], iso[r[2]], iso[r[3]]] for r in rows])
     # A compound subquery is not flattened into the join: each interval's values are read from
     # the JSON once, not again for every period they are compared with.
     return (
@@ -155,17 +148,16 @@ def intervals_sql(rows: list[tuple[int, dt.date, dt.date | None, dt.date | None]
     )
 
 
-def _iso_memo() -> Any:
-    """``date.isoformat`` (None for None), remembered: intervals share a few distinct days."""
-    memo: dict[dt.date | None, str | None] = {None: None}
+class _IsoMemo(dict):
+    """``date.isoformat`` (None for None) by subscription, remembered: intervals share a few
+    distinct days."""
 
-    def iso(day: dt.date | None) -> str | None:
-        text = memo.get(day, memo)
-        if text is memo:
-            text = memo[day] = day.isoformat()  # type: ignore[union-attr]
-        return text  # type: ignore[return-value]
+    def __init__(self) -> None:
+        super().__init__({None: None})
 
-    return iso
+    def __missing__(self, day: dt.date) -> str:
+        text = self[day] = day.isoformat()
+        return text
 
 
 def fetch_all(sql: str, params: list) -> list[tuple]:
