@@ -143,27 +143,28 @@ def rollup_select(source: str) -> str:
     )
 
 
-def _rollups_sqlite(cursor, source: str, scope: tuple[str, list]) -> tuple[int, int]:
+def _rollups_sqlite(
+    cursor, source: str, scope: tuple[str, list], starts: dict[tuple[int, str], Any]
+) -> tuple[int, int]:
     """SQLite: bring the roll-up rows within ``scope`` in line with the result rows in table
-    ``source``. One grouped statement counts results by (rule, period, parent path, status);
-    the counts are added to every ancestor here, compared with the stored rows, and only the
-    differences written. Returns (roll-up rows, rows written)."""
+    ``source`` (whose periods start on ``starts``: (rule, period key) -> first day as stored).
+    One grouped statement counts results by (rule, period, parent path, status); the counts
+    are added to every ancestor here, compared with the stored rows, and only the differences
+    written. Returns (roll-up rows, rows written)."""
     step = STEPLEN
-    # One row per (rule, period, parent) with the three counts; dates as text (no conversion).
+    # One row per (rule, period, parent) with the three counts.
     count = "COUNT(*) FILTER (WHERE r.status = '{}')"
     cursor.execute(
         f"SELECT SUBSTR(r.org_path, 1, LENGTH(r.org_path) - {step}), r.requirement_id, r.period_key, "  # noqa: S608
-        f"MIN(r.period_start), {count.format(MET)}, {count.format(NOT_MET)}, {count.format(NOT_DUE)} "
+        f"{count.format(MET)}, {count.format(NOT_MET)}, {count.format(NOT_DUE)} "
         f"FROM {source} r WHERE LENGTH(r.org_path) > {step} AND r.status <> '{NO_RECORDS}' GROUP BY 1, 2, 3"
     )
     # The three counts packed in one integer (PACK bits each), so that adding a parent's counts
-    # to each ancestor is one addition. A period's first day is the same for every org: kept
-    # per (rule, period key).
+    # to each ancestor is one addition.
     wanted: dict[tuple[str, int, str, int], int] = {}  # (ancestor path, rule, key, rel depth)
     get = wanted.get
-    starts: dict[tuple[int, str], Any] = {}
     chains: dict[str, list[tuple[str, int]]] = {}  # parent path -> (ancestor path, rel depth)
-    for parent, rid, key, start, met, not_met, not_due in cursor.fetchall():
+    for parent, rid, key, met, not_met, not_due in cursor.fetchall():
         chain = chains.get(parent)
         if chain is None:
             depth = len(parent) // step
@@ -172,9 +173,6 @@ def _rollups_sqlite(cursor, source: str, scope: tuple[str, list]) -> tuple[int, 
         for anc, rel in chain:
             k = (anc, rid, key, rel)
             wanted[k] = get(k, 0) + packed
-        first = starts.get((rid, key))
-        if first is None or start < first:
-            starts[(rid, key)] = start
     cursor.execute(f"SELECT path, id FROM {T_ORG}")  # noqa: S608
     ids = dict(cursor.fetchall())
     where, params = scope
@@ -358,7 +356,9 @@ def _recompute_all(*, on: dt.date | None, rule_ids: Iterable[int] | None) -> Rec
             cursor.execute(f"INSERT INTO {results} ({_cols(RESULT_COLUMNS)}) {sql}", params)
             report.results += cursor.rowcount
         report.written = _merge_sqlite(cursor, results, T_RESULT, RESULT_COLUMNS, 3, scope)
-        report.rollups, written = _rollups_sqlite(cursor, results, scope)
+        # A period's first day is the same for every org (as staged: the SQL value of the day).
+        starts = {(r.id, s.key): q.sql_date(s.start) for r in rules for s in rule_spans(r, on)}
+        report.rollups, written = _rollups_sqlite(cursor, results, scope, starts)
         report.written += written
         if ids is None:
             cursor.execute(f"INSERT INTO {tracked_stage} (org_id, path) {tracked[0]}")
