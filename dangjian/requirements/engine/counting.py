@@ -230,9 +230,10 @@ def _member_family(
     )
     last_params = [*key_params, lo, hi, *e_params]
     # Each member at the org they belonged to on the period's last day (members outer: each
-    # member row is read once for all periods).
+    # member row is read once for all periods, in table order rather than through the partial
+    # index of living members; the few transfers outer in the second part, members by key).
     ok_member = (
-        f"m.deleted_at IS NULL AND m.standing = '{Standing.NORMAL.value}' AND m.joined_on <= p.e "
+        f"{q.unindexed('m.deleted_at')} IS NULL AND m.standing = '{Standing.NORMAL.value}' AND m.joined_on <= p.e "
         f"AND NOT (m.lost_contact AND (m.lost_contact_on IS NULL OR m.lost_contact_on <= p.e))"
     )
     join = q.period_join()
@@ -242,8 +243,8 @@ def _member_family(
         f"AND NOT EXISTS (SELECT 1 FROM {q.T_TRANSFER} x WHERE x.member_id = m.id AND x.{on_} > p.e) "
         f"UNION ALL "
         f"SELECT x.from_org_id, p.k, p.{join}, p.e, m.id, m.joined_on FROM {q.T_TRANSFER} x "
-        f"JOIN {q.T_MEMBER} m ON m.id = x.member_id JOIN ({periods}) p ON x.{on_} > p.e "
-        f"WHERE {ok_member} AND {x_in} AND NOT EXISTS (SELECT 1 FROM {q.T_TRANSFER} y "
+        f"CROSS JOIN {q.T_MEMBER} m CROSS JOIN ({periods}) p "
+        f"WHERE m.id = x.member_id AND x.{on_} > p.e AND {ok_member} AND {x_in} AND NOT EXISTS (SELECT 1 FROM {q.T_TRANSFER} y "
         f"WHERE y.member_id = x.member_id AND y.{on_} > p.e AND (y.{on_} < x.{on_} OR (y.{on_} = x.{on_} AND y.id < x.id)))"
     )
     roster_params = [*p_params, *m_params, *p_params, *x_params]
@@ -307,6 +308,29 @@ def _head(rule: Rule, spans: Sequence[Span], rows: list[Interval]) -> tuple[str,
     ), [*a_params, *p_params]
 
 
+def _split(spans: Sequence[Span], counted: Sequence[Span]) -> tuple[Sequence[Span], Sequence[Span]]:
+    """(periods whose rows are computed, earlier periods that are 无记录 for every org).
+
+    Periods not counted ended before the earliest 纪实起始日期 of the orgs (see ``_counted``):
+    their rows need neither records nor members. With no period counted, all are computed
+    as usual (the statement stays typed by its counting part)."""
+    if not counted or len(counted) == len(spans):
+        return spans, ()
+    keys = {s.key for s in counted}
+    return counted, tuple(s for s in spans if s.key not in keys)
+
+
+def _unrecorded(rule: Rule, spans: Sequence[Span], rows: list[Interval], required: str) -> tuple[str, list]:
+    """`` UNION ALL`` the rows of ``spans`` (periods before any 纪实起始日期): 无记录, no figures."""
+    if not spans:
+        return "", []
+    head, h_params = _head(rule, spans, rows)
+    return (
+        f" UNION ALL SELECT a.o, {int(rule.id)}, p.k, o.path, p.s, p.e, '{NO_RECORDS}', 0, {required}, '', '' {head}",
+        h_params,
+    )
+
+
 def rule_sql(
     rule: Rule,
     spans: Sequence[Span],
@@ -318,6 +342,7 @@ def rule_sql(
     """One SELECT giving the result rows (``RESULT_COLUMNS``) of an org-level ``rule`` for the
     orgs and periods of ``rows`` (intervals of period start days) × ``spans``; records are
     counted in the periods ``counted`` (those that may be judged)."""
+    spans, unrecorded = _split(spans, counted)
     head, h_params = _head(rule, spans, rows)
     # No period counted: the same SQL over no orgs (cheap, and typed as usual).
     counts, c_params = _org_counts(rule, counted or spans[-1:], few if counted else [])
@@ -329,7 +354,8 @@ def rule_sql(
         f"SELECT a.o, {int(rule.id)}, p.k, o.path, p.s, p.e, {status}, {n}, {int(rule.times)}, {ids}, {rej} "
         f"{head}LEFT JOIN ({counts}) c ON c.org_id = a.o AND c.k = p.{q.period_join()}"
     )
-    return sql, [q.sql_date(on), *h_params, *c_params]
+    rest, r_params = _unrecorded(rule, unrecorded, rows, str(int(rule.times)))
+    return sql + rest, [q.sql_date(on), *h_params, *c_params, *r_params]
 
 
 def family_sql(
@@ -344,6 +370,7 @@ def family_sql(
     kept where members are expected, and for periods with no records (无记录)."""
     rules = [r for r, _rows in family]
     with_sql, params = _member_family(rules, counted or spans[-1:], few if counted else [])
+    spans, unrecorded = _split(spans, counted)
     parts = []
     for i, (rule, rows) in enumerate(family):
         head, h_params = _head(rule, spans, rows)
@@ -358,6 +385,10 @@ def family_sql(
             f"WHERE c.n{i} > 0 OR ({NO_RECORDS_SQL})"
         )
         params += [q.sql_date(on), *h_params]
+        rest, r_params = _unrecorded(rule, unrecorded, rows, "0")
+        if rest:
+            parts[-1] += rest
+            params += r_params
     return with_sql + " UNION ALL ".join(parts), params
 
 

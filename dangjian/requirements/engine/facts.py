@@ -134,21 +134,22 @@ def load_histories(org_ids: Iterable[int] | None, *, lo: dt.date) -> dict[int, O
         out[org_id] = OrgHistory(org_id, path, q.as_date(founded), removed, records_from)
         base[org_id] = (kind, sector, bool(team))
     # (org) -> {day: [d_full, {member: d_post}, d_groups]} and state changes.
-    events: dict[int, dict[dt.date, list[Any]]] = defaultdict(dict)
+    events: dict[int, dict[dt.date, list[Any]]] = {}
+    day_of = _Clamped(lo)
 
-    day_of = q.date_reader()
-
-    def bump(org: int, day: Any, slot: int, delta: int, member: int = 0) -> None:
-        day = day_of(day) or EVER
-        if day < lo:
-            day = lo
-        ev = events[org].get(day)
+    def at(org: int, raw: Any) -> list[Any]:
+        """The changes of ``org`` on the day ``raw`` (a date as read; none or before ``lo``: ``lo``)."""
+        day = day_of[raw]
+        per = events.get(org)
+        if per is None:
+            per = events[org] = {}
+        ev = per.get(day)
         if ev is None:
-            ev = events[org][day] = [0, defaultdict(int), 0]
-        if slot == 1:
-            ev[1][member] += delta
-        else:
-            ev[slot] += delta
+            ev = per[day] = [0, {}, 0]
+        return ev
+
+    def bump(org: int, day: Any, slot: int, delta: int) -> None:
+        at(org, day)[slot] += delta
 
     full = MemberStatus.FULL.value
     m_where, m_params = _filter("m.org_id", ids)
@@ -158,7 +159,7 @@ def load_histories(org_ids: Iterable[int] | None, *, lo: dt.date) -> dict[int, O
         [lo_db, lo_db, *m_params],
     ):
         if org in out:
-            bump(org, day, 0, n)
+            at(org, day)[0] += n
     # Members who were transferred: their 正式党员 days are split between the orgs they were in.
     x_where, x_params = ("1 = 1", [])
     if ids is not None:
@@ -192,9 +193,11 @@ def load_histories(org_ids: Iterable[int] | None, *, lo: dt.date) -> dict[int, O
         [lo_db, *p_params],
     ):
         if org in out:
-            bump(org, started, 1, 1, mid)
+            posts = at(org, started)[1]
+            posts[mid] = posts.get(mid, 0) + 1
             if ended is not None:
-                bump(org, ended, 1, -1, mid)
+                posts = at(org, ended)[1]
+                posts[mid] = posts.get(mid, 0) - 1
     # 党小组 alive below each org.
     if ids is None:
         groups = q.fetch_all(
@@ -235,7 +238,7 @@ def load_histories(org_ids: Iterable[int] | None, *, lo: dt.date) -> dict[int, O
         chg = changes.get(org_id, [])
         days = sorted({*ev, *(c[0] for c in chg), lo}) if chg else sorted({*ev, lo})
         full_count, groups_alive, in_post = 0, 0, 0  # in_post: members with a post (> 0)
-        posts: dict[int, int] = defaultdict(int)
+        posts: dict[int, int] = {}
         segments: list[tuple[dt.date, Facts]] = []
         last: tuple | None = None
         ci = 0
@@ -244,7 +247,7 @@ def load_histories(org_ids: Iterable[int] | None, *, lo: dt.date) -> dict[int, O
             if e is not None:
                 full_count += e[0]
                 for mid, d in e[1].items():
-                    before = posts[mid]
+                    before = posts.get(mid, 0)
                     after = posts[mid] = before + d
                     in_post += (after > 0) - (before > 0)
                 groups_alive += e[2]
@@ -258,6 +261,20 @@ def load_histories(org_ids: Iterable[int] | None, *, lo: dt.date) -> dict[int, O
                 segments.append((EVER if not segments else day, facts))
         hist.segments = segments
     return out
+
+
+class _Clamped(dict):
+    """A date read from the database (ISO text on SQLite) by subscription, not before ``lo``
+    (none: ``lo``), remembered: the dates read in bulk share a few thousand distinct days."""
+
+    def __init__(self, lo: dt.date) -> None:
+        super().__init__()
+        self.lo = lo
+
+    def __missing__(self, raw: Any) -> dt.date:
+        day = q.as_date(raw) or EVER
+        day = self[raw] = day if day >= self.lo else self.lo
+        return day
 
 
 def _span(

@@ -3,9 +3,10 @@ lists, period keys computed from a date column, id lists of a group, and the per
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from django.db import connection
@@ -35,6 +36,34 @@ def pg() -> bool:
     return connection.vendor == "postgresql"
 
 
+# SQLite: bytes of the database file mapped into memory during a job that reads most of it
+# (SQLite caps it at its compile-time limit).
+BULK_MMAP = 1 << 34
+
+
+@contextlib.contextmanager
+def bulk_reads() -> Iterator[None]:
+    """SQLite: the whole database file mapped into memory while the block runs, so that the
+    pages a full recompute reads are read in place rather than copied through the page cache
+    (which holds a fraction of them); the connection's own setting again afterwards."""
+    before = None
+    if not pg():
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA mmap_size")
+            row = cursor.fetchone()  # none for a database in memory
+            if row is not None:
+                before = int(row[0])
+                cursor.execute(f"PRAGMA mmap_size = {BULK_MMAP}")
+    if before is None:
+        yield
+        return
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"PRAGMA mmap_size = {before}")
+
+
 def cols(columns: Iterable[str]) -> str:
     return ", ".join(connection.ops.quote_name(c) for c in columns)
 
@@ -48,19 +77,6 @@ def as_date(value: Any) -> dt.date | None:
     if value is None or isinstance(value, dt.date):
         return value
     return dt.date.fromisoformat(str(value)[:10])
-
-
-def date_reader() -> Any:
-    """``as_date``, remembered: the dates read in bulk share a few thousand distinct days."""
-    memo: dict[Any, dt.date | None] = {None: None}
-
-    def read(value: Any) -> dt.date | None:
-        day = memo.get(value, memo)
-        if day is memo:
-            day = memo[value] = as_date(value)
-        return day  # type: ignore[return-value]
-
-    return read
 
 
 def key_sql(period: PeriodKind | str, col: str) -> str:
@@ -85,6 +101,12 @@ def key_sql(period: PeriodKind | str, col: str) -> str:
         PeriodKind.HALF_YEAR: f"substr({col}, 1, 4) || CASE WHEN substr({col}, 6, 2) <= '06' THEN 'H1' ELSE 'H2' END",
         PeriodKind.YEAR: f"substr({col}, 1, 4)",
     }[PeriodKind(period)]
+
+
+def unindexed(col: str) -> str:
+    """``col`` in a condition SQLite must not use an index for (a full scan in table order is
+    cheaper than visiting most rows through an index); PostgreSQL plans by its statistics."""
+    return col if pg() else f"+{col}"
 
 
 def period_join() -> str:
@@ -144,8 +166,8 @@ def intervals_sql(rows: list[tuple[int, dt.date, dt.date | None, dt.date | None]
             "CAST(%s AS date[])) AS x(o, f, t, rf)",
             [[r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows], [r[3] for r in rows]],
         )
-    iso = _iso_memo()
-    data = json.dumps([[r[0], iso(r[1]), iso(r[2]), iso(r[3])] for r in rows])
+    iso = _IsoMemo()
+    data = json.dumps([[r[0], iso[r[1]], iso[r[2]], iso[r[3]]] for r in rows])
     # A compound subquery is not flattened into the join: each interval's values are read from
     # the JSON once, not again for every period they are compared with.
     return (
@@ -155,17 +177,16 @@ def intervals_sql(rows: list[tuple[int, dt.date, dt.date | None, dt.date | None]
     )
 
 
-def _iso_memo() -> Any:
-    """``date.isoformat`` (None for None), remembered: intervals share a few distinct days."""
-    memo: dict[dt.date | None, str | None] = {None: None}
+class _IsoMemo(dict):
+    """``date.isoformat`` (None for None) by subscription, remembered: intervals share a few
+    distinct days."""
 
-    def iso(day: dt.date | None) -> str | None:
-        text = memo.get(day, memo)
-        if text is memo:
-            text = memo[day] = day.isoformat()  # type: ignore[union-attr]
-        return text  # type: ignore[return-value]
+    def __init__(self) -> None:
+        super().__init__({None: None})
 
-    return iso
+    def __missing__(self, day: dt.date) -> str:
+        text = self[day] = day.isoformat()
+        return text
 
 
 def fetch_all(sql: str, params: list) -> list[tuple]:

@@ -39,6 +39,7 @@ from .periods import retention_start, today, window_start
 from .rules import Rule, active_rules
 
 STEPLEN = q.STEPLEN
+PACK = 40  # bits per count packed in one integer (a count never reaches 2**40)
 SUBTREE_SYNC_LIMIT = 500  # orgs below a moved one re-judged one by one; more: the scoped rules in bulk
 T_ORG, T_RESULT, T_ROLLUP, T_TRACKED = q.T_ORG, q.T_RESULT, q.T_ROLLUP, q.T_TRACKED
 _pg, _cols, _in_ids = q.pg, q.cols, q.in_ids
@@ -142,38 +143,36 @@ def rollup_select(source: str) -> str:
     )
 
 
-def _rollups_sqlite(cursor, source: str, scope: tuple[str, list]) -> tuple[int, int]:
+def _rollups_sqlite(
+    cursor, source: str, scope: tuple[str, list], starts: dict[tuple[int, str], Any]
+) -> tuple[int, int]:
     """SQLite: bring the roll-up rows within ``scope`` in line with the result rows in table
-    ``source``. One grouped statement counts results by (rule, period, parent path, status);
-    the counts are added to every ancestor here, compared with the stored rows, and only the
-    differences written. Returns (roll-up rows, rows written)."""
+    ``source`` (whose periods start on ``starts``: (rule, period key) -> first day as stored).
+    One grouped statement counts results by (rule, period, parent path, status); the counts
+    are added to every ancestor here, compared with the stored rows, and only the differences
+    written. Returns (roll-up rows, rows written)."""
     step = STEPLEN
-    # One row per (rule, period, parent) with the three counts; dates as text (no conversion).
+    # One row per (rule, period, parent) with the three counts.
     count = "COUNT(*) FILTER (WHERE r.status = '{}')"
     cursor.execute(
         f"SELECT SUBSTR(r.org_path, 1, LENGTH(r.org_path) - {step}), r.requirement_id, r.period_key, "  # noqa: S608
-        f"MIN(r.period_start), {count.format(MET)}, {count.format(NOT_MET)}, {count.format(NOT_DUE)} "
+        f"{count.format(MET)}, {count.format(NOT_MET)}, {count.format(NOT_DUE)} "
         f"FROM {source} r WHERE LENGTH(r.org_path) > {step} AND r.status <> '{NO_RECORDS}' GROUP BY 1, 2, 3"
     )
-    wanted: dict[tuple[str, int, str, int], list] = {}  # (ancestor path, rule, key, rel depth)
+    # The three counts packed in one integer (PACK bits each), so that adding a parent's counts
+    # to each ancestor is one addition.
+    wanted: dict[tuple[str, int, str, int], int] = {}  # (ancestor path, rule, key, rel depth)
     get = wanted.get
     chains: dict[str, list[tuple[str, int]]] = {}  # parent path -> (ancestor path, rel depth)
-    for parent, rid, key, start, met, not_met, not_due in cursor.fetchall():
+    for parent, rid, key, met, not_met, not_due in cursor.fetchall():
         chain = chains.get(parent)
         if chain is None:
             depth = len(parent) // step
             chain = chains[parent] = [(parent[: d * step], depth + 1 - d) for d in range(1, depth + 1)]
+        packed = met | not_met << PACK | not_due << 2 * PACK
         for anc, rel in chain:
             k = (anc, rid, key, rel)
-            cur = get(k)
-            if cur is None:
-                wanted[k] = [met, not_met, not_due, start]
-            else:
-                cur[0] += met
-                cur[1] += not_met
-                cur[2] += not_due
-                if start < cur[3]:
-                    cur[3] = start
+            wanted[k] = get(k, 0) + packed
     cursor.execute(f"SELECT path, id FROM {T_ORG}")  # noqa: S608
     ids = dict(cursor.fetchall())
     where, params = scope
@@ -185,13 +184,15 @@ def _rollups_sqlite(cursor, source: str, scope: tuple[str, list]) -> tuple[int, 
     )
     existing = {(r[1], r[2], r[3], r[4]): r for r in cursor.fetchall()}
     upserts = []
-    for (path, rid, key, rel), (met, not_met, not_due, start) in wanted.items():
+    mask = (1 << PACK) - 1
+    for (path, rid, key, rel), packed in wanted.items():
         org_id = ids.get(path)
         if org_id is None:
             continue
+        row = (path, starts[(rid, key)], packed & mask, packed >> PACK & mask, packed >> 2 * PACK)
         old = existing.pop((org_id, rid, key, rel), None)
-        if old is None or old[5:] != (path, start, met, not_met, not_due):
-            upserts.append((org_id, rid, key, rel, path, start, met, not_met, not_due))
+        if old is None or old[5:] != row:
+            upserts.append((org_id, rid, key, rel, *row))
     deletes = [r[0] for r in existing.values()]
     if upserts:
         qn = connection.ops.quote_name
@@ -305,14 +306,19 @@ def _merge_sqlite(
 
 
 @transaction.atomic
-@transaction.atomic
 def recompute_all(*, on: dt.date | None = None, rule_ids: Iterable[int] | None = None) -> RecomputeReport:
     """Rebuild results and roll-ups from the records (for every active rule, or only ``rule_ids``).
 
     The wanted rows come from one SELECT per rule (and one for the roll-ups) and are merged
     into the tables: only rows whose values differ are written. PostgreSQL merges each SELECT
-    in one statement; SQLite collects them in an in-memory temporary table first.
+    in one statement; SQLite collects them in an in-memory temporary table first, with the
+    database file mapped into memory while it reads.
     """
+    with q.bulk_reads():
+        return _recompute_all(on=on, rule_ids=rule_ids)
+
+
+def _recompute_all(*, on: dt.date | None, rule_ids: Iterable[int] | None) -> RecomputeReport:
     on = on or today()
     ids = sorted(set(rule_ids)) if rule_ids is not None else None
     everything = active_rules()
@@ -350,7 +356,9 @@ def recompute_all(*, on: dt.date | None = None, rule_ids: Iterable[int] | None =
             cursor.execute(f"INSERT INTO {results} ({_cols(RESULT_COLUMNS)}) {sql}", params)
             report.results += cursor.rowcount
         report.written = _merge_sqlite(cursor, results, T_RESULT, RESULT_COLUMNS, 3, scope)
-        report.rollups, written = _rollups_sqlite(cursor, results, scope)
+        # A period's first day is the same for every org (as staged: the SQL value of the day).
+        starts = {(r.id, s.key): q.sql_date(s.start) for r in rules for s in rule_spans(r, on)}
+        report.rollups, written = _rollups_sqlite(cursor, results, scope, starts)
         report.written += written
         if ids is None:
             cursor.execute(f"INSERT INTO {tracked_stage} (org_id, path) {tracked[0]}")
