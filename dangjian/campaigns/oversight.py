@@ -204,7 +204,7 @@ def dashboard_counts(*, user: Any, campaign: Campaign, org: Org, on: dt.date) ->
     The figures depend on the user only through the scope (the subtree or the org alone)."""
     subtree = compliance.sees_subtree(user=user, org=org)
     now = timezone.now()
-    key = {"campaign": campaign, "org": org, "subtree": subtree, "on": on}
+    key: dict[str, Any] = {"campaign": campaign, "org": org, "subtree": subtree, "on": on}
     stored = OversightFigures.objects.filter(**key).values_list("version", "computed_at", "data").first()
     if stored is not None:
         version, computed_at, data = stored

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from django.db.models import Count, Q, Sum, Window
 
@@ -56,10 +56,13 @@ def scope_figures(*, user: Any) -> dict[str, int]:
 def overdue_orgs(*, user: Any, on: dt.date, limit: int) -> tuple[list[dict[str, Any]], int]:
     """The first ``limit`` orgs past their 应换届时间 (``org_term_overdue``'s order) with their
     days overdue, and how many there are in all, in one query."""
-    rows = list(
-        org_selectors.org_term_overdue(user=user, on=on)
-        .annotate(overdue_total=Window(Count("pk")))
-        .values("pk", "name", "term_due", "overdue_total")[:limit]
+    rows = cast(
+        list[dict[str, Any]],
+        list(
+            org_selectors.org_term_overdue(user=user, on=on)
+            .annotate(overdue_total=Window(Count("pk")))
+            .values("pk", "name", "term_due", "overdue_total")[:limit]
+        ),
     )
     for row in rows:
         row["days_overdue"] = (on - row["term_due"]).days

@@ -193,11 +193,11 @@ def load_histories(org_ids: Iterable[int] | None, *, lo: dt.date) -> dict[int, O
         [lo_db, *p_params],
     ):
         if org in out:
-            posts = at(org, started)[1]
-            posts[mid] = posts.get(mid, 0) + 1
+            held = at(org, started)[1]
+            held[mid] = held.get(mid, 0) + 1
             if ended is not None:
-                posts = at(org, ended)[1]
-                posts[mid] = posts.get(mid, 0) - 1
+                held = at(org, ended)[1]
+                held[mid] = held.get(mid, 0) - 1
     # 党小组 alive below each org.
     if ids is None:
         groups = q.fetch_all(
