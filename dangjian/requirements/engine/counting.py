@@ -57,6 +57,21 @@ RESULT_COLUMNS = (
 ORG_FILTER_MAX = 500
 
 
+def committee_posts_sql(name: str) -> list[str]:
+    """SQLite: statements making the temporary table ``name`` of the 委员 posts (org, post id,
+    member, dates), keyed by org: the quorum of every record reads these few rows in place,
+    not the org's positions of every title through an index on the org alone."""
+    titles = q.literals(sorted(COMMITTEE_TITLES))
+    return [
+        f"DROP TABLE IF EXISTS temp.{name}",
+        f"CREATE TEMPORARY TABLE {name} (org_id INTEGER NOT NULL, id INTEGER NOT NULL, "
+        f"member_id INTEGER NOT NULL, started_on date NOT NULL, ended_on date, "
+        f"PRIMARY KEY (org_id, id)) WITHOUT ROWID",
+        f"INSERT INTO {name} (org_id, id, member_id, started_on, ended_on) "  # noqa: S608
+        f"SELECT org_id, id, member_id, started_on, ended_on FROM {q.T_POSITION} WHERE title IN ({titles})",
+    ]
+
+
 def _in_post(alias: str, day: str) -> str:
     return f"{alias}.started_on <= {day} AND ({alias}.ended_on IS NULL OR {alias}.ended_on > {day})"
 
@@ -76,8 +91,12 @@ def _figure(value: str, none: str = "0") -> str:
     return f"CASE WHEN {NO_RECORDS_SQL} THEN {none} ELSE {value} END"
 
 
-def _org_counts(rule: Rule, spans: Sequence[Span], few: list[OrgHistory] | None) -> tuple[str, list]:
-    """(org_id, k, n, ids, rej): records that counted and those that did not, per org and period."""
+def _org_counts(
+    rule: Rule, spans: Sequence[Span], few: list[OrgHistory] | None, posts: str | None = None
+) -> tuple[str, list]:
+    """(org_id, k, n, ids, rej): records that counted and those that did not, per org and period.
+    ``posts``: a table of the 委员 posts (``committee_posts_sql``) to read for the quorum in
+    place of all positions."""
     once = rule.period == PeriodKind.ONCE
     lo, hi = q.sql_date(spans[0].start), q.sql_date(spans[-1].end)
     kinds = q.literals(rule.kinds)
@@ -102,11 +121,13 @@ def _org_counts(rule: Rule, spans: Sequence[Span], few: list[OrgHistory] | None)
         # records and no index built over the result. No 委员 recorded in post that day: the
         # quorum cannot be checked, the record counts.
         titles = q.literals(sorted(COMMITTEE_TITLES))
+        committee = f"{posts} p" if posts else f"{q.T_POSITION} p"
+        only = "" if posts else f"AND p.title IN ({titles}) "
         quorum = (
             f"(SELECT CASE WHEN COUNT(*) = 0 OR 2 * COUNT(t.member_id) > COUNT(*) THEN 1 ELSE 0 END "  # noqa: S608
-            f"FROM {q.T_POSITION} p LEFT JOIN {q.T_ATTENDANCE} t ON t.activity_id = e.activity_id "
+            f"FROM {committee} LEFT JOIN {q.T_ATTENDANCE} t ON t.activity_id = e.activity_id "
             f"AND t.member_id = p.member_id AND t.status IN ({q.literals(ATTENDED)}) "
-            f"WHERE p.org_id = e.org_id AND p.title IN ({titles}) AND {_in_post('p', 'e.held_on')})"
+            f"WHERE p.org_id = e.org_id {only}AND {_in_post('p', 'e.held_on')})"
         )
         checks.append((f"{quorum} = 1", "q"))
     lecturer = rule.lecturer == LECTURER_SECRETARY
@@ -298,10 +319,11 @@ def _member_family(
     return sql, [*last_params, *roster_params, *done_params]
 
 
-def _head(rule: Rule, spans: Sequence[Span], rows: list[Interval]) -> tuple[str, list]:
-    """FROM clause: the orgs ``rows`` say ``rule`` applies to, crossed with their periods."""
+def _head(spans: Sequence[Span], applies: tuple[str, list]) -> tuple[str, list]:
+    """FROM clause: the orgs a rule applies to (``applies``: ``q.intervals_sql`` of its
+    intervals, built once per rule), crossed with their periods."""
     periods, p_params = q.periods_sql(spans)
-    apply, a_params = q.intervals_sql(rows)
+    apply, a_params = applies
     return (
         f"FROM ({apply}) a JOIN ({periods}) p ON p.s >= a.f AND (a.t IS NULL OR p.s < a.t) "
         f"JOIN {q.T_ORG} o ON o.id = a.o "
@@ -320,11 +342,13 @@ def _split(spans: Sequence[Span], counted: Sequence[Span]) -> tuple[Sequence[Spa
     return counted, tuple(s for s in spans if s.key not in keys)
 
 
-def _unrecorded(rule: Rule, spans: Sequence[Span], rows: list[Interval], required: str) -> tuple[str, list]:
+def _unrecorded(
+    rule: Rule, spans: Sequence[Span], applies: tuple[str, list], required: str
+) -> tuple[str, list]:
     """`` UNION ALL`` the rows of ``spans`` (periods before any 纪实起始日期): 无记录, no figures."""
     if not spans:
         return "", []
-    head, h_params = _head(rule, spans, rows)
+    head, h_params = _head(spans, applies)
     return (
         f" UNION ALL SELECT a.o, {int(rule.id)}, p.k, o.path, p.s, p.e, '{NO_RECORDS}', 0, {required}, '', '' {head}",
         h_params,
@@ -338,14 +362,16 @@ def rule_sql(
     rows: list[Interval],
     on: dt.date,
     few: list[OrgHistory] | None,
+    posts: str | None = None,
 ) -> tuple[str, list]:
     """One SELECT giving the result rows (``RESULT_COLUMNS``) of an org-level ``rule`` for the
     orgs and periods of ``rows`` (intervals of period start days) × ``spans``; records are
-    counted in the periods ``counted`` (those that may be judged)."""
+    counted in the periods ``counted`` (those that may be judged). ``posts``: see ``_org_counts``."""
     spans, unrecorded = _split(spans, counted)
-    head, h_params = _head(rule, spans, rows)
+    applies = q.intervals_sql(rows)
+    head, h_params = _head(spans, applies)
     # No period counted: the same SQL over no orgs (cheap, and typed as usual).
-    counts, c_params = _org_counts(rule, counted or spans[-1:], few if counted else [])
+    counts, c_params = _org_counts(rule, counted or spans[-1:], few if counted else [], posts)
     status = _status(f"COALESCE(c.n, 0) >= {int(rule.times)}")
     n = _figure("COALESCE(c.n, 0)")
     ids = _figure("COALESCE(c.ids, '')", "''")
@@ -354,7 +380,7 @@ def rule_sql(
         f"SELECT a.o, {int(rule.id)}, p.k, o.path, p.s, p.e, {status}, {n}, {int(rule.times)}, {ids}, {rej} "
         f"{head}LEFT JOIN ({counts}) c ON c.org_id = a.o AND c.k = p.{q.period_join()}"
     )
-    rest, r_params = _unrecorded(rule, unrecorded, rows, str(int(rule.times)))
+    rest, r_params = _unrecorded(rule, unrecorded, applies, str(int(rule.times)))
     return sql + rest, [q.sql_date(on), *h_params, *c_params, *r_params]
 
 
@@ -373,7 +399,8 @@ def family_sql(
     spans, unrecorded = _split(spans, counted)
     parts = []
     for i, (rule, rows) in enumerate(family):
-        head, h_params = _head(rule, spans, rows)
+        applies = q.intervals_sql(rows)
+        head, h_params = _head(spans, applies)
         share = int(round(rule.share * 1000))
         status = _status(f"c.m{i} * 1000 >= {share} * c.n{i}")
         ids = _figure(f"COALESCE(d.ids{i}, '')", "''")
@@ -385,7 +412,7 @@ def family_sql(
             f"WHERE c.n{i} > 0 OR ({NO_RECORDS_SQL})"
         )
         params += [q.sql_date(on), *h_params]
-        rest, r_params = _unrecorded(rule, unrecorded, rows, "0")
+        rest, r_params = _unrecorded(rule, unrecorded, applies, "0")
         if rest:
             parts[-1] += rest
             params += r_params
@@ -423,9 +450,11 @@ def cell_queries(
     dates: Iterable[dt.date] | None = None,
     since: dt.date | None = None,
     few: bool = False,
+    posts: str | None = None,
 ) -> list[tuple[tuple[Rule, ...], str, list]]:
     """(rules, statement, params) for ``histories`` × ``rules``: one per org-level rule, one per
-    family of per-member rules with the same periods. A statement may start with WITH."""
+    family of per-member rules with the same periods. A statement may start with WITH.
+    ``posts``: a table made by ``committee_posts_sql``, read for the quorum (else positions)."""
     date_list = sorted(set(dates)) if dates is not None else None
     out: list[tuple[tuple[Rule, ...], str, list]] = []
     subset = list(histories.values()) if few or len(histories) <= ORG_FILTER_MAX else None
@@ -453,7 +482,7 @@ def cell_queries(
                 org_ids = {r[0] for r in rows}
                 if len(org_ids) <= ORG_FILTER_MAX:
                     few_orgs = [histories[o] for o in sorted(org_ids)]
-            out.append(((rule,), *rule_sql(rule, spans, counted, rows, on, few_orgs)))
+            out.append(((rule,), *rule_sql(rule, spans, counted, rows, on, few_orgs, posts)))
     for (_period, spans, counted), family in families.items():
         out.append((tuple(r for r, _rows in family), *family_sql(family, spans, counted, on, subset)))
     return out

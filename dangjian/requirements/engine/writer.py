@@ -31,6 +31,7 @@ from .counting import (
     RESULT_COLUMNS,
     RowKey,
     cell_queries,
+    committee_posts_sql,
     rule_spans,
     same_ids,
 )
@@ -152,29 +153,53 @@ def _rollups_sqlite(
     are added to every ancestor here, compared with the stored rows, and only the differences
     written. Returns (roll-up rows, rows written)."""
     step = STEPLEN
-    # One row per (rule, period, parent) with the three counts.
+    # Each org's parent path, as a number (an index into ``parents``), in a temporary table:
+    # the results are grouped on integers rather than on a prefix of their path.
+    cursor.execute(f"SELECT id, path FROM {T_ORG}")  # noqa: S608
+    ids: dict[str, int] = {}
+    parent_of: dict[int, int] = {}  # org id -> parent number
+    parents: dict[str, int] = {}  # parent path -> number
+    for org_id, path in cursor.fetchall():
+        ids[path] = org_id
+        if len(path) > step:
+            parent = path[:-step]
+            n = parents.get(parent)
+            if n is None:
+                n = parents[parent] = len(parents)
+            parent_of[org_id] = n
+    p_map = "compliance_stage_parents"
+    cursor.execute(f"DROP TABLE IF EXISTS temp.{p_map}")
+    cursor.execute(f"CREATE TEMPORARY TABLE {p_map} (id INTEGER PRIMARY KEY, p INTEGER NOT NULL)")
+    cursor.executemany(f"INSERT INTO {p_map} (id, p) VALUES (%s, %s)", list(parent_of.items()))  # noqa: S608
+    # One row per (parent, rule, period) with the three counts.
     count = "COUNT(*) FILTER (WHERE r.status = '{}')"
     cursor.execute(
-        f"SELECT SUBSTR(r.org_path, 1, LENGTH(r.org_path) - {step}), r.requirement_id, r.period_key, "  # noqa: S608
+        f"SELECT m.p, r.requirement_id, r.period_key, "  # noqa: S608
         f"{count.format(MET)}, {count.format(NOT_MET)}, {count.format(NOT_DUE)} "
-        f"FROM {source} r WHERE LENGTH(r.org_path) > {step} AND r.status <> '{NO_RECORDS}' GROUP BY 1, 2, 3"
+        f"FROM {source} r JOIN {p_map} m ON m.id = r.org_id WHERE r.status <> '{NO_RECORDS}' GROUP BY 1, 2, 3"
     )
+    rows = cursor.fetchall()
+    cursor.execute(f"DROP TABLE temp.{p_map}")
+    # Each parent number's ancestors (those with an org row), the parent first: (org id, rel depth).
+    chains: list[list[tuple[int, int]]] = []
+    for parent in parents:
+        depth = len(parent) // step
+        chain = []
+        for d in range(depth, 0, -1):
+            anc = ids.get(parent[: d * step])
+            if anc is not None:
+                chain.append((anc, depth + 1 - d))
+        chains.append(chain)
     # The three counts packed in one integer (PACK bits each), so that adding a parent's counts
     # to each ancestor is one addition.
-    wanted: dict[tuple[str, int, str, int], int] = {}  # (ancestor path, rule, key, rel depth)
+    wanted: dict[tuple[int, int, str, int], int] = {}  # (ancestor id, rule, key, rel depth)
     get = wanted.get
-    chains: dict[str, list[tuple[str, int]]] = {}  # parent path -> (ancestor path, rel depth)
-    for parent, rid, key, met, not_met, not_due in cursor.fetchall():
-        chain = chains.get(parent)
-        if chain is None:
-            depth = len(parent) // step
-            chain = chains[parent] = [(parent[: d * step], depth + 1 - d) for d in range(1, depth + 1)]
+    for p, rid, key, met, not_met, not_due in rows:
         packed = met | not_met << PACK | not_due << 2 * PACK
-        for anc, rel in chain:
+        for anc, rel in chains[p]:
             k = (anc, rid, key, rel)
             wanted[k] = get(k, 0) + packed
-    cursor.execute(f"SELECT path, id FROM {T_ORG}")  # noqa: S608
-    ids = dict(cursor.fetchall())
+    paths = {org_id: path for path, org_id in ids.items()}
     where, params = scope
     # Stored dates read as text (an expression has no declared type): compared as staged.
     cursor.execute(
@@ -185,12 +210,10 @@ def _rollups_sqlite(
     existing = {(r[1], r[2], r[3], r[4]): r for r in cursor.fetchall()}
     upserts = []
     mask = (1 << PACK) - 1
-    for (path, rid, key, rel), packed in wanted.items():
-        org_id = ids.get(path)
-        if org_id is None:
-            continue
-        row = (path, starts[(rid, key)], packed & mask, packed >> PACK & mask, packed >> 2 * PACK)
-        old = existing.pop((org_id, rid, key, rel), None)
+    for k, packed in wanted.items():
+        org_id, rid, key, rel = k
+        row = (paths[org_id], starts[(rid, key)], packed & mask, packed >> PACK & mask, packed >> 2 * PACK)
+        old = existing.pop(k, None)
         if old is None or old[5:] != row:
             upserts.append((org_id, rid, key, rel, *row))
     deletes = [r[0] for r in existing.values()]
@@ -324,7 +347,8 @@ def _recompute_all(*, on: dt.date | None, rule_ids: Iterable[int] | None) -> Rec
     everything = active_rules()
     rules = [r for r in everything if ids is None or r.id in ids]
     histories = load_histories(None, lo=earliest_day(rules, on))
-    queries = cell_queries(rules, histories, on=on)
+    posts = None if _pg() else POSTS_STAGE
+    queries = cell_queries(rules, histories, on=on, posts=posts)
     scope = governed(everything, on, ids)
     report = RecomputeReport(orgs=len(histories), requirements=len(rules))
     tracked: tuple[str, list[Any]] = (f"SELECT id, path FROM {T_ORG}", [])  # noqa: S608
@@ -351,7 +375,10 @@ def _recompute_all(*, on: dt.date | None, rule_ids: Iterable[int] | None) -> Rec
             report.written += done[1][1]
             return report
         stages = [_stage(cursor, f"compliance_stage_{n}", t, c) for n, t, c in STAGES]
-        results, tracked_stage = stages
+        for statement in committee_posts_sql(POSTS_STAGE):
+            cursor.execute(statement)
+        stages.append(POSTS_STAGE)
+        results, tracked_stage = stages[:2]
         for _rules, sql, params in queries:
             cursor.execute(f"INSERT INTO {results} ({_cols(RESULT_COLUMNS)}) {sql}", params)
             report.results += cursor.rowcount
@@ -372,6 +399,7 @@ STAGES = (
     ("results", T_RESULT, RESULT_COLUMNS),
     ("tracked", T_TRACKED, ("org_id", "path")),
 )
+POSTS_STAGE = "compliance_stage_posts"  # the 委员 posts read by the quorum (SQLite)
 
 
 # ---------------------------------------------------------------- incremental updates
