@@ -45,16 +45,20 @@ def access_org(*, user: Any, pk: Any, perm: str = Perm.ORG_VIEW) -> Org:
     return org
 
 
-def org_roots(*, user: Any) -> QuerySet[Org]:
-    """The topmost orgs the user can see: grant roots that are not inside another visible org."""
-    paths = sorted({g.path for g in policy.user_grants(user) if Perm.ORG_VIEW in g.perms and g.path})
-    if any(g.path is None for g in policy.user_grants(user)):
-        return _alive_orgs().filter(depth=1)
+def top_grant_paths(grants: Any) -> list[str]:
+    """The paths of the grants that see orgs, without those inside another."""
     tops: list[str] = []
-    for p in paths:
+    for p in sorted({g.path for g in grants if Perm.ORG_VIEW in g.perms and g.path}):
         if not any(p.startswith(t) and p != t for t in tops):
             tops = [t for t in tops if not t.startswith(p)] + [p]
-    return _alive_orgs().filter(path__in=tops)
+    return tops
+
+
+def org_roots(*, user: Any) -> QuerySet[Org]:
+    """The topmost orgs the user can see: grant roots that are not inside another visible org."""
+    if any(g.path is None for g in policy.user_grants(user)):
+        return _alive_orgs().filter(depth=1)
+    return _alive_orgs().filter(path__in=top_grant_paths(policy.user_grants(user)))
 
 
 def org_children(*, user: Any, org: Org) -> QuerySet[Org]:
@@ -410,20 +414,19 @@ def open_mobility_directions(*, member_ids: list[int]) -> dict[int, str]:
 # ---------------------------------------------------------------- pages (dashboard, detail, forms)
 
 
-def org_scope_summary(*, user: Any, on: dt.date | None = None) -> dict[str, int]:
-    """Org count, 正式/预备 totals and 换届-overdue count over everything the user can see."""
-    on = on or timezone.localdate()
+def org_scope_totals(*, user: Any) -> dict[str, int]:
+    """Org count and 正式/预备 totals over everything the user can see, in one aggregate."""
     agg = org_visible(user=user).aggregate(
         orgs=Count("pk"), full=Sum("full_count"), prob=Sum("probationary_count")
     )
     full, prob = agg["full"] or 0, agg["prob"] or 0
-    return {
-        "orgs": agg["orgs"],
-        "full": full,
-        "probationary": prob,
-        "total": full + prob,
-        "overdue": org_term_overdue(user=user, on=on).order_by().count(),
-    }
+    return {"orgs": agg["orgs"], "full": full, "probationary": prob, "total": full + prob}
+
+
+def org_scope_summary(*, user: Any, on: dt.date | None = None) -> dict[str, int]:
+    """``org_scope_totals`` and the 换届-overdue count over everything the user can see."""
+    on = on or timezone.localdate()
+    return {**org_scope_totals(user=user), "overdue": org_term_overdue(user=user, on=on).order_by().count()}
 
 
 def org_subtree_totals_for(*, orgs: list[Org]) -> dict[int, dict[str, int]]:

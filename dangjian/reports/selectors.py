@@ -10,7 +10,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any, cast
 
-from django.db.models import Count, Q, Sum, Window
+from django.db.models import Count, Q, Window
 
 from dangjian.activities import selectors as activity_selectors
 from dangjian.activities.models import Activity
@@ -44,13 +44,9 @@ TODO_FIELDS = (
 
 
 def scope_figures(*, user: Any) -> dict[str, int]:
-    """Org count and 正式/预备 totals over everything the user can see (``org_scope_summary``
-    without its overdue count, which ``overdue_orgs`` gives with the list)."""
-    agg = org_selectors.org_visible(user=user).aggregate(
-        orgs=Count("pk"), full=Sum("full_count"), prob=Sum("probationary_count")
-    )
-    full, prob = agg["full"] or 0, agg["prob"] or 0
-    return {"orgs": agg["orgs"], "full": full, "probationary": prob, "total": full + prob}
+    """Org count and 正式/预备 totals over everything the user can see; the overdue count comes
+    with the list (``overdue_orgs``)."""
+    return org_selectors.org_scope_totals(user=user)
 
 
 def overdue_orgs(*, user: Any, on: dt.date, limit: int) -> tuple[list[dict[str, Any]], int]:
@@ -80,15 +76,6 @@ class HomeOrgs:
     todo_orgs: list[Org] = field(default_factory=list)
 
 
-def _top_paths(grants: tuple[policy.Grant, ...]) -> list[str]:
-    """The paths of the grants that see orgs, without those inside another (``org_roots``)."""
-    tops: list[str] = []
-    for p in sorted({g.path for g in grants if Perm.ORG_VIEW in g.perms and g.path}):
-        if not any(p.startswith(t) and p != t for t in tops):
-            tops = [t for t in tops if not t.startswith(p)] + [p]
-    return tops
-
-
 def _groups_of(root: Org, orgs: list[Org], *, user: Any) -> list[Org]:
     """The visible 党小组 directly under ``root`` among ``orgs`` (``org_children`` of kind 党小组)."""
     return [
@@ -107,7 +94,7 @@ def home_orgs(*, user: Any) -> HomeOrgs:
     root is the first top-level org, and its 党小组 are a second read.)"""
     grants = policy.user_grants(user)
     everything = policy.is_system_admin(user)
-    tops = _top_paths(grants)
+    tops = org_selectors.top_grant_paths(grants)
     sees_compliance = policy.has_perm(user, compliance_selectors.PERM)
     root_path: str | None = None
     if sees_compliance and not everything:
